@@ -1,0 +1,43 @@
+# latchkey: `make demo` and `make test` each work on a fresh Debian 12 machine.
+BUILD      ?= build
+BUILD_TYPE ?= RelWithDebInfo
+JOBS       ?= $(shell nproc)
+
+.PHONY: all deps configure build test unit bench demo asan clean
+
+all: build
+
+deps:
+	@scripts/install-deps
+
+$(BUILD)/build.ninja:
+	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE)
+
+configure: $(BUILD)/build.ninja
+
+build: configure
+	cmake --build $(BUILD) -j $(JOBS)
+
+test: deps
+	@$(MAKE) --no-print-directory build
+	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
+
+unit: build
+	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS) -L unit
+
+bench: deps
+	@$(MAKE) --no-print-directory build
+	$(BUILD)/bench/core_bench
+
+demo: deps
+	@$(MAKE) --no-print-directory build
+	$(BUILD)/src/cli/latchkey demo
+
+# The unit tests again under AddressSanitizer + UndefinedBehaviorSanitizer.
+asan: deps
+	cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DLATCHKEY_SANITIZE=ON -DLATCHKEY_UNIT_TESTS_ONLY=ON
+	cmake --build build-asan -j $(JOBS)
+	ctest --test-dir build-asan --output-on-failure -j $(JOBS) -L unit
+
+clean:
+	rm -rf $(BUILD) build-asan

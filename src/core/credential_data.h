@@ -1,0 +1,23 @@
+// What credential data may look like, and the bytes its digest is taken over.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/capabilities.h"
+#include "core/status.h"
+#include "core/types.h"
+
+namespace latchkey::core {
+
+// Checks `data` for `type` against the lock's capabilities (LOCK-SEMANTICS.md 4, step 1).
+Status ValidateCredentialData(CredentialType type, std::string_view data, const Capabilities& caps);
+
+// The input of the keyed digest: a domain byte (PIN and programming PIN share the keypad's
+// domain, so that one code is never both) followed by the normalised data (RFID as upper-case
+// hex). Only call with data that ValidateCredentialData accepted.
+std::vector<uint8_t> DigestInput(CredentialType type, std::string_view data);
+
+}  // namespace latchkey::core

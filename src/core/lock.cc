@@ -1,0 +1,224 @@
+// Opening a lock, the log, and the one path by which every change reaches the store.
+#include <algorithm>
+
+#include "core/battery.h"
+#include "core/lock_impl.h"
+
+namespace latchkey::core {
+
+std::string_view ToString(DecisionResult result) {
+  switch (result) {
+    case DecisionResult::kGranted: return "granted";
+    case DecisionResult::kDenied: return "denied";
+    case DecisionResult::kPending: return "pending";
+  }
+  return "?";
+}
+
+Lock::Impl::Impl(const LockConfig& config, const LockEnv& env)
+    : config_(config),
+      env_(env),
+      user_slots_(config.capabilities.max_users),
+      credentials_(config.capabilities) {}
+
+namespace {
+
+LockState FromSense(BoltSense sense) {
+  switch (sense) {
+    case BoltSense::kLocked: return LockState::kLocked;
+    case BoltSense::kUnlocked: return LockState::kUnlocked;
+    case BoltSense::kUnlatched: return LockState::kUnlatched;
+    case BoltSense::kBetween: return LockState::kUnknown;
+  }
+  return LockState::kUnknown;
+}
+
+std::optional<int64_t> Resume(int64_t now, int64_t remaining) {
+  return remaining > 0 ? std::optional<int64_t>(now + remaining) : std::nullopt;
+}
+
+}  // namespace
+
+Status Lock::Impl::Load() {
+  PersistentState state;
+  if (Status s = env_.store->Load(&state); !s.ok()) return s;
+  const int64_t now = Now();
+  if (!state.initialized) {
+    settings_.name = config_.default_name;
+    rt_.clock_trusted = config_.rtc_valid;
+    rt_.latest_wall_ms = Wall();
+    rt_.lock_state = FromSense(env_.bolt->Sense());
+    Stage(WriteBatch::PutSettings{settings_});
+    runtime_dirty_ = true;
+    effective_mode_ = EffectiveMode();
+    return Commit();
+  }
+  settings_ = state.settings;
+  rt_ = state.runtime;
+  for (auto& user : state.users) {
+    if (user.index < 1 || user.index > config_.capabilities.max_users) continue;
+    user_slots_.Take(user.index);
+    if (user.type == UserType::kProgramming) programming_user_ = user.index;
+    if (user.expires_at_ms && user.status == UserStatus::kEnabled) {
+      expiring_deadlines_.emplace(*user.expires_at_ms, user.index);
+    }
+    users_.emplace(user.index, std::move(user));
+  }
+  for (const auto& credential : state.credentials) credentials_.Put(credential);
+  for (const auto& holiday : state.holidays) holidays_.emplace(holiday.index, holiday);
+
+  // A power-up: durations resume with what remained; the bolt is read from its sensor.
+  lockout_until_ = Resume(now, rt_.lockout_remaining_ms);
+  relock_due_ = Resume(now, rt_.relock_remaining_ms);
+  const bool door_open = rt_.door_state == DoorState::kOpen || rt_.door_state == DoorState::kAjar ||
+                         rt_.door_state == DoorState::kForcedOpen;
+  if (door_open) {
+    door_open_since_ = now - rt_.door_open_ms;
+    if (settings_.door_ajar_s > 0 && !rt_.door_ajar_raised) {
+      door_ajar_due_ = *door_open_since_ + int64_t{settings_.door_ajar_s} * 1000;
+    }
+  }
+  rt_.clock_trusted = rt_.clock_trusted && config_.rtc_valid;
+  rt_.lock_state = FromSense(env_.bolt->Sense());
+  if (rt_.lock_state == LockState::kUnlatched) {
+    unlatch_return_due_ = now + config_.unlatch_hold_ms;
+  }
+  effective_mode_ = EffectiveMode();
+  Record(AlarmEvent(AlarmKind::kPowerCycled));
+  return Commit();
+}
+
+void Lock::Impl::Record(Event event) {
+  // Make room: acknowledged events go silently; unacknowledged ones are counted as lost.
+  const uint64_t next = rt_.last_seq + 1;
+  if (next - rt_.first_seq >= config_.log_capacity) {
+    const uint64_t need_through = rt_.first_seq + (next - rt_.first_seq - config_.log_capacity);
+    if (need_through <= rt_.acked_seq) {
+      Stage(WriteBatch::DropEventsThrough{need_through});
+      rt_.first_seq = need_through + 1;
+    } else {
+      const uint64_t chunk = std::max<uint64_t>(2, config_.log_capacity / 16);
+      const uint64_t drop_through = std::min(rt_.last_seq, rt_.first_seq + chunk - 1);
+      const uint64_t lost = drop_through - std::max(rt_.acked_seq, rt_.first_seq - 1);
+      Stage(WriteBatch::DropEventsThrough{drop_through});
+      rt_.first_seq = drop_through + 1;
+      Event alarm = AlarmEvent(AlarmKind::kEventsLost);
+      alarm.count = lost;
+      Record(std::move(alarm));
+    }
+  }
+  event.seq = ++rt_.last_seq;
+  event.time_ms = Wall();
+  event.hash = ChainHashOf(*env_.crypto, rt_.last_hash, event);
+  rt_.last_hash = event.hash;
+  runtime_dirty_ = true;
+  new_events_.push_back(event);
+  Stage(WriteBatch::AppendEvent{std::move(event)});
+}
+
+Status Lock::Impl::Commit() {
+  if (batch_.empty() && !runtime_dirty_) return Status::Ok();
+  const int64_t now = Now();
+  rt_.lockout_remaining_ms = lockout_until_ ? std::max<int64_t>(1, *lockout_until_ - now) : 0;
+  rt_.relock_remaining_ms = relock_due_ ? std::max<int64_t>(1, *relock_due_ - now) : 0;
+  rt_.door_open_ms = door_open_since_ ? now - *door_open_since_ : 0;
+  rt_.latest_wall_ms = std::max(rt_.latest_wall_ms, Wall());
+  Stage(WriteBatch::PutRuntime{rt_});
+  const Status written = env_.store->Write(batch_);
+  batch_.Clear();
+  runtime_dirty_ = false;
+  std::vector<Event> events;
+  events.swap(new_events_);
+  if (!written.ok()) {
+    fault_ = true;  // memory is ahead of the store: refuse everything until reopened
+    return Status::IoError("the lock could not store a change: " + written.message());
+  }
+  const LockStatus status = Status_();
+  if (env_.observer != nullptr) {
+    for (const Event& e : events) env_.observer->OnEvent(e);
+    if (!(status == last_status_)) env_.observer->OnStatusChanged(status);
+  }
+  last_status_ = status;
+  return Status::Ok();
+}
+
+Status Lock::Impl::CheckFault() const {
+  if (fault_) return Status::IoError("the lock is in a storage fault; reopen it");
+  return Status::Ok();
+}
+
+LockStatus Lock::Impl::Status_() const {
+  LockStatus s;
+  s.lock_state = rt_.lock_state;
+  s.door_state = rt_.door_state;
+  s.battery.millivolts = rt_.battery_mv;
+  s.battery.percent = BatteryPercent(rt_.battery_mv);
+  s.battery.low = s.battery.percent <= kLowBatteryPercent;
+  s.battery.critical = s.battery.percent <= kCriticalBatteryPercent;
+  s.battery.external_power = rt_.external_power;
+  s.operating_mode = effective_mode_;
+  s.clock_trusted = rt_.clock_trusted;
+  s.lockout_remaining_ms = lockout_until_ ? std::max<int64_t>(0, *lockout_until_ - Now()) : 0;
+  s.wrong_attempts = rt_.wrong_attempts;
+  s.last_seq = rt_.last_seq;
+  return s;
+}
+
+std::string Lock::Impl::ActorName(const Actor& actor) const {
+  return actor.name.empty() ? std::string(ToString(actor.source)) : std::string(actor.name);
+}
+
+// --- Lock: opening and reading -------------------------------------------------------------
+
+Result<std::unique_ptr<Lock>> Lock::Open(const LockConfig& config, const LockEnv& env) {
+  if (env.clock == nullptr || env.crypto == nullptr || env.zones == nullptr || env.store == nullptr ||
+      env.bolt == nullptr || env.feedback == nullptr) {
+    return Status::Invalid("every seam of LockEnv but the observer is required");
+  }
+  if (Status s = config.capabilities.Validate(); !s.ok()) return s;
+  if (config.log_capacity < 16) return Status::Invalid("log_capacity must be at least 16");
+  auto impl = std::make_unique<Impl>(config, env);
+  if (Status s = impl->Load(); !s.ok()) return s;
+  return std::unique_ptr<Lock>(new Lock(std::move(impl)));
+}
+
+Lock::Lock(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Lock::~Lock() = default;
+
+const Capabilities& Lock::capabilities() const { return impl_->config_.capabilities; }
+const Settings& Lock::settings() const { return impl_->settings_; }
+LockStatus Lock::status() const { return impl_->Status_(); }
+uint64_t Lock::acked_seq() const { return impl_->rt_.acked_seq; }
+uint64_t Lock::last_seq() const { return impl_->rt_.last_seq; }
+
+Status Lock::AckEvents(uint64_t seq) {
+  Impl& m = *impl_;
+  if (Status s = m.CheckFault(); !s.ok()) return s;
+  if (seq > m.rt_.last_seq) return Status::Invalid("ack beyond the last event");
+  if (seq <= m.rt_.acked_seq) return Status::Ok();
+  m.rt_.acked_seq = seq;
+  m.runtime_dirty_ = true;
+  return m.Commit();
+}
+
+Status Lock::Checkpoint() {
+  Impl& m = *impl_;
+  if (Status s = m.CheckFault(); !s.ok()) return s;
+  m.runtime_dirty_ = true;
+  return m.Commit();
+}
+
+Status Lock::AcceptClock(int64_t wall_ms, const Actor& actor) {
+  Impl& m = *impl_;
+  if (Status s = m.CheckFault(); !s.ok()) return s;
+  const int64_t latest = std::max(m.rt_.latest_wall_ms, m.Wall());
+  if (m.rt_.clock_trusted && wall_ms < latest - m.config_.clock_rollback_tolerance_ms) {
+    return Status::Invalid("the new time is earlier than the latest time the lock has seen");
+  }
+  m.rt_.clock_trusted = true;
+  m.rt_.latest_wall_ms = std::max(latest, wall_ms);
+  m.Record(ChangeEvent(DataType::kClock, ChangeOperation::kModify, actor));
+  return m.Commit();
+}
+
+}  // namespace latchkey::core

@@ -1,0 +1,195 @@
+// The lock: the one object that makes every decision of LOCK-SEMANTICS.md 1-9.
+//
+// A Lock holds its users, credential digests, schedules, settings and runtime state in memory
+// (indexed for O(1) credential lookup) and records every change in its LockStore before it
+// answers. It does no I/O of its own: time, cryptography, zones, storage and hardware come in
+// through LockEnv. It is not thread-safe; the device runtime calls it from one event loop, and
+// calls Tick() whenever NextDeadlineMs() falls due, and at least once a second (for schedule and
+// holiday edges, which follow the wall clock).
+//
+// A failed durable write puts the lock in a fault state: every later call fails with kIoError
+// until the lock is opened again from its store, so that memory is never ahead of disk.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/capabilities.h"
+#include "core/env.h"
+#include "core/event.h"
+#include "core/ports.h"
+#include "core/schedule.h"
+#include "core/settings.h"
+#include "core/status.h"
+#include "core/store.h"
+#include "core/user.h"
+
+namespace latchkey::core {
+
+struct LockConfig {
+  Capabilities capabilities;
+  uint32_t motor_ms = 400;             // bolt travel time; 0: moves complete at once
+  uint32_t unlatch_hold_ms = 1500;     // how long the latch stays pulled
+  uint32_t log_capacity = 10000;       // events kept on the lock (at least 10,000 in products)
+  uint32_t keypad_timeout_ms = 10000;  // keys typed without a submit are forgotten after this
+  int64_t clock_rollback_tolerance_ms = 5 * 60 * 1000;
+  // False when the real-time clock lost power with the lock (no backup cell): the clock is not
+  // trusted until it is set, and schedule-bound users are refused.
+  bool rtc_valid = true;
+  std::string default_name = "latchkey";
+};
+
+struct LockEnv {
+  Clock* clock = nullptr;
+  Crypto* crypto = nullptr;
+  ZoneRules* zones = nullptr;
+  LockStore* store = nullptr;
+  BoltActuator* bolt = nullptr;
+  Feedback* feedback = nullptr;
+  LockObserver* observer = nullptr;  // optional
+};
+
+struct BatteryStatus {
+  uint32_t millivolts = 0;
+  uint32_t percent = 0;
+  bool low = false;
+  bool critical = false;
+  bool external_power = false;
+  friend bool operator==(const BatteryStatus&, const BatteryStatus&) = default;
+};
+
+struct LockStatus {
+  LockState lock_state = LockState::kUnknown;
+  DoorState door_state = DoorState::kUnknown;
+  BatteryStatus battery;
+  OperatingMode operating_mode = OperatingMode::kNormal;  // effective (holidays applied)
+  bool clock_trusted = true;
+  int64_t lockout_remaining_ms = 0;
+  uint32_t wrong_attempts = 0;
+  uint64_t last_seq = 0;
+  friend bool operator==(const LockStatus&, const LockStatus&) = default;
+};
+
+enum class DecisionResult : uint8_t { kGranted, kDenied, kPending };
+std::string_view ToString(DecisionResult result);
+
+// The answer to a presented credential or a command.
+struct Decision {
+  DecisionResult result = DecisionResult::kDenied;
+  std::optional<AccessError> reason;  // when denied
+  std::optional<UserIndex> user;
+  std::optional<CredentialRef> credential;
+  Operation operation = Operation::kUnlock;  // what was (or would have been) done
+  LockState lock_state = LockState::kUnknown;  // after the decision; may still be moving
+};
+
+struct RemoteCommand {
+  Operation operation = Operation::kUnlock;  // lock, unlock or unlatch
+  std::optional<std::string> pin;
+  std::optional<uint32_t> timeout_s;         // unlock with timeout: 1..86400
+  Actor actor;
+};
+
+enum class ScheduleKind : uint8_t { kWeekDay, kYearDay };
+
+class Lock {
+ public:
+  // Opens the lock from its store. A new store is initialised with default settings; an
+  // existing one is a power-up: `power_cycled` is raised, running durations resume with what
+  // remained, and the bolt is read from its sensor.
+  static Result<std::unique_ptr<Lock>> Open(const LockConfig& config, const LockEnv& env);
+  ~Lock();
+  Lock(const Lock&) = delete;
+  Lock& operator=(const Lock&) = delete;
+
+  // --- state -------------------------------------------------------------------------------
+  const Capabilities& capabilities() const;
+  const Settings& settings() const;
+  LockStatus status() const;
+
+  // --- settings (2) -------------------------------------------------------------------------
+  Result<Settings> UpdateSettings(const SettingsPatch& patch, const Actor& actor);
+
+  // --- users (3) ----------------------------------------------------------------------------
+  Result<User> AddUser(const UserRequest& request, const Actor& actor);
+  Result<User> ModifyUser(const UserRequest& request, const Actor& actor);  // index required
+  Result<User> GetUser(UserIndex index) const;
+  std::vector<User> ListUsers() const;  // by index
+  Status ClearUser(UserIndex index, const Actor& actor);
+  Status ClearAllUsers(const Actor& actor);
+
+  // --- credentials (4) ----------------------------------------------------------------------
+  Result<CredentialResult> AddCredential(const CredentialRequest& request, const Actor& actor);
+  Result<CredentialResult> ModifyCredential(CredentialRef ref, std::string_view data,
+                                            std::optional<UserIndex> user, const Actor& actor);
+  Result<StoredCredential> GetCredential(CredentialRef ref) const;
+  std::vector<StoredCredential> ListCredentials(std::optional<CredentialType> type) const;
+  Status ClearCredential(CredentialRef ref, const Actor& actor);
+  // One type, or (nullopt) every type but the programming PIN.
+  Status ClearCredentials(std::optional<CredentialType> type, const Actor& actor);
+  std::optional<CredentialIndex> NextFreeIndex(CredentialType type) const;
+
+  // --- schedules (5) ------------------------------------------------------------------------
+  // Index 0 takes the lowest free index of that kind.
+  Result<WeekDaySchedule> SetWeekDaySchedule(UserIndex user, WeekDaySchedule schedule,
+                                             const Actor& actor);
+  Result<YearDaySchedule> SetYearDaySchedule(UserIndex user, YearDaySchedule schedule,
+                                             const Actor& actor);
+  // One index, or (nullopt) every schedule of that kind of the user.
+  Status ClearSchedule(UserIndex user, ScheduleKind kind, std::optional<uint32_t> index,
+                       const Actor& actor);
+  Result<HolidaySchedule> SetHoliday(HolidaySchedule holiday, const Actor& actor);
+  Status ClearHoliday(std::optional<uint32_t> index, const Actor& actor);
+  std::vector<HolidaySchedule> ListHolidays() const;
+
+  // --- access (7) ---------------------------------------------------------------------------
+  // A credential at a local reader: source kRfid (hex UID), kFingerprint or kFace (template),
+  // or kKeypad (a whole PIN, as if followed by '#').
+  Result<Decision> Present(Source source, std::string_view data);
+  // Keys pressed on the keypad: digits, '*' clears, '#' submits. Returns the decision of the
+  // last submission in `keys`, or nullopt if nothing was submitted.
+  Result<std::optional<Decision>> PressKeys(std::string_view keys);
+  // lock / unlock / unlatch from the hub, with an optional PIN.
+  Result<Decision> Remote(const RemoteCommand& command);
+  // The outside one-touch button.
+  Result<Decision> PressButton();
+  // The inside thumbturn (source kManual) or the mechanical key (source kKey) moved the bolt by
+  // hand; they always work, in every mode.
+  Status ManualOperation(Source source, Operation operation);
+
+  // --- the physical world (8) ---------------------------------------------------------------
+  Status SetDoor(bool open);
+  Status SetBattery(uint32_t millivolts);
+  Status SetExternalPower(bool connected);
+  Status Tamper();
+
+  // --- time ---------------------------------------------------------------------------------
+  // Fires every timer that is due.
+  Status Tick();
+  // The monotonic time at which the next timer falls due.
+  std::optional<int64_t> NextDeadlineMs() const;
+  // Stores what remains of running durations, so that a crash costs at most the time since
+  // the last checkpoint (the runtime calls this every few seconds while a duration runs).
+  Status Checkpoint();
+  // The hub (or a person) set the real-time clock to `wall_ms`. Refused (kInvalid) when it is
+  // earlier than the latest time the lock has seen minus the rollback tolerance; on success
+  // the clock is trusted. The caller sets the clock only when this succeeds.
+  Status AcceptClock(int64_t wall_ms, const Actor& actor);
+
+  // --- the event log (9) --------------------------------------------------------------------
+  // The hub stored every event up to `seq`.
+  Status AckEvents(uint64_t seq);
+  uint64_t acked_seq() const;
+  uint64_t last_seq() const;
+
+ private:
+  class Impl;
+  explicit Lock(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace latchkey::core

@@ -1,0 +1,127 @@
+// Lock::Impl: the state of a lock and the helpers its parts share. Private to src/core; the
+// public face is lock.h. The member functions are spread over lock.cc (opening, storage,
+// events), lock_admin.cc (users, credentials, schedules, settings), lock_access.cc (the
+// access decision) and lock_physical.cc (bolt, door, power, timers).
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "core/battery.h"
+#include "core/credential_index.h"
+#include "core/lock.h"
+#include "core/slot_allocator.h"
+
+namespace latchkey::core {
+
+class Lock::Impl {
+ public:
+  Impl(const LockConfig& config, const LockEnv& env);
+
+  // --- opening (lock.cc) ---
+  Status Load();
+
+  // --- storage and events (lock.cc) ---
+  // Adds `event` to the log (seq, time, hash) and to the batch being built.
+  void Record(Event event);
+  void Stage(WriteBatch::Op op) { batch_.Add(std::move(op)); }
+  void StageUser(const User& user) { Stage(WriteBatch::PutUser{user}); }
+  // Writes the batch with the runtime state; on failure the lock enters its fault state.
+  Status Commit();
+  Status CheckFault() const;
+  int64_t Now() const { return env_.clock->MonotonicMs(); }
+  int64_t Wall() const { return env_.clock->WallMs(); }
+  LockStatus Status_() const;
+  std::string ActorName(const Actor& actor) const;
+
+  // --- modes and time (lock_physical.cc) ---
+  OperatingMode EffectiveMode() const;
+  std::optional<LocalTime> LocalNow() const;
+  void ProcessTimers();
+  std::optional<int64_t> NextDeadline() const;
+
+  // --- bolt (lock_physical.cc) ---
+  void StartMove(BoltTarget target);
+  void FinishMove();
+  void ArmRelock(std::optional<uint32_t> timeout_s);
+  void OnModeChange(OperatingMode before, OperatingMode after, Source source);
+  void Signal(core::Signal signal);
+
+  // --- access (lock_access.cc) ---
+  struct AccessRequest {
+    Source source = Source::kKeypad;
+    std::string_view data;
+    bool remote = false;
+    Operation operation = Operation::kUnlock;
+    std::optional<uint32_t> timeout_s;
+    Actor actor;
+  };
+  Decision Decide(const AccessRequest& request);
+  Decision Deny(const AccessRequest& request, AccessError error, const StoredCredential* credential);
+  Decision Grant(const AccessRequest& request, const StoredCredential* credential, User* user);
+  void WrongAttempt();
+  bool LockoutActive() const { return lockout_until_.has_value(); }
+  // Step 6: batteries critical and no power bank at the outside connector.
+  bool BatteryTooLow() const {
+    return BatteryPercent(rt_.battery_mv) <= kCriticalBatteryPercent && !rt_.external_power;
+  }
+  Decision Refused(AccessError error, Operation op) const;
+  std::optional<AccessError> ScheduleRefusal(const User& user) const;
+
+  // --- admin helpers (lock_admin.cc) ---
+  Status CheckUserIndex(uint32_t index) const;
+  User* FindUser(UserIndex index);
+  // Removes a user with its credentials (never holidays), staging the writes.
+  void EraseUser(UserIndex index);
+  // Removes one credential from its user; deletes the user if it was the last one.
+  void EraseCredential(const StoredCredential& credential, const Actor& actor);
+  void SetUserStatus(User& user, UserStatus status, Source source);
+
+  // --- configuration and seams ---
+  LockConfig config_;
+  LockEnv env_;
+
+  // --- stored state ---
+  Settings settings_;
+  std::unordered_map<UserIndex, User> users_;
+  SlotAllocator user_slots_;
+  std::optional<UserIndex> programming_user_;
+  CredentialTable credentials_;
+  std::map<uint32_t, HolidaySchedule> holidays_;
+  RuntimeState rt_;
+  std::multimap<int64_t, UserIndex> expiring_deadlines_;  // wall ms -> expiring user
+
+  // --- volatile state: monotonic deadlines (rt_ holds what remains of the durable ones) ---
+  std::optional<int64_t> motor_due_;
+  BoltTarget motor_target_ = BoltTarget::kLocked;
+  std::optional<int64_t> unlatch_return_due_;
+  std::optional<int64_t> lockout_until_;
+  std::optional<int64_t> relock_due_;
+  std::optional<uint32_t> relock_timeout_once_;  // unlock with timeout, for the move under way
+  std::optional<int64_t> door_open_since_;
+  std::optional<int64_t> door_ajar_due_;
+  struct Pending {
+    UserIndex user = 0;
+    std::vector<CredentialRef> presented;
+    int64_t deadline = 0;
+    Source source = Source::kKeypad;
+    Operation operation = Operation::kUnlock;
+  };
+  std::optional<Pending> pending_;
+  std::optional<int64_t> lock_intent_until_;
+  std::string keypad_buffer_;
+  int64_t keypad_last_ms_ = 0;
+  OperatingMode effective_mode_ = OperatingMode::kNormal;
+
+  // --- the change being built ---
+  WriteBatch batch_;
+  std::vector<Event> new_events_;
+  bool runtime_dirty_ = false;
+  bool fault_ = false;
+  LockStatus last_status_;
+};
+
+}  // namespace latchkey::core

@@ -1,0 +1,92 @@
+// Persistence of a lock, as the core sees it: a loader for what was stored, and atomic
+// batches of writes (after LevelDB's WriteBatch). The core applies a change to its memory
+// only after the batch that records it has been written durably, so an acknowledged change
+// survives any crash. The SQLite store lives in src/store; tests use MemoryLockStore.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <variant>
+#include <vector>
+
+#include "core/event.h"
+#include "core/schedule.h"
+#include "core/settings.h"
+#include "core/status.h"
+#include "core/user.h"
+
+namespace latchkey::core {
+
+// Everything a lock keeps besides users, credentials, schedules and settings: counters,
+// timers and the state of the world as last seen. Durations are stored as what remains of
+// them, so that they survive a reboot of the monotonic clock.
+struct RuntimeState {
+  LockState lock_state = LockState::kUnknown;
+  DoorState door_state = DoorState::kUnknown;
+  uint32_t wrong_attempts = 0;
+  uint32_t lockout_level = 0;            // consecutive lockouts without a success between
+  int64_t lockout_remaining_ms = 0;      // 0: no lockout running
+  int64_t relock_remaining_ms = 0;       // 0: no relock due
+  bool relock_waiting_for_door = false;  // relock fell due while the door was open
+  uint32_t battery_mv = 6000;
+  bool external_power = false;
+  bool low_battery_raised = false;
+  bool critical_battery_raised = false;
+  bool door_ajar_raised = false;
+  int64_t door_open_ms = 0;              // how long the door has been open (for ajar)
+  bool clock_trusted = true;
+  int64_t latest_wall_ms = 0;            // the latest wall time the lock has seen
+  // The event log's position.
+  uint64_t last_seq = 0;
+  Digest last_hash{};
+  uint64_t acked_seq = 0;
+  uint64_t first_seq = 1;                // oldest event still kept
+  friend bool operator==(const RuntimeState&, const RuntimeState&) = default;
+};
+
+// What a store holds; `Load` fills it.
+struct PersistentState {
+  bool initialized = false;  // false: a new lock (nothing stored yet)
+  Settings settings;
+  std::vector<User> users;
+  std::vector<StoredCredential> credentials;
+  std::vector<HolidaySchedule> holidays;
+  RuntimeState runtime;
+};
+
+// One atomic group of writes.
+class WriteBatch {
+ public:
+  struct PutUser { User user; };
+  struct DeleteUser { UserIndex index; };
+  struct PutCredential { StoredCredential credential; };
+  struct DeleteCredential { CredentialRef ref; };
+  struct PutHoliday { HolidaySchedule holiday; };
+  struct DeleteHoliday { uint32_t index; };
+  struct PutSettings { Settings settings; };
+  struct PutRuntime { RuntimeState runtime; };
+  struct AppendEvent { Event event; };
+  struct DropEventsThrough { uint64_t seq; };  // forget events with seq <= this
+  using Op = std::variant<PutUser, DeleteUser, PutCredential, DeleteCredential, PutHoliday,
+                          DeleteHoliday, PutSettings, PutRuntime, AppendEvent, DropEventsThrough>;
+
+  void Add(Op op) { ops_.push_back(std::move(op)); }
+  const std::vector<Op>& ops() const { return ops_; }
+  bool empty() const { return ops_.empty(); }
+  void Clear() { ops_.clear(); }
+
+ private:
+  std::vector<Op> ops_;
+};
+
+class LockStore {
+ public:
+  virtual ~LockStore() = default;
+  virtual Status Load(PersistentState* out) = 0;
+  // All of `batch` or nothing, durable when this returns ok.
+  virtual Status Write(const WriteBatch& batch) = 0;
+  // Up to `limit` stored events with seq > `after`, in seq order.
+  virtual Status ReadEvents(uint64_t after, std::size_t limit, std::vector<Event>* out) = 0;
+};
+
+}  // namespace latchkey::core
