@@ -46,7 +46,7 @@ Status Lock::Impl::Load() {
   if (!state.initialized) {
     settings_.name = config_.default_name;
     rt_.clock_trusted = config_.rtc_valid;
-    rt_.latest_wall_ms = Wall();
+    rt_.latest_wall_ms = config_.rtc_valid ? Wall() : 0;
     rt_.lock_state = FromSense(env_.bolt->Sense());
     Stage(WriteBatch::PutSettings{settings_});
     runtime_dirty_ = true;
@@ -69,6 +69,10 @@ Status Lock::Impl::Load() {
 
   // A power-up: durations resume with what remained; the bolt is read from its sensor.
   lockout_until_ = Resume(now, rt_.lockout_remaining_ms);
+  if (rt_.pending_user != 0 && rt_.pending_remaining_ms > 0 && !rt_.pending_credentials.empty()) {
+    pending_ = Pending{rt_.pending_user, rt_.pending_credentials, now + rt_.pending_remaining_ms,
+                       rt_.pending_source, rt_.pending_operation};
+  }
   relock_due_ = Resume(now, rt_.relock_remaining_ms);
   const bool door_open = rt_.door_state == DoorState::kOpen || rt_.door_state == DoorState::kAjar ||
                          rt_.door_state == DoorState::kForcedOpen;
@@ -122,16 +126,38 @@ Status Lock::Impl::Commit() {
   rt_.lockout_remaining_ms = lockout_until_ ? std::max<int64_t>(1, *lockout_until_ - now) : 0;
   rt_.relock_remaining_ms = relock_due_ ? std::max<int64_t>(1, *relock_due_ - now) : 0;
   rt_.door_open_ms = door_open_since_ ? now - *door_open_since_ : 0;
-  rt_.latest_wall_ms = std::max(rt_.latest_wall_ms, Wall());
+  rt_.pending_user = pending_ ? pending_->user : 0;
+  rt_.pending_credentials = pending_ ? pending_->presented : std::vector<CredentialRef>{};
+  rt_.pending_remaining_ms = pending_ ? std::max<int64_t>(1, pending_->deadline - now) : 0;
+  rt_.pending_source = pending_ ? pending_->source : Source::kKeypad;
+  rt_.pending_operation = pending_ ? pending_->operation : Operation::kUnlock;
+  // Only a trusted clock teaches the lock what "now" is; an unset one may read anything.
+  if (rt_.clock_trusted) rt_.latest_wall_ms = std::max(rt_.latest_wall_ms, Wall());
   Stage(WriteBatch::PutRuntime{rt_});
   const Status written = env_.store->Write(batch_);
   batch_.Clear();
   runtime_dirty_ = false;
   std::vector<Event> events;
   events.swap(new_events_);
+  std::vector<core::Signal> signals;
+  signals.swap(pending_signals_);
+  const auto drive = pending_drive_;
+  pending_drive_.reset();
   if (!written.ok()) {
     fault_ = true;  // memory is ahead of the store: refuse everything until reopened
     return Status::IoError("the lock could not store a change: " + written.message());
+  }
+  for (core::Signal signal : signals) env_.feedback->Indicate(signal, settings_.sound_volume);
+  if (drive) {
+    env_.bolt->Drive(*drive);
+    if (config_.motor_ms == 0) {
+      // An instant motor: read where the bolt went and store that as a change of its own.
+      if (env_.observer != nullptr) {
+        for (const Event& e : events) env_.observer->OnEvent(e);
+      }
+      FinishMove();
+      return Commit();
+    }
   }
   const LockStatus status = Status_();
   if (env_.observer != nullptr) {
@@ -211,8 +237,8 @@ Status Lock::Checkpoint() {
 Status Lock::AcceptClock(int64_t wall_ms, const Actor& actor) {
   Impl& m = *impl_;
   if (Status s = m.CheckFault(); !s.ok()) return s;
-  const int64_t latest = std::max(m.rt_.latest_wall_ms, m.Wall());
-  if (m.rt_.clock_trusted && wall_ms < latest - m.config_.clock_rollback_tolerance_ms) {
+  const int64_t latest = m.rt_.clock_trusted ? std::max(m.rt_.latest_wall_ms, m.Wall()) : m.rt_.latest_wall_ms;
+  if (wall_ms < latest - m.config_.clock_rollback_tolerance_ms) {
     return Status::Invalid("the new time is earlier than the latest time the lock has seen");
   }
   m.rt_.clock_trusted = true;

@@ -261,6 +261,7 @@ Result<Decision> Lock::Present(Source source, std::string_view data) {
   Decision d = m.Decide(request);
   if (d.result == DecisionResult::kGranted) m.lock_intent_until_.reset();
   if (Status s = m.Commit(); !s.ok()) return s;
+  d.lock_state = m.rt_.lock_state;  // an instant motor has arrived by now
   return d;
 }
 
@@ -337,6 +338,7 @@ Result<Decision> Lock::Remote(const RemoteCommand& command) {
     }
   }
   if (Status s = m.Commit(); !s.ok()) return s;
+  d.lock_state = m.rt_.lock_state;  // an instant motor has arrived by now
   return d;
 }
 
@@ -368,6 +370,7 @@ Result<Decision> Lock::PressButton() {
     d = m.Grant(request, nullptr, nullptr);
   }
   if (Status s = m.Commit(); !s.ok()) return s;
+  d.lock_state = m.rt_.lock_state;  // an instant motor has arrived by now
   return d;
 }
 

@@ -53,6 +53,14 @@ bool Upsert(std::vector<Schedule>& list, const Schedule& schedule) {
   return false;
 }
 
+Status CheckUserEnums(const std::optional<UserStatus>& status, const std::optional<UserType>& type,
+                      const std::optional<CredentialRule>& rule) {
+  if (status && !IsValid(*status)) return Status::Invalid("status must be enabled or disabled");
+  if (type && !IsValid(*type)) return Status::Invalid("type is not a known user type");
+  if (rule && !IsValid(*rule)) return Status::Invalid("credential_rule must be single, dual or tri");
+  return Status::Ok();
+}
+
 }  // namespace
 
 Status Lock::Impl::CheckUserIndex(uint32_t index) const {
@@ -145,6 +153,7 @@ Result<User> Lock::AddUser(const UserRequest& request, const Actor& actor) {
   if (request.index) {
     if (Status s = m.CheckUserIndex(*request.index); !s.ok()) return s;
   }
+  if (Status s = CheckUserEnums(request.status, request.type, request.credential_rule); !s.ok()) return s;
   if (request.type == UserType::kProgramming) {
     return Status::Invalid("the programming user is created by adding the programming PIN");
   }
@@ -182,6 +191,7 @@ Result<User> Lock::ModifyUser(const UserRequest& request, const Actor& actor) {
   if (Status s = m.CheckFault(); !s.ok()) return s;
   if (!request.index) return Status::Invalid("index is required to modify a user");
   if (Status s = m.CheckUserIndex(*request.index); !s.ok()) return s;
+  if (Status s = CheckUserEnums(request.status, request.type, request.credential_rule); !s.ok()) return s;
   if (Status s = CheckName(request.name, m.config_.capabilities.max_user_name_length); !s.ok()) return s;
   User* user = m.FindUser(*request.index);
   if (user == nullptr) return Status::NotFound("user " + std::to_string(*request.index) + " does not exist");
@@ -251,7 +261,7 @@ Status Lock::ClearAllUsers(const Actor& actor) {
 namespace {
 
 Status CheckCredentialSlot(CredentialType type, std::optional<CredentialIndex> index, const Capabilities& caps) {
-  if (!Capabilities::SupportsType(type)) {
+  if (!IsValid(type) || !Capabilities::SupportsType(type)) {
     return Status::Invalid("credential type " + std::string(ToString(type)) + " is not supported");
   }
   if (type == CredentialType::kProgrammingPin) {
@@ -274,6 +284,7 @@ Result<CredentialResult> Lock::AddCredential(const CredentialRequest& request, c
   const bool programming = request.type == CredentialType::kProgrammingPin;
   // 1. type, index, data
   if (Status s = CheckCredentialSlot(request.type, request.index, caps); !s.ok()) return s;
+  if (Status s = CheckUserEnums(request.user_status, request.user_type, std::nullopt); !s.ok()) return s;
   if (Status s = ValidateCredentialData(request.type, request.data, caps); !s.ok()) return s;
   if (request.user) {
     if (Status s = m.CheckUserIndex(*request.user); !s.ok()) return s;
@@ -404,7 +415,6 @@ Status Lock::ClearCredential(CredentialRef ref, const Actor& actor) {
     return Status::Invalid("the programming PIN can only be modified");
   }
   if (Status s = CheckCredentialSlot(ref.type, ref.index, m.config_.capabilities); !s.ok()) return s;
-  if (!ref.index) return Status::Invalid("credential index 0 is not a slot");
   const StoredCredential* existing = m.credentials_.Find(ref);
   if (existing == nullptr) return Status::Ok();
   const UserIndex owner = existing->user;
@@ -417,7 +427,7 @@ Status Lock::ClearCredentials(std::optional<CredentialType> type, const Actor& a
   Impl& m = *impl_;
   if (Status s = m.CheckFault(); !s.ok()) return s;
   if (type == CredentialType::kProgrammingPin) return Status::Invalid("the programming PIN can only be modified");
-  if (type && !Capabilities::SupportsType(*type)) {
+  if (type && (!IsValid(*type) || !Capabilities::SupportsType(*type))) {
     return Status::Invalid("credential type " + std::string(ToString(*type)) + " is not supported");
   }
   for (CredentialType t : {CredentialType::kPin, CredentialType::kRfid, CredentialType::kFingerprint,

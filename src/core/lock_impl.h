@@ -117,6 +117,10 @@ class Lock::Impl {
   OperatingMode effective_mode_ = OperatingMode::kNormal;
 
   // --- the change being built ---
+  // Hardware acts only once the change that explains it is stored: a motor drive and the
+  // signals wait here until Commit() has written the batch.
+  std::optional<BoltTarget> pending_drive_;
+  std::vector<core::Signal> pending_signals_;
   WriteBatch batch_;
   std::vector<Event> new_events_;
   bool runtime_dirty_ = false;

@@ -34,18 +34,12 @@ OperatingMode Lock::Impl::EffectiveMode() const {
   return settings_.operating_mode;
 }
 
-void Lock::Impl::Signal(core::Signal signal) {
-  env_.feedback->Indicate(signal, settings_.sound_volume);
-}
+void Lock::Impl::Signal(core::Signal signal) { pending_signals_.push_back(signal); }
 
 void Lock::Impl::StartMove(BoltTarget target) {
   motor_target_ = target;
   unlatch_return_due_.reset();
-  env_.bolt->Drive(target);
-  if (config_.motor_ms == 0) {
-    FinishMove();
-    return;
-  }
+  pending_drive_ = target;  // driven by Commit() once the decision is stored
   rt_.lock_state = target == BoltTarget::kLocked ? LockState::kLocking : LockState::kUnlocking;
   motor_due_ = Now() + config_.motor_ms;
   runtime_dirty_ = true;
@@ -121,7 +115,7 @@ void Lock::Impl::OnModeChange(OperatingMode before, OperatingMode after, Source 
 
 void Lock::Impl::ProcessTimers() {
   const int64_t now = Now();
-  if (motor_due_ && now >= *motor_due_) FinishMove();
+  if (motor_due_ && !pending_drive_ && now >= *motor_due_) FinishMove();
   if (unlatch_return_due_ && now >= *unlatch_return_due_) {
     unlatch_return_due_.reset();
     if (rt_.lock_state == LockState::kUnlatched) {

@@ -104,6 +104,7 @@ Status ValidateHoliday(const HolidaySchedule& s, uint32_t max_index) {
     return Status::Invalid("start and end must be valid local date-times");
   }
   if (!(s.start < s.end)) return Status::Invalid("start must be before end");
+  if (!IsValid(s.mode)) return Status::Invalid("operating_mode is not a known value");
   if (s.mode == OperatingMode::kLockdown) {
     return Status::Invalid("operating_mode lockdown cannot be scheduled");
   }

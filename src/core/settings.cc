@@ -69,6 +69,10 @@ Result<Settings> ApplySettingsPatch(const Settings& current, const SettingsPatch
   for (const Status& s : checks) {
     if (!s.ok()) return s;
   }
+  if (patch.sound_volume && !IsValid(*patch.sound_volume)) return Status::Invalid("sound_volume is not a known value");
+  if (patch.operating_mode && !IsValid(*patch.operating_mode)) {
+    return Status::Invalid("operating_mode is not a known value");
+  }
   if (patch.timezone && !zones.IsKnownZone(*patch.timezone)) {
     return Status::Invalid("timezone '" + *patch.timezone + "' is not a known IANA zone");
   }

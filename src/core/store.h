@@ -34,6 +34,13 @@ struct RuntimeState {
   bool critical_battery_raised = false;
   bool door_ajar_raised = false;
   int64_t door_open_ms = 0;              // how long the door has been open (for ajar)
+  // A dual/tri user part-way through presenting its credentials (LOCK-SEMANTICS.md 8: the
+  // multi-factor window survives a reboot). pending_user 0: none.
+  UserIndex pending_user = 0;
+  std::vector<CredentialRef> pending_credentials;
+  int64_t pending_remaining_ms = 0;
+  Source pending_source = Source::kKeypad;
+  Operation pending_operation = Operation::kUnlock;
   bool clock_trusted = true;
   int64_t latest_wall_ms = 0;            // the latest wall time the lock has seen
   // The event log's position.

@@ -92,6 +92,12 @@ constexpr std::optional<E> Parse(std::string_view name) {
   return std::nullopt;
 }
 
+// Whether `value` is one of E's named values (an enum read from outside may hold anything).
+template <typename E>
+constexpr bool IsValid(E value) {
+  return static_cast<std::size_t>(value) < EnumNames<E>::kNames.size();
+}
+
 // A credential's identity: its type and its slot in that type's index space.
 struct CredentialRef {
   CredentialType type = CredentialType::kPin;

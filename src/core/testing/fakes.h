@@ -14,7 +14,7 @@ namespace latchkey::core::testing {
 
 class FakeClock : public Clock {
  public:
-  explicit FakeClock(int64_t wall_ms = 1'795'600'800'000)  // 2026-11-25T08:00:00Z
+  explicit FakeClock(int64_t wall_ms = 1'795'600'800'000)  // 2026-11-25T10:00:00Z, a Wednesday
       : wall_ms_(wall_ms) {}
   int64_t MonotonicMs() const override { return mono_ms_; }
   int64_t WallMs() const override { return wall_ms_; }
