@@ -1,9 +1,38 @@
 // The `latchkey` executable: one binary, one subcommand per part of the system.
 #include <CLI/CLI.hpp>
+#include <spdlog/spdlog.h>
 
 #include <cstdio>
 
 #include "cli/core_demo.h"
+#include "cli/link_command.h"
+#include "device/lock_daemon.h"
+
+namespace {
+
+void AddLockCommand(CLI::App& app, latchkey::device::LockDaemonOptions& o) {
+  auto* cmd = app.add_subcommand("lock", "Run one lock (the firmware's logic over a hardware backend)");
+  auto& caps = o.config.capabilities;
+  cmd->add_option("--backend", o.backend, "Hardware backend: sim")->check(CLI::IsMember({"sim"}));
+  cmd->add_option("--data", o.data_dir, "Data folder (store, keys, setup code)")->required();
+  cmd->add_option("--listen", o.listen, "Link address HOST:PORT (port 0: any free port)");
+  cmd->add_option("--sim-control", o.sim_control, "Loopback HOST:PORT for the simulated world's control API");
+  cmd->add_option("--name", o.config.default_name, "The lock's name until the hub sets one");
+  cmd->add_option("--motor-ms", o.config.motor_ms, "Bolt travel time in ms (0: instant)")->check(CLI::Range(0, 10000));
+  cmd->add_option("--max-users", caps.max_users, "1..65534");
+  cmd->add_option("--credentials-per-user", caps.credentials_per_user, "1..32");
+  cmd->add_option("--min-pin-length", caps.min_pin_length, "4..12");
+  cmd->add_option("--max-pin-length", caps.max_pin_length, "4..12");
+  cmd->add_option("--rfid-min-bytes", caps.rfid_min_bytes, "4..32");
+  cmd->add_option("--rfid-max-bytes", caps.rfid_max_bytes, "4..32");
+  cmd->add_option("--max-user-name-length", caps.max_user_name_length, "1..255");
+  cmd->add_option("--week-day-schedules", caps.week_day_schedules_per_user, "per user, 1..253");
+  cmd->add_option("--year-day-schedules", caps.year_day_schedules_per_user, "per user, 1..253");
+  cmd->add_option("--holiday-schedules", caps.holiday_schedules, "1..253");
+  cmd->add_option("--log-capacity", o.config.log_capacity, "Events kept on the lock (>= 16)");
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"latchkey: a self-hosted smart door lock system"};
@@ -14,7 +43,15 @@ int main(int argc, char** argv) {
   auto* demo = app.add_subcommand("demo", "Run the scripted demonstration of the lock's core");
   demo->add_flag("--fast", fast, "Do not pause between steps");
 
+  latchkey::device::LockDaemonOptions lock_options;
+  AddLockCommand(app, lock_options);
+  latchkey::cli::LinkCommand link_command;
+  link_command.Register(app);
+
   CLI11_PARSE(app, argc, argv);
+  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
   if (demo->parsed()) return latchkey::cli::RunCoreDemo(fast);
+  if (app.got_subcommand("lock")) return latchkey::device::RunLockDaemon(lock_options);
+  if (link_command.parsed()) return link_command.Run();
   return 0;
 }

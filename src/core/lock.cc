@@ -216,6 +216,7 @@ const Settings& Lock::settings() const { return impl_->settings_; }
 LockStatus Lock::status() const { return impl_->Status_(); }
 uint64_t Lock::acked_seq() const { return impl_->rt_.acked_seq; }
 uint64_t Lock::last_seq() const { return impl_->rt_.last_seq; }
+uint64_t Lock::first_seq() const { return impl_->rt_.first_seq; }
 
 Status Lock::AckEvents(uint64_t seq) {
   Impl& m = *impl_;

@@ -185,6 +185,8 @@ class Lock {
   Status AckEvents(uint64_t seq);
   uint64_t acked_seq() const;
   uint64_t last_seq() const;
+  // The oldest event the log still holds (older ones were acknowledged and dropped, or lost).
+  uint64_t first_seq() const;
 
  private:
   class Impl;

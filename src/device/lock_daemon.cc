@@ -1,0 +1,184 @@
+#include "device/lock_daemon.h"
+
+#include <spdlog/spdlog.h>
+#include <sys/stat.h>
+
+#include "platform/asio.h"
+#include <cstdio>
+#include <filesystem>
+
+#include "crypto/sodium_crypto.h"
+#include "device/link_server.h"
+#include "device/lock_ops.h"
+#include "device/lock_runtime.h"
+#include "device/sim_control_server.h"
+#include "device/sim_world.h"
+#include "hal/sim/sim_board.h"
+#include "platform/tz_zone_rules.h"
+#include "store/secret_file.h"
+#include "store/sqlite_lock_store.h"
+#include "wire/json_codec.h"
+
+namespace latchkey::device {
+
+namespace asio = boost::asio;
+
+bool SplitHostPort(const std::string& text, std::string* host, uint16_t* port) {
+  const auto colon = text.rfind(':');
+  if (colon == std::string::npos || colon == 0) return false;
+  *host = text.substr(0, colon);
+  if (host->size() > 2 && host->front() == '[' && host->back() == ']') *host = host->substr(1, host->size() - 2);
+  const std::string digits = text.substr(colon + 1);
+  if (digits.empty() || digits.size() > 5 || digits.find_first_not_of("0123456789") != std::string::npos) return false;
+  const unsigned long value = std::stoul(digits);
+  if (value > 65535) return false;
+  *port = static_cast<uint16_t>(value);
+  return true;
+}
+
+namespace {
+
+core::Result<asio::ip::tcp::endpoint> Endpoint(const std::string& text) {
+  std::string host;
+  uint16_t port = 0;
+  if (!SplitHostPort(text, &host, &port)) return core::Status::Invalid("'" + text + "' is not HOST:PORT");
+  boost::system::error_code ec;
+  const auto address = asio::ip::make_address(host, ec);
+  if (ec) return core::Status::Invalid("'" + host + "' is not an IP address");
+  return asio::ip::tcp::endpoint(address, port);
+}
+
+// The setup code lives in DATA/setup-code (0600) from the first start on.
+core::Result<link::SetupCode> LoadOrCreateSetupCode(const std::string& path, bool* created) {
+  *created = false;
+  if (std::filesystem::exists(path)) {
+    std::FILE* file = std::fopen(path.c_str(), "r");
+    if (file == nullptr) return core::Status::IoError("cannot read " + path);
+    char buffer[128] = {};
+    const std::size_t n = std::fread(buffer, 1, sizeof buffer - 1, file);
+    std::fclose(file);
+    return link::ParseSetupCode(std::string_view(buffer, n));
+  }
+  const link::SetupCode code = link::RandomSetupCode();
+  if (core::Status s = store::WriteFileAtomically(path, link::FormatSetupCode(code) + "\n", 0600); !s.ok()) return s;
+  *created = true;
+  return code;
+}
+
+}  // namespace
+
+int RunLockDaemon(const LockDaemonOptions& options) {
+  if (options.backend != "sim") {
+    spdlog::error("lock: backend '{}' is not available; only 'sim' exists today", options.backend);
+    return 2;
+  }
+  if (options.data_dir.empty()) {
+    spdlog::error("lock: --data is required");
+    return 2;
+  }
+  // Everything the lock writes is its own: the store holds credential digests, the folder keys.
+  ::umask(077);
+  std::error_code fs_error;
+  std::filesystem::create_directories(options.data_dir, fs_error);
+  if (fs_error) {
+    spdlog::error("lock: cannot create {}: {}", options.data_dir, fs_error.message());
+    return 1;
+  }
+  ::chmod(options.data_dir.c_str(), 0700);
+  const std::string dir = options.data_dir + "/";
+  if (core::Status s = options.config.capabilities.Validate(); !s.ok()) {
+    spdlog::error("lock: {}", s.ToString());
+    return 2;
+  }
+  auto digest_key = store::LoadOrCreateSecret(dir + "digest.key");
+  auto link_key = store::LoadOrCreateSecret(dir + "link.key");
+  if (!digest_key.ok() || !link_key.ok()) {
+    spdlog::error("lock: {}", (!digest_key.ok() ? digest_key.status() : link_key.status()).ToString());
+    return 1;
+  }
+  auto keypair = crypto::KeypairFromPrivate(*link_key);
+  auto lock_store = store::SqliteLockStore::Open(dir + "lock.db");
+  bool new_code = false;
+  auto setup_code = LoadOrCreateSetupCode(dir + "setup-code", &new_code);
+  if (!keypair.ok() || !lock_store.ok() || !setup_code.ok()) {
+    const core::Status s = !keypair.ok() ? keypair.status() : !lock_store.ok() ? lock_store.status() : setup_code.status();
+    spdlog::error("lock: {}", s.ToString());
+    return 1;
+  }
+  const std::string lock_id = "lk-" + wire::ToHex(std::span(keypair->pub).first(8));
+
+  asio::io_context io;
+  hal::sim::SimBoard board;
+  crypto::SodiumCrypto crypto(*digest_key);
+  platform::TzZoneRules zones;
+  LockRuntime runtime(io, board, **lock_store, crypto, zones, options.config);
+  if (core::Status s = runtime.Start(); !s.ok()) {
+    spdlog::error("lock: {}", s.ToString());
+    return 1;
+  }
+
+  LinkServer* link_server = nullptr;
+  std::unique_ptr<LockOps> ops_holder;
+  SimWorld world(runtime, board,
+                 SimWorld::Hooks{[&](bool connected) { link_server->SetNetwork(connected); },
+                                 [&] { return ops_holder->StateJson(); }});
+  ops_holder = std::make_unique<LockOps>(runtime, &world, LockOps::Hooks{[&] { link_server->Unpair(); }});
+  LinkServer server(io, runtime, *ops_holder, **lock_store, *keypair, *setup_code, lock_id);
+  link_server = &server;
+  runtime.set_listener({[&](const core::Event&) { server.OnEvent(); },
+                        [&](const core::LockStatus& status) { server.OnStatus(status); }});
+
+  auto listen = Endpoint(options.listen);
+  if (!listen.ok()) {
+    spdlog::error("lock: --listen: {}", listen.status().ToString());
+    return 2;
+  }
+  if (core::Status s = server.Listen(*listen); !s.ok()) {
+    spdlog::error("lock: {}", s.ToString());
+    return 1;
+  }
+  std::unique_ptr<SimControlServer> sim_control;
+  if (!options.sim_control.empty()) {
+    auto endpoint = Endpoint(options.sim_control);
+    if (!endpoint.ok()) {
+      spdlog::error("lock: --sim-control: {}", endpoint.status().ToString());
+      return 2;
+    }
+    sim_control = std::make_unique<SimControlServer>(io, world, [&] { return ops_holder->StateJson(); });
+    if (core::Status s = sim_control->Listen(*endpoint); !s.ok()) {
+      spdlog::error("lock: {}", s.ToString());
+      return 1;
+    }
+  }
+
+  // Machine-readable lines first: tests and `latchkey demo` read the actual ports from them.
+  const std::string link_address = listen->address().to_string() + ":" + std::to_string(server.port());
+  std::printf("lock %s link listening on %s\n", lock_id.c_str(), link_address.c_str());
+  if (sim_control) {
+    std::printf("lock %s sim-control listening on http://%s:%u\n", lock_id.c_str(),
+                listen->address().to_string().c_str(), sim_control->port());
+  }
+  if (!server.paired()) {
+    std::printf("lock %s setup code: %s%s\n", lock_id.c_str(), link::FormatSetupCode(*setup_code).c_str(),
+                new_code ? " (also in setup-code)" : "");
+  }
+  std::fflush(stdout);
+  (void)store::WriteFileAtomically(dir + "link.addr", link_address + "\n", 0600);
+  if (sim_control) {
+    (void)store::WriteFileAtomically(dir + "sim-control.addr",
+                                     "http://" + listen->address().to_string() + ":" + std::to_string(sim_control->port()) + "\n",
+                                     0600);
+  }
+
+  asio::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&](const boost::system::error_code& ec, int signal) {
+    if (ec) return;
+    spdlog::info("lock: signal {}, stopping", signal);
+    (void)runtime.lock().Checkpoint();
+    io.stop();
+  });
+  io.run();
+  return 0;
+}
+
+}  // namespace latchkey::device

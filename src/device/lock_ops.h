@@ -1,0 +1,45 @@
+// The lock's side of the link's requests (LINK.md `req` ops): each op's arguments are checked,
+// turned into one core call, and answered once the lock has finished (a motor move: once the
+// bolt stopped). Errors carry the codes of API.md.
+#pragma once
+
+#include <functional>
+#include <string_view>
+
+#include "device/lock_runtime.h"
+#include "link/message.h"
+
+namespace latchkey::device {
+
+class SimWorld;
+
+class LockOps {
+ public:
+  using Reply = std::function<void(link::Json response_body)>;  // {"ok":..., "result"|"error"}
+
+  struct Hooks {
+    std::function<void()> unpair;  // forget the hub and reopen pairing
+  };
+
+  LockOps(LockRuntime& runtime, SimWorld* sim, Hooks hooks);
+
+  // `args` must be an object (or null for none). `reply` is called exactly once.
+  void Handle(std::string_view op, const link::Json& args, Reply reply);
+
+  // Helpers shared with the sim-control server.
+  static link::Json Ok(link::Json result);
+  static link::Json Error(std::string_view code, std::string_view message, std::string_view reason = {});
+  static link::Json FromStatus(const core::Status& status);
+  // The lock object as the hub mirrors it (state, settings, capabilities).
+  link::Json StateJson() const;
+
+ private:
+  void Remote(core::Operation op, const link::Json& args, Reply reply);
+  link::Json Dispatch(std::string_view op, const link::Json& args);
+
+  LockRuntime& runtime_;
+  SimWorld* sim_;
+  Hooks hooks_;
+};
+
+}  // namespace latchkey::device

@@ -1,0 +1,119 @@
+#include "device/sim_control_server.h"
+
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include <memory>
+
+namespace latchkey::device {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using link::Json;
+
+unsigned HttpStatusOf(std::string_view code) {
+  if (code == "invalid") return 400;
+  if (code == "unauthorized") return 401;
+  if (code == "forbidden" || code == "denied") return 403;
+  if (code == "not_found") return 404;
+  if (code == "duplicate" || code == "occupied" || code == "resource_exhausted" || code == "jammed") return 409;
+  if (code == "too_large") return 413;
+  if (code == "rate_limited") return 429;
+  if (code == "lock_offline") return 503;
+  if (code == "lock_timeout") return 504;
+  return 500;
+}
+
+namespace {
+
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(asio::ip::tcp::socket socket, SimWorld& world, std::function<Json()>& state)
+      : stream_(std::move(socket)), world_(world), state_(state) {}
+
+  void Read() {
+    parser_.emplace();
+    parser_->body_limit(64 * 1024);
+    stream_.expires_after(std::chrono::seconds(30));
+    http::async_read(stream_, buffer_, *parser_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
+      if (ec == http::error::body_limit) return self->Send(413, Json{{"error", {{"code", "too_large"}, {"message", "body over 64 KiB"}}}}, false);
+      if (ec) return;
+      self->Handle(self->parser_->release());
+    });
+  }
+
+ private:
+  void Handle(const http::request<http::string_body>& request) {
+    const bool keep_alive = request.keep_alive();
+    const std::string target(request.target());
+    if (request.method() == http::verb::get && target == "/state") return Send(200, state_(), keep_alive);
+    if (request.method() != http::verb::post || target.rfind("/sim/", 0) != 0) {
+      return Send(404, Json{{"error", {{"code", "not_found"}, {"message", "POST /sim/<what> or GET /state"}}}}, keep_alive);
+    }
+    Json args = request.body().empty() ? Json::object() : Json::parse(request.body(), nullptr, false);
+    if (args.is_discarded() || !args.is_object()) {
+      return Send(400, Json{{"error", {{"code", "invalid"}, {"message", "body must be a JSON object"}}}}, keep_alive);
+    }
+    args["what"] = target.substr(5);
+    world_.Handle(args, [self = shared_from_this(), keep_alive](Json response) {
+      if (response.value("ok", false)) return self->Send(200, response["result"], keep_alive);
+      const std::string code = response["error"].value("code", "internal");
+      self->Send(HttpStatusOf(code), Json{{"error", response["error"]}}, keep_alive);
+    });
+  }
+
+  void Send(unsigned status, const Json& body, bool keep_alive) {
+    auto response = std::make_shared<http::response<http::string_body>>(static_cast<http::status>(status), 11);
+    response->set(http::field::content_type, "application/json");
+    response->keep_alive(keep_alive);
+    response->body() = body.dump(-1, ' ', false, Json::error_handler_t::replace);
+    response->prepare_payload();
+    http::async_write(stream_, *response, [self = shared_from_this(), response, keep_alive](beast::error_code ec, std::size_t) {
+      if (ec || !keep_alive) {
+        beast::error_code ignored;
+        self->stream_.socket().shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+        return;
+      }
+      self->Read();
+    });
+  }
+
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  SimWorld& world_;
+  std::function<Json()>& state_;
+};
+
+}  // namespace
+
+SimControlServer::SimControlServer(asio::io_context& io, SimWorld& world, std::function<Json()> state)
+    : io_(io), acceptor_(io), world_(world), state_(std::move(state)) {}
+
+core::Status SimControlServer::Listen(const asio::ip::tcp::endpoint& endpoint) {
+  if (!endpoint.address().is_loopback()) return core::Status::Invalid("the sim-control server binds to loopback only");
+  boost::system::error_code ec;
+  acceptor_.open(endpoint.protocol(), ec);
+  if (!ec) acceptor_.set_option(asio::ip::tcp::acceptor::reuse_address(true), ec);
+  if (!ec) acceptor_.bind(endpoint, ec);
+  if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) return core::Status::IoError("cannot listen for sim control: " + ec.message());
+  Accept();
+  return core::Status::Ok();
+}
+
+uint16_t SimControlServer::port() const {
+  boost::system::error_code ec;
+  return acceptor_.local_endpoint(ec).port();
+}
+
+void SimControlServer::Accept() {
+  acceptor_.async_accept([this](const boost::system::error_code& ec, asio::ip::tcp::socket socket) {
+    if (ec == asio::error::operation_aborted) return;
+    if (!ec) std::make_shared<Session>(std::move(socket), world_, state_)->Read();
+    Accept();
+  });
+}
+
+}  // namespace latchkey::device

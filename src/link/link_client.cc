@@ -1,0 +1,179 @@
+#include "link/link_client.h"
+
+#include "core/env.h"
+
+namespace latchkey::link {
+
+namespace asio = boost::asio;
+
+namespace {
+constexpr auto kPingEvery = std::chrono::seconds(20);
+}
+
+Json ErrorReply(std::string_view code, std::string_view message) {
+  return Json{{"ok", false}, {"error", {{"code", std::string(code)}, {"message", std::string(message)}}}};
+}
+
+LinkClient::LinkClient(asio::io_context& io, Options options, Callbacks callbacks)
+    : io_(io),
+      options_(std::move(options)),
+      callbacks_(std::move(callbacks)),
+      ping_timer_(io),
+      acked_seq_(options_.acked_seq) {}
+
+LinkClient::~LinkClient() {
+  callbacks_ = {};
+  if (channel_) {
+    channel_->Detach();
+    channel_->Close("client gone");
+  }
+  for (auto& [id, pending] : pending_) pending.timer->cancel();
+}
+
+void LinkClient::Connect() {
+  auto socket = std::make_shared<asio::ip::tcp::socket>(io_);
+  boost::system::error_code ec;
+  const auto address = asio::ip::make_address(options_.host, ec);
+  if (ec) return asio::post(io_, [this] { Fail("bad lock address"); });
+  socket->async_connect(asio::ip::tcp::endpoint(address, options_.port), [this, socket](const boost::system::error_code& cec) {
+    if (closed_) return;
+    if (cec) return Fail("cannot connect: " + cec.message());
+    crypto::HandshakeConfig config;
+    config.initiator = true;
+    config.s = options_.hub_key;
+    if (options_.setup_code) {
+      config.pattern = crypto::NoisePattern::kXXpsk3;
+      config.psk = PairingPsk(*options_.setup_code);
+    } else {
+      config.pattern = crypto::NoisePattern::kXX;
+    }
+    Channel::Callbacks callbacks;
+    callbacks.on_established = [this](const crypto::NoisePublicKey& peer) {
+      if (options_.lock_key && !core::ConstantTimeEqual(*options_.lock_key, peer)) return false;
+      lock_key_seen_ = peer;
+      channel_->Send(Json{{"t", "hello"}, {"v", kProtocolVersion}, {"id", options_.hub_id}, {"acked_seq", acked_seq_}});
+      return true;
+    };
+    callbacks.on_message = [this](Message message) { OnMessage(std::move(message)); };
+    callbacks.on_closed = [this](const std::string& why) { Fail(why); };
+    channel_ = Channel::Create(std::move(*socket), std::move(config), std::move(callbacks));
+    channel_->frame_tap = frame_tap;
+    channel_->Start();
+  });
+}
+
+void LinkClient::Close(const std::string& why) {
+  if (channel_) channel_->Close(why);
+  else Fail(why);
+}
+
+void LinkClient::Fail(const std::string& why) {
+  if (closed_) return;
+  closed_ = true;
+  ready_ = false;
+  ping_timer_.cancel();
+  auto pending = std::move(pending_);
+  pending_.clear();
+  for (auto& [id, p] : pending) {
+    p.timer->cancel();
+    p.done(ErrorReply("lock_offline", "the link closed: " + why));
+  }
+  if (callbacks_.on_closed) callbacks_.on_closed(why);
+}
+
+void LinkClient::Ping() {
+  ping_timer_.expires_after(kPingEvery);
+  ping_timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (ec || closed_ || !channel_) return;
+    channel_->Send(Json{{"t", "ping"}});
+    Ping();
+  });
+}
+
+void LinkClient::Request(const std::string& op, Json args, Done done, std::chrono::milliseconds timeout) {
+  if (!ready_ || closed_) return done(ErrorReply("lock_offline", "the lock is not connected"));
+  const uint64_t id = next_id_++;
+  auto timer = std::make_unique<asio::steady_timer>(io_);
+  timer->expires_after(timeout);
+  timer->async_wait([this, id](const boost::system::error_code& ec) {
+    if (ec) return;
+    auto it = pending_.find(id);
+    if (it == pending_.end()) return;
+    Done d = std::move(it->second.done);
+    pending_.erase(it);
+    d(ErrorReply("lock_timeout", "the lock did not answer in time"));
+  });
+  pending_.emplace(id, Pending{std::move(done), std::move(timer)});
+  channel_->Send(Json{{"t", "req"}, {"id", id}, {"op", op}, {"args", std::move(args)}});
+}
+
+void LinkClient::OnMessage(Message message) {
+  const Json& body = message.body;
+  switch (message.type) {
+    case MessageType::kHello: {
+      if (!body.contains("v") || !body["v"].is_number_unsigned() || body["v"].get<uint64_t>() != kProtocolVersion) {
+        return Close("the lock speaks another protocol version");
+      }
+      ready_ = true;
+      Ping();
+      if (callbacks_.on_ready && lock_key_seen_) callbacks_.on_ready(*lock_key_seen_, body);
+      if (options_.clock_ms && ready_) {
+        Request("set_time", Json{{"time", options_.clock_ms()}}, [](Json) {});
+      }
+      return;
+    }
+    case MessageType::kRes: {
+      if (!body.contains("id") || !body["id"].is_number_unsigned()) return Close("response without id");
+      auto it = pending_.find(body["id"].get<uint64_t>());
+      if (it == pending_.end()) return;  // answered after its timeout
+      Done done = std::move(it->second.done);
+      it->second.timer->cancel();
+      pending_.erase(it);
+      Json response = body;
+      response.erase("t");
+      response.erase("id");
+      done(std::move(response));
+      return;
+    }
+    case MessageType::kState:
+      if (callbacks_.on_state) callbacks_.on_state(body);
+      return;
+    case MessageType::kEvents:
+      if (!body.contains("events") || !body["events"].is_array()) return Close("events without a list");
+      return OnEvents(body["events"], body.contains("first_seq") && body["first_seq"].is_number_unsigned()
+                                          ? body["first_seq"].get<uint64_t>()
+                                          : 0);
+    case MessageType::kPing:
+      channel_->Send(Json{{"t", "pong"}});
+      return;
+    case MessageType::kPong:
+      return;
+    default:
+      return Close(std::string("a lock does not send ") + std::string(ToString(message.type)));
+  }
+}
+
+void LinkClient::OnEvents(const Json& events, uint64_t lock_first_seq) {
+  const uint64_t before = acked_seq_;
+  for (const Json& event : events) {
+    if (!event.is_object() || !event.contains("seq") || !event["seq"].is_number_unsigned()) {
+      return Close("event without seq");
+    }
+    const uint64_t seq = event["seq"].get<uint64_t>();
+    if (seq <= acked_seq_) continue;  // already stored: exactly once
+    // Events before the lock's first_seq are gone from it for good: take the gap.
+    const bool final_gap = lock_first_seq > acked_seq_ + 1 && seq >= lock_first_seq;
+    if (seq != acked_seq_ + 1 && !final_gap) {
+      // A gap: the events between were lost on the way (or overwritten on the lock, which then
+      // sends events_lost). Ask again from what we have.
+      if (acked_seq_ > before) channel_->Send(Json{{"t", "ack"}, {"seq", acked_seq_}});
+      channel_->Send(Json{{"t", "resume"}, {"after", acked_seq_}});
+      return;
+    }
+    if (!callbacks_.on_event || !callbacks_.on_event(event)) return Close("an event could not be stored");
+    acked_seq_ = seq;
+  }
+  if (acked_seq_ > before) channel_->Send(Json{{"t", "ack"}, {"seq", acked_seq_}});
+}
+
+}  // namespace latchkey::link

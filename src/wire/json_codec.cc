@@ -1,0 +1,476 @@
+#include "wire/json_codec.h"
+
+#include "core/battery.h"
+#include "wire/json_fields.h"
+
+namespace latchkey::wire {
+
+using core::Result;
+using core::Status;
+
+std::string ToHex(std::span<const uint8_t> bytes) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(bytes.size() * 2);
+  for (uint8_t b : bytes) {
+    out.push_back(kDigits[b >> 4]);
+    out.push_back(kDigits[b & 15]);
+  }
+  return out;
+}
+
+bool FromHex(std::string_view hex, std::span<uint8_t> out) {
+  if (hex.size() != out.size() * 2) return false;
+  const auto nibble = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    const int hi = nibble(hex[2 * i]), lo = nibble(hex[2 * i + 1]);
+    if (hi < 0 || lo < 0) return false;
+    out[i] = static_cast<uint8_t>(hi << 4 | lo);
+  }
+  return true;
+}
+
+namespace {
+
+Json IndexOrAllToJson(const core::IndexOrAll& v) { return v.all ? Json("all") : Json(v.index); }
+
+std::optional<core::IndexOrAll> IndexOrAllFrom(JsonFields& f, const Json& json, std::string_view key) {
+  if (!f.Has(key)) return std::nullopt;
+  const Json& v = json.at(std::string(key));
+  if (v.is_string() && v.get<std::string>() == "all") return core::IndexOrAll::All();
+  const auto n = f.Uint(key, 0, UINT32_MAX, true);
+  if (!n) return std::nullopt;
+  return core::IndexOrAll{static_cast<uint32_t>(*n), false};
+}
+
+template <typename E>
+void PutEnum(Json& j, const char* key, const std::optional<E>& v) {
+  if (v) j[key] = std::string(core::ToString(*v));
+}
+
+}  // namespace
+
+// --- events ----------------------------------------------------------------------------------
+
+Json EventToJson(const core::Event& e) {
+  Json j = Json::object();
+  j["seq"] = e.seq;
+  j["time"] = e.time_ms;
+  j["kind"] = std::string(core::ToString(e.kind));
+  if (e.operation) j["operation"] = std::string(core::ToString(*e.operation));
+  else PutEnum(j, "operation", e.change);
+  PutEnum(j, "source", e.source);
+  if (e.user) j["user"] = IndexOrAllToJson(*e.user);
+  if (e.credential) {
+    j["credential"] = {{"type", std::string(core::ToString(e.credential->type))}, {"index", e.credential->index}};
+  }
+  if (e.actor) j["actor"] = *e.actor;
+  PutEnum(j, "error", e.error);
+  PutEnum(j, "alarm", e.alarm);
+  PutEnum(j, "door_state", e.door_state);
+  PutEnum(j, "data_type", e.data_type);
+  if (e.index) j["index"] = IndexOrAllToJson(*e.index);
+  if (e.external_power) j["external_power"] = *e.external_power;
+  if (e.count) j["count"] = *e.count;
+  j["hash"] = ToHex(e.hash);
+  return j;
+}
+
+Result<core::Event> EventFromJson(const Json& json) {
+  JsonFields f(json, "event");
+  core::Event e;
+  e.seq = f.Uint("seq", 1, UINT64_MAX, true).value_or(0);
+  e.time_ms = f.Int("time", true).value_or(0);
+  e.kind = f.Enum<core::EventKind>("kind", true).value_or(core::EventKind::kAlarm);
+  if (!f.ok()) return f.status();
+  if (e.kind == core::EventKind::kChange) {
+    e.change = f.Enum<core::ChangeOperation>("operation", false);
+  } else {
+    e.operation = f.Enum<core::Operation>("operation", false);
+  }
+  e.source = f.Enum<core::Source>("source", false);
+  e.user = IndexOrAllFrom(f, json, "user");
+  if (const Json* c = f.Child("credential", false)) {
+    JsonFields cf(*c, "credential");
+    const auto type = cf.Enum<core::CredentialType>("type", true);
+    const auto index = cf.Uint("index", 0, UINT32_MAX, true);
+    if (!cf.ok()) return cf.status();
+    e.credential = core::CredentialRef{*type, static_cast<core::CredentialIndex>(*index)};
+  }
+  e.actor = f.Str("actor", false, 256);
+  e.error = f.Enum<core::AccessError>("error", false);
+  e.alarm = f.Enum<core::AlarmKind>("alarm", false);
+  e.door_state = f.Enum<core::DoorState>("door_state", false);
+  e.data_type = f.Enum<core::DataType>("data_type", false);
+  e.index = IndexOrAllFrom(f, json, "index");
+  e.external_power = f.Bool("external_power", false);
+  e.count = f.Uint("count", 0, UINT64_MAX, false);
+  const auto hash = f.Str("hash", true, 64);
+  if (!f.ok()) return f.status();
+  if (!FromHex(*hash, e.hash)) return Status::Invalid("hash: must be 64 hex digits");
+  return e;
+}
+
+// --- settings and capabilities ---------------------------------------------------------------
+
+Json SettingsToJson(const core::Settings& s) {
+  return Json{
+      {"auto_relock_s", s.auto_relock_s},
+      {"wrong_code_limit", s.wrong_code_limit},
+      {"lockout_s", s.lockout_s},
+      {"lockout_escalation", s.lockout_escalation},
+      {"lockout_max_s", s.lockout_max_s},
+      {"expiring_user_timeout_min", s.expiring_user_timeout_min},
+      {"require_pin_for_remote", s.require_pin_for_remote},
+      {"one_touch_locking", s.one_touch_locking},
+      {"multi_factor_window_s", s.multi_factor_window_s},
+      {"door_ajar_s", s.door_ajar_s},
+      {"sound_volume", std::string(core::ToString(s.sound_volume))},
+      {"operating_mode", std::string(core::ToString(s.operating_mode))},
+      {"timezone", s.timezone},
+      {"name", s.name},
+  };
+}
+
+Result<core::SettingsPatch> SettingsPatchFromJson(const Json& json) {
+  JsonFields f(json, "settings");
+  f.OnlyKeys({"auto_relock_s", "wrong_code_limit", "lockout_s", "lockout_escalation", "lockout_max_s",
+              "expiring_user_timeout_min", "require_pin_for_remote", "one_touch_locking",
+              "multi_factor_window_s", "door_ajar_s", "sound_volume", "operating_mode", "timezone", "name"});
+  core::SettingsPatch p;
+  const auto u32 = [&](const char* key) -> std::optional<uint32_t> {
+    auto v = f.Uint(key, 0, UINT32_MAX, false);
+    return v ? std::optional<uint32_t>(static_cast<uint32_t>(*v)) : std::nullopt;
+  };
+  p.auto_relock_s = u32("auto_relock_s");
+  p.wrong_code_limit = u32("wrong_code_limit");
+  p.lockout_s = u32("lockout_s");
+  p.lockout_escalation = f.Bool("lockout_escalation", false);
+  p.lockout_max_s = u32("lockout_max_s");
+  p.expiring_user_timeout_min = u32("expiring_user_timeout_min");
+  p.require_pin_for_remote = f.Bool("require_pin_for_remote", false);
+  p.one_touch_locking = f.Bool("one_touch_locking", false);
+  p.multi_factor_window_s = u32("multi_factor_window_s");
+  p.door_ajar_s = u32("door_ajar_s");
+  p.sound_volume = f.Enum<core::SoundVolume>("sound_volume", false);
+  p.operating_mode = f.Enum<core::OperatingMode>("operating_mode", false);
+  p.timezone = f.Str("timezone", false, 64);
+  p.name = f.Str("name", false, 256);
+  if (!f.ok()) return f.status();
+  return p;
+}
+
+Result<core::Settings> SettingsFromJson(const Json& json) {
+  auto patch = SettingsPatchFromJson(json);
+  if (!patch.ok()) return patch.status();
+  // Whole settings: every field must be there.
+  for (const char* key : {"auto_relock_s", "wrong_code_limit", "lockout_s", "lockout_escalation", "lockout_max_s",
+                          "expiring_user_timeout_min", "require_pin_for_remote", "one_touch_locking",
+                          "multi_factor_window_s", "door_ajar_s", "sound_volume", "operating_mode", "timezone",
+                          "name"}) {
+    if (!json.contains(key)) return Status::Invalid(std::string(key) + ": is required");
+  }
+  const core::SettingsPatch& p = *patch;
+  core::Settings s;
+  s.auto_relock_s = *p.auto_relock_s;
+  s.wrong_code_limit = *p.wrong_code_limit;
+  s.lockout_s = *p.lockout_s;
+  s.lockout_escalation = *p.lockout_escalation;
+  s.lockout_max_s = *p.lockout_max_s;
+  s.expiring_user_timeout_min = *p.expiring_user_timeout_min;
+  s.require_pin_for_remote = *p.require_pin_for_remote;
+  s.one_touch_locking = *p.one_touch_locking;
+  s.multi_factor_window_s = *p.multi_factor_window_s;
+  s.door_ajar_s = *p.door_ajar_s;
+  s.sound_volume = *p.sound_volume;
+  s.operating_mode = *p.operating_mode;
+  s.timezone = *p.timezone;
+  s.name = *p.name;
+  return s;
+}
+
+Json CapabilitiesToJson(const core::Capabilities& c) {
+  Json types = Json::array();
+  for (auto t : {core::CredentialType::kProgrammingPin, core::CredentialType::kPin, core::CredentialType::kRfid,
+                 core::CredentialType::kFingerprint, core::CredentialType::kFace}) {
+    types.push_back(std::string(core::ToString(t)));
+  }
+  return Json{
+      {"max_users", c.max_users},
+      {"credentials_per_user", c.credentials_per_user},
+      {"min_pin_length", c.min_pin_length},
+      {"max_pin_length", c.max_pin_length},
+      {"rfid_min_bytes", c.rfid_min_bytes},
+      {"rfid_max_bytes", c.rfid_max_bytes},
+      {"max_user_name_length", c.max_user_name_length},
+      {"week_day_schedules_per_user", c.week_day_schedules_per_user},
+      {"year_day_schedules_per_user", c.year_day_schedules_per_user},
+      {"holiday_schedules", c.holiday_schedules},
+      {"credential_types", types},
+      {"credential_rules", {"single", "dual", "tri"}},
+      {"features", {"door_sensor", "unlatch", "keypad", "rfid", "fingerprint", "face", "auto_relock", "tamper",
+                    "battery", "external_power"}},
+  };
+}
+
+// --- schedules -------------------------------------------------------------------------------
+
+Json WeekDayToJson(const core::WeekDaySchedule& s) {
+  Json days = Json::array();
+  for (int d = 0; d < 7; ++d) {
+    if (s.days & (1u << d)) days.push_back(std::string(core::ToString(static_cast<core::Weekday>(d))));
+  }
+  return Json{{"kind", "week_day"}, {"index", s.index}, {"days", days},
+              {"start", core::FormatTimeOfDay(s.start_min)}, {"end", core::FormatTimeOfDay(s.end_min)}};
+}
+
+Result<core::WeekDaySchedule> WeekDayFromJson(const Json& json) {
+  JsonFields f(json, "schedule");
+  core::WeekDaySchedule s;
+  s.index = static_cast<uint32_t>(f.Uint("index", 0, 255, false).value_or(0));
+  const auto start = f.Str("start", true, 16), end = f.Str("end", true, 16);
+  const Json* days = f.Child("days", true);
+  if (!f.ok()) return f.status();
+  if (!days->is_array() || days->empty() || days->size() > 7) return Status::Invalid("days: must list 1..7 of mon..sun");
+  for (const Json& d : *days) {
+    const auto day = d.is_string() ? core::Parse<core::Weekday>(d.get<std::string>()) : std::nullopt;
+    if (!day) return Status::Invalid("days: each is one of mon..sun");
+    s.days = static_cast<uint8_t>(s.days | 1u << static_cast<int>(*day));
+  }
+  const auto a = core::ParseTimeOfDay(*start), b = core::ParseTimeOfDay(*end);
+  if (!a) return Status::Invalid("start: must be HH:MM, 00:00..23:59");
+  if (!b) return Status::Invalid("end: must be HH:MM, 00:00..23:59");
+  s.start_min = *a;
+  s.end_min = *b;
+  return s;
+}
+
+namespace {
+
+Result<std::pair<core::LocalDateTime, core::LocalDateTime>> DateRange(JsonFields& f) {
+  const auto start = f.Str("start", true, 32), end = f.Str("end", true, 32);
+  if (!f.ok()) return f.status();
+  const auto a = core::LocalDateTime::Parse(*start), b = core::LocalDateTime::Parse(*end);
+  if (!a) return Status::Invalid("start: must be a local date-time YYYY-MM-DDTHH:MM");
+  if (!b) return Status::Invalid("end: must be a local date-time YYYY-MM-DDTHH:MM");
+  return std::make_pair(*a, *b);
+}
+
+}  // namespace
+
+Json YearDayToJson(const core::YearDaySchedule& s) {
+  return Json{{"kind", "year_day"}, {"index", s.index}, {"start", s.start.ToString()}, {"end", s.end.ToString()}};
+}
+
+Result<core::YearDaySchedule> YearDayFromJson(const Json& json) {
+  JsonFields f(json, "schedule");
+  core::YearDaySchedule s;
+  s.index = static_cast<uint32_t>(f.Uint("index", 0, 255, false).value_or(0));
+  auto range = DateRange(f);
+  if (!range.ok()) return range.status();
+  s.start = range->first;
+  s.end = range->second;
+  return s;
+}
+
+Json HolidayToJson(const core::HolidaySchedule& s) {
+  return Json{{"index", s.index}, {"start", s.start.ToString()}, {"end", s.end.ToString()},
+              {"operating_mode", std::string(core::ToString(s.mode))}};
+}
+
+Result<core::HolidaySchedule> HolidayFromJson(const Json& json) {
+  JsonFields f(json, "holiday");
+  core::HolidaySchedule s;
+  s.index = static_cast<uint32_t>(f.Uint("index", 0, 255, false).value_or(0));
+  const auto mode = f.Enum<core::OperatingMode>("operating_mode", true);
+  auto range = DateRange(f);
+  if (!range.ok()) return range.status();
+  s.start = range->first;
+  s.end = range->second;
+  s.mode = *mode;
+  return s;
+}
+
+// --- users -----------------------------------------------------------------------------------
+
+Json UserToJson(const core::User& u) {
+  Json creds = Json::array();
+  for (const auto& c : u.credentials) creds.push_back({{"type", std::string(core::ToString(c.type))}, {"index", c.index}});
+  Json week = Json::array(), year = Json::array();
+  for (const auto& s : u.week_day_schedules) week.push_back(WeekDayToJson(s));
+  for (const auto& s : u.year_day_schedules) year.push_back(YearDayToJson(s));
+  Json j{
+      {"index", u.index},
+      {"name", u.name},
+      {"unique_id", u.unique_id ? Json(*u.unique_id) : Json(nullptr)},
+      {"status", std::string(core::ToString(u.status))},
+      {"type", std::string(core::ToString(u.type))},
+      {"credential_rule", std::string(core::ToString(u.credential_rule))},
+      {"credentials", creds},
+      {"created_by", u.created_by},
+      {"modified_by", u.modified_by},
+      {"created_at", u.created_at_ms},
+      {"modified_at", u.modified_at_ms},
+      {"week_day_schedules", week},
+      {"year_day_schedules", year},
+  };
+  if (u.expires_at_ms) j["expires_at"] = *u.expires_at_ms;
+  return j;
+}
+
+Result<core::User> UserFromJson(const Json& json) {
+  JsonFields f(json, "user");
+  core::User u;
+  u.index = static_cast<core::UserIndex>(f.Uint("index", 1, 65534, true).value_or(0));
+  u.name = f.Str("name", false, 1024).value_or("");
+  if (auto id = f.Uint("unique_id", 0, UINT32_MAX, false)) u.unique_id = static_cast<uint32_t>(*id);
+  u.status = f.Enum<core::UserStatus>("status", true).value_or(core::UserStatus::kEnabled);
+  u.type = f.Enum<core::UserType>("type", true).value_or(core::UserType::kUnrestricted);
+  u.credential_rule = f.Enum<core::CredentialRule>("credential_rule", true).value_or(core::CredentialRule::kSingle);
+  u.created_by = f.Str("created_by", false, 256).value_or("");
+  u.modified_by = f.Str("modified_by", false, 256).value_or("");
+  u.created_at_ms = f.Int("created_at", false).value_or(0);
+  u.modified_at_ms = f.Int("modified_at", false).value_or(0);
+  u.expires_at_ms = f.Int("expires_at", false);
+  const Json* creds = f.Child("credentials", false);
+  const Json* week = f.Child("week_day_schedules", false);
+  const Json* year = f.Child("year_day_schedules", false);
+  if (!f.ok()) return f.status();
+  if (creds != nullptr) {
+    if (!creds->is_array()) return Status::Invalid("credentials: must be a list");
+    for (const Json& c : *creds) {
+      JsonFields cf(c, "credential");
+      const auto type = cf.Enum<core::CredentialType>("type", true);
+      const auto index = cf.Uint("index", 0, UINT32_MAX, true);
+      if (!cf.ok()) return cf.status();
+      u.credentials.push_back({*type, static_cast<core::CredentialIndex>(*index)});
+    }
+  }
+  if (week != nullptr) {
+    if (!week->is_array()) return Status::Invalid("week_day_schedules: must be a list");
+    for (const Json& s : *week) {
+      auto parsed = WeekDayFromJson(s);
+      if (!parsed.ok()) return parsed.status();
+      u.week_day_schedules.push_back(*parsed);
+    }
+  }
+  if (year != nullptr) {
+    if (!year->is_array()) return Status::Invalid("year_day_schedules: must be a list");
+    for (const Json& s : *year) {
+      auto parsed = YearDayFromJson(s);
+      if (!parsed.ok()) return parsed.status();
+      u.year_day_schedules.push_back(*parsed);
+    }
+  }
+  return u;
+}
+
+// --- runtime, status, decisions --------------------------------------------------------------
+
+Json RuntimeToJson(const core::RuntimeState& r) {
+  return Json{
+      {"lock_state", std::string(core::ToString(r.lock_state))},
+      {"door_state", std::string(core::ToString(r.door_state))},
+      {"wrong_attempts", r.wrong_attempts},
+      {"lockout_level", r.lockout_level},
+      {"lockout_remaining_ms", r.lockout_remaining_ms},
+      {"relock_remaining_ms", r.relock_remaining_ms},
+      {"relock_waiting_for_door", r.relock_waiting_for_door},
+      {"battery_mv", r.battery_mv},
+      {"external_power", r.external_power},
+      {"low_battery_raised", r.low_battery_raised},
+      {"critical_battery_raised", r.critical_battery_raised},
+      {"door_ajar_raised", r.door_ajar_raised},
+      {"door_open_ms", r.door_open_ms},
+      {"pending_user", r.pending_user},
+      {"pending_credentials", [&] {
+         Json list = Json::array();
+         for (const auto& c : r.pending_credentials) {
+           list.push_back({{"type", std::string(core::ToString(c.type))}, {"index", c.index}});
+         }
+         return list;
+       }()},
+      {"pending_remaining_ms", r.pending_remaining_ms},
+      {"pending_source", std::string(core::ToString(r.pending_source))},
+      {"pending_operation", std::string(core::ToString(r.pending_operation))},
+      {"clock_trusted", r.clock_trusted},
+      {"latest_wall_ms", r.latest_wall_ms},
+      {"last_seq", r.last_seq},
+      {"last_hash", ToHex(r.last_hash)},
+      {"acked_seq", r.acked_seq},
+      {"first_seq", r.first_seq},
+  };
+}
+
+Result<core::RuntimeState> RuntimeFromJson(const Json& json) {
+  JsonFields f(json, "runtime");
+  core::RuntimeState r;
+  r.lock_state = f.Enum<core::LockState>("lock_state", true).value_or(core::LockState::kUnknown);
+  r.door_state = f.Enum<core::DoorState>("door_state", true).value_or(core::DoorState::kUnknown);
+  r.wrong_attempts = static_cast<uint32_t>(f.Uint("wrong_attempts", 0, UINT32_MAX, true).value_or(0));
+  r.lockout_level = static_cast<uint32_t>(f.Uint("lockout_level", 0, UINT32_MAX, true).value_or(0));
+  r.lockout_remaining_ms = f.Int("lockout_remaining_ms", true).value_or(0);
+  r.relock_remaining_ms = f.Int("relock_remaining_ms", true).value_or(0);
+  r.relock_waiting_for_door = f.Bool("relock_waiting_for_door", true).value_or(false);
+  r.battery_mv = static_cast<uint32_t>(f.Uint("battery_mv", 0, UINT32_MAX, true).value_or(0));
+  r.external_power = f.Bool("external_power", true).value_or(false);
+  r.low_battery_raised = f.Bool("low_battery_raised", true).value_or(false);
+  r.critical_battery_raised = f.Bool("critical_battery_raised", true).value_or(false);
+  r.door_ajar_raised = f.Bool("door_ajar_raised", true).value_or(false);
+  r.door_open_ms = f.Int("door_open_ms", true).value_or(0);
+  r.pending_user = static_cast<core::UserIndex>(f.Uint("pending_user", 0, 65534, false).value_or(0));
+  r.pending_remaining_ms = f.Int("pending_remaining_ms", false).value_or(0);
+  r.pending_source = f.Enum<core::Source>("pending_source", false).value_or(core::Source::kKeypad);
+  r.pending_operation = f.Enum<core::Operation>("pending_operation", false).value_or(core::Operation::kUnlock);
+  if (const Json* pending = f.Child("pending_credentials", false)) {
+    if (!pending->is_array()) return Status::Invalid("pending_credentials: must be a list");
+    for (const Json& c : *pending) {
+      JsonFields cf(c, "pending credential");
+      const auto type = cf.Enum<core::CredentialType>("type", true);
+      const auto index = cf.Uint("index", 0, UINT32_MAX, true);
+      if (!cf.ok()) return cf.status();
+      r.pending_credentials.push_back({*type, static_cast<core::CredentialIndex>(*index)});
+    }
+  }
+  r.clock_trusted = f.Bool("clock_trusted", true).value_or(false);
+  r.latest_wall_ms = f.Int("latest_wall_ms", true).value_or(0);
+  r.last_seq = f.Uint("last_seq", 0, UINT64_MAX, true).value_or(0);
+  r.acked_seq = f.Uint("acked_seq", 0, UINT64_MAX, true).value_or(0);
+  r.first_seq = f.Uint("first_seq", 1, UINT64_MAX, true).value_or(1);
+  const auto hash = f.Str("last_hash", true, 64);
+  if (!f.ok()) return f.status();
+  if (!FromHex(*hash, r.last_hash)) return Status::Invalid("last_hash: must be 64 hex digits");
+  return r;
+}
+
+Json StatusToJson(const core::LockStatus& s) {
+  return Json{
+      {"lock_state", std::string(core::ToString(s.lock_state))},
+      {"door_state", std::string(core::ToString(s.door_state))},
+      {"battery", {{"percent", s.battery.percent}, {"millivolts", s.battery.millivolts}, {"low", s.battery.low},
+                   {"critical", s.battery.critical}, {"external_power", s.battery.external_power}}},
+      {"operating_mode", std::string(core::ToString(s.operating_mode))},
+      {"clock_trusted", s.clock_trusted},
+      {"lockout_remaining_ms", s.lockout_remaining_ms},
+      {"last_event_seq", s.last_seq},
+  };
+}
+
+Json DecisionToJson(const core::Decision& d) {
+  Json j{{"result", std::string(core::ToString(d.result))},
+         {"operation", std::string(core::ToString(d.operation))},
+         {"lock_state", std::string(core::ToString(d.lock_state))}};
+  if (d.reason) j["reason"] = std::string(core::ToString(*d.reason));
+  if (d.user) j["user"] = *d.user;
+  if (d.credential) {
+    j["credential"] = {{"type", std::string(core::ToString(d.credential->type))}, {"index", d.credential->index}};
+  }
+  return j;
+}
+
+}  // namespace latchkey::wire

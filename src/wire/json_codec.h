@@ -1,0 +1,51 @@
+// JSON forms of the core's records, shared by the lock store, the link (CBOR is the same
+// document, encoded by nlohmann::json::to_cbor) and the hub's API. Field names are those of
+// LOCK-SEMANTICS.md and API.md. Every decoder checks every field and type and returns kInvalid
+// with the field's name; nothing malformed reaches the core.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include "core/event.h"
+#include "core/lock.h"
+#include "core/store.h"
+
+namespace latchkey::wire {
+
+using Json = nlohmann::json;
+
+// Events: {"seq", "time" (ms since the epoch, UTC), "kind", fields..., "hash" (hex)}.
+Json EventToJson(const core::Event& event);
+core::Result<core::Event> EventFromJson(const Json& json);
+
+// Settings (LOCK-SEMANTICS.md 2), whole.
+Json SettingsToJson(const core::Settings& settings);
+core::Result<core::Settings> SettingsFromJson(const Json& json);
+// A partial settings write: unknown fields and wrong types are invalid.
+core::Result<core::SettingsPatch> SettingsPatchFromJson(const Json& json);
+
+Json CapabilitiesToJson(const core::Capabilities& caps);
+
+// Users with their credentials list and schedules.
+Json UserToJson(const core::User& user);
+core::Result<core::User> UserFromJson(const Json& json);
+
+Json WeekDayToJson(const core::WeekDaySchedule& s);
+core::Result<core::WeekDaySchedule> WeekDayFromJson(const Json& json);
+Json YearDayToJson(const core::YearDaySchedule& s);
+core::Result<core::YearDaySchedule> YearDayFromJson(const Json& json);
+Json HolidayToJson(const core::HolidaySchedule& s);
+core::Result<core::HolidaySchedule> HolidayFromJson(const Json& json);
+
+// The lock's runtime record (durations as what remains; hashes as hex).
+Json RuntimeToJson(const core::RuntimeState& runtime);
+core::Result<core::RuntimeState> RuntimeFromJson(const Json& json);
+
+Json StatusToJson(const core::LockStatus& status);
+Json DecisionToJson(const core::Decision& decision);
+
+std::string ToHex(std::span<const uint8_t> bytes);
+// Exactly `out.size()` bytes of hex, or false.
+bool FromHex(std::string_view hex, std::span<uint8_t> out);
+
+}  // namespace latchkey::wire
