@@ -182,6 +182,20 @@ Status Handshake::MixDh(bool local_ephemeral, bool remote_ephemeral) {
   return Status::Ok();
 }
 
+// The tokens that read and write alike: the four DHs and the psk.
+Status Handshake::MixKeys(uint8_t token_value) {
+  switch (static_cast<Token>(token_value)) {
+    case Token::kEE: return MixDh(true, true);
+    case Token::kES: return initiator_ ? MixDh(true, false) : MixDh(false, true);
+    case Token::kSE: return initiator_ ? MixDh(false, true) : MixDh(true, false);
+    case Token::kSS: return MixDh(false, false);
+    case Token::kPsk:
+      symmetric_.MixKeyAndHash(*psk_);
+      return Status::Ok();
+    default: return Status::Invalid("noise: not a key-mixing token");
+  }
+}
+
 Result<std::vector<uint8_t>> Handshake::WriteMessage(std::span<const uint8_t> payload) {
   if (failed_) return Status::Invalid("noise: handshake already failed");
   if (finished()) return Status::Invalid("noise: handshake already finished");
@@ -208,20 +222,8 @@ Result<std::vector<uint8_t>> Handshake::WriteMessage(std::span<const uint8_t> pa
       case Token::kS:
         status = symmetric_.EncryptAndHash(s_.pub, out);
         break;
-      case Token::kEE:
-        status = MixDh(true, true);
-        break;
-      case Token::kES:
-        status = initiator_ ? MixDh(true, false) : MixDh(false, true);
-        break;
-      case Token::kSE:
-        status = initiator_ ? MixDh(false, true) : MixDh(true, false);
-        break;
-      case Token::kSS:
-        status = MixDh(false, false);
-        break;
-      case Token::kPsk:
-        symmetric_.MixKeyAndHash(*psk_);
+      default:
+        status = MixKeys(static_cast<uint8_t>(token));
         break;
     }
     if (!status.ok()) return Fail(std::move(status));
@@ -266,20 +268,8 @@ Result<std::vector<uint8_t>> Handshake::ReadMessage(std::span<const uint8_t> mes
         rs_ = key;
         break;
       }
-      case Token::kEE:
-        status = MixDh(true, true);
-        break;
-      case Token::kES:
-        status = initiator_ ? MixDh(true, false) : MixDh(false, true);
-        break;
-      case Token::kSE:
-        status = initiator_ ? MixDh(false, true) : MixDh(true, false);
-        break;
-      case Token::kSS:
-        status = MixDh(false, false);
-        break;
-      case Token::kPsk:
-        symmetric_.MixKeyAndHash(*psk_);
+      default:
+        status = MixKeys(static_cast<uint8_t>(token));
         break;
     }
     if (!status.ok()) return Fail(std::move(status));

@@ -93,6 +93,8 @@ class Handshake {
   Handshake(NoisePattern pattern, bool initiator, SymmetricState symmetric);
   // MixKey(DH(ours, theirs)), each side picking its ephemeral or static key.
   core::Status MixDh(bool local_ephemeral, bool remote_ephemeral);
+  // ee, es, se, ss and psk (a Token of the .cc's pattern table).
+  core::Status MixKeys(uint8_t token);
   core::Status Fail(core::Status status);
 
   NoisePattern pattern_;

@@ -46,11 +46,7 @@ LinkServer::~LinkServer() {
 }
 
 core::Status LinkServer::Listen(const asio::ip::tcp::endpoint& endpoint) {
-  boost::system::error_code ec;
-  acceptor_.open(endpoint.protocol(), ec);
-  if (!ec) acceptor_.set_option(asio::ip::tcp::acceptor::reuse_address(true), ec);
-  if (!ec) acceptor_.bind(endpoint, ec);
-  if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+  const boost::system::error_code ec = platform::OpenAcceptor(acceptor_, endpoint);
   if (ec) return core::Status::IoError("cannot listen on " + endpoint.address().to_string() + ":" +
                                        std::to_string(endpoint.port()) + ": " + ec.message());
   Accept();

@@ -93,11 +93,7 @@ SimControlServer::SimControlServer(asio::io_context& io, SimWorld& world, std::f
 
 core::Status SimControlServer::Listen(const asio::ip::tcp::endpoint& endpoint) {
   if (!endpoint.address().is_loopback()) return core::Status::Invalid("the sim-control server binds to loopback only");
-  boost::system::error_code ec;
-  acceptor_.open(endpoint.protocol(), ec);
-  if (!ec) acceptor_.set_option(asio::ip::tcp::acceptor::reuse_address(true), ec);
-  if (!ec) acceptor_.bind(endpoint, ec);
-  if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+  const boost::system::error_code ec = platform::OpenAcceptor(acceptor_, endpoint);
   if (ec) return core::Status::IoError("cannot listen for sim control: " + ec.message());
   Accept();
   return core::Status::Ok();

@@ -48,6 +48,29 @@ std::optional<core::IndexOrAll> IndexOrAllFrom(JsonFields& f, const Json& json, 
   return core::IndexOrAll{static_cast<uint32_t>(*n), false};
 }
 
+Json CredentialRefToJson(const core::CredentialRef& c) {
+  return Json{{"type", std::string(core::ToString(c.type))}, {"index", c.index}};
+}
+
+Result<core::CredentialRef> CredentialRefFromJson(const Json& json, std::string_view what) {
+  JsonFields f(json, what);
+  const auto type = f.Enum<core::CredentialType>("type", true);
+  const auto index = f.Uint("index", 0, UINT32_MAX, true);
+  if (!f.ok()) return f.status();
+  return core::CredentialRef{*type, static_cast<core::CredentialIndex>(*index)};
+}
+
+// A list of {type, index}, appended to `out`.
+Status CredentialRefsFromJson(const Json& list, std::string_view what, std::vector<core::CredentialRef>* out) {
+  if (!list.is_array()) return Status::Invalid(std::string(what) + ": must be a list");
+  for (const Json& c : list) {
+    auto ref = CredentialRefFromJson(c, what);
+    if (!ref.ok()) return ref.status();
+    out->push_back(*ref);
+  }
+  return Status::Ok();
+}
+
 template <typename E>
 void PutEnum(Json& j, const char* key, const std::optional<E>& v) {
   if (v) j[key] = std::string(core::ToString(*v));
@@ -66,9 +89,7 @@ Json EventToJson(const core::Event& e) {
   else PutEnum(j, "operation", e.change);
   PutEnum(j, "source", e.source);
   if (e.user) j["user"] = IndexOrAllToJson(*e.user);
-  if (e.credential) {
-    j["credential"] = {{"type", std::string(core::ToString(e.credential->type))}, {"index", e.credential->index}};
-  }
+  if (e.credential) j["credential"] = CredentialRefToJson(*e.credential);
   if (e.actor) j["actor"] = *e.actor;
   PutEnum(j, "error", e.error);
   PutEnum(j, "alarm", e.alarm);
@@ -96,11 +117,9 @@ Result<core::Event> EventFromJson(const Json& json) {
   e.source = f.Enum<core::Source>("source", false);
   e.user = IndexOrAllFrom(f, json, "user");
   if (const Json* c = f.Child("credential", false)) {
-    JsonFields cf(*c, "credential");
-    const auto type = cf.Enum<core::CredentialType>("type", true);
-    const auto index = cf.Uint("index", 0, UINT32_MAX, true);
-    if (!cf.ok()) return cf.status();
-    e.credential = core::CredentialRef{*type, static_cast<core::CredentialIndex>(*index)};
+    auto ref = CredentialRefFromJson(*c, "credential");
+    if (!ref.ok()) return ref.status();
+    e.credential = *ref;
   }
   e.actor = f.Str("actor", false, 256);
   e.error = f.Enum<core::AccessError>("error", false);
@@ -300,7 +319,7 @@ Result<core::HolidaySchedule> HolidayFromJson(const Json& json) {
 
 Json UserToJson(const core::User& u) {
   Json creds = Json::array();
-  for (const auto& c : u.credentials) creds.push_back({{"type", std::string(core::ToString(c.type))}, {"index", c.index}});
+  for (const auto& c : u.credentials) creds.push_back(CredentialRefToJson(c));
   Json week = Json::array(), year = Json::array();
   for (const auto& s : u.week_day_schedules) week.push_back(WeekDayToJson(s));
   for (const auto& s : u.year_day_schedules) year.push_back(YearDayToJson(s));
@@ -342,14 +361,7 @@ Result<core::User> UserFromJson(const Json& json) {
   const Json* year = f.Child("year_day_schedules", false);
   if (!f.ok()) return f.status();
   if (creds != nullptr) {
-    if (!creds->is_array()) return Status::Invalid("credentials: must be a list");
-    for (const Json& c : *creds) {
-      JsonFields cf(c, "credential");
-      const auto type = cf.Enum<core::CredentialType>("type", true);
-      const auto index = cf.Uint("index", 0, UINT32_MAX, true);
-      if (!cf.ok()) return cf.status();
-      u.credentials.push_back({*type, static_cast<core::CredentialIndex>(*index)});
-    }
+    if (Status s = CredentialRefsFromJson(*creds, "credentials", &u.credentials); !s.ok()) return s;
   }
   if (week != nullptr) {
     if (!week->is_array()) return Status::Invalid("week_day_schedules: must be a list");
@@ -390,9 +402,7 @@ Json RuntimeToJson(const core::RuntimeState& r) {
       {"pending_user", r.pending_user},
       {"pending_credentials", [&] {
          Json list = Json::array();
-         for (const auto& c : r.pending_credentials) {
-           list.push_back({{"type", std::string(core::ToString(c.type))}, {"index", c.index}});
-         }
+         for (const auto& c : r.pending_credentials) list.push_back(CredentialRefToJson(c));
          return list;
        }()},
       {"pending_remaining_ms", r.pending_remaining_ms},
@@ -428,14 +438,7 @@ Result<core::RuntimeState> RuntimeFromJson(const Json& json) {
   r.pending_source = f.Enum<core::Source>("pending_source", false).value_or(core::Source::kKeypad);
   r.pending_operation = f.Enum<core::Operation>("pending_operation", false).value_or(core::Operation::kUnlock);
   if (const Json* pending = f.Child("pending_credentials", false)) {
-    if (!pending->is_array()) return Status::Invalid("pending_credentials: must be a list");
-    for (const Json& c : *pending) {
-      JsonFields cf(c, "pending credential");
-      const auto type = cf.Enum<core::CredentialType>("type", true);
-      const auto index = cf.Uint("index", 0, UINT32_MAX, true);
-      if (!cf.ok()) return cf.status();
-      r.pending_credentials.push_back({*type, static_cast<core::CredentialIndex>(*index)});
-    }
+    if (Status s = CredentialRefsFromJson(*pending, "pending_credentials", &r.pending_credentials); !s.ok()) return s;
   }
   r.clock_trusted = f.Bool("clock_trusted", true).value_or(false);
   r.latest_wall_ms = f.Int("latest_wall_ms", true).value_or(0);
@@ -467,9 +470,7 @@ Json DecisionToJson(const core::Decision& d) {
          {"lock_state", std::string(core::ToString(d.lock_state))}};
   if (d.reason) j["reason"] = std::string(core::ToString(*d.reason));
   if (d.user) j["user"] = *d.user;
-  if (d.credential) {
-    j["credential"] = {{"type", std::string(core::ToString(d.credential->type))}, {"index", d.credential->index}};
-  }
+  if (d.credential) j["credential"] = CredentialRefToJson(*d.credential);
   return j;
 }
 
