@@ -7,7 +7,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "device/lock_daemon.h"
+#include "platform/host_port.h"
 #include "link/link_client.h"
 #include "store/secret_file.h"
 #include "wire/json_codec.h"
@@ -37,7 +37,7 @@ void LinkCommand::Register(CLI::App& app) {
 int LinkCommand::Run() {
   std::string host;
   uint16_t port = 0;
-  if (!device::SplitHostPort(address_, &host, &port)) {
+  if (!platform::SplitHostPort(address_, &host, &port)) {
     std::fprintf(stderr, "link: '%s' is not HOST:PORT\n", address_.c_str());
     return 2;
   }

@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "cli/core_demo.h"
+#include "cli/hub_command.h"
 #include "cli/link_command.h"
 #include "device/lock_daemon.h"
 
@@ -40,8 +41,20 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", "latchkey 0.1.0");
 
   bool fast = false;
-  auto* demo = app.add_subcommand("demo", "Run the scripted demonstration of the lock's core");
-  demo->add_flag("--fast", fast, "Do not pause between steps");
+  bool script = false;
+  latchkey::cli::DemoOptions demo_options;
+  auto* demo = app.add_subcommand("demo", "Run a hub and simulated locks paired over the real link");
+  demo->add_option("--locks", demo_options.locks, "How many simulated locks (1..64)");
+  demo->add_option("--http", demo_options.http, "The hub's address HOST:PORT");
+  demo->add_option("--data", demo_options.data_dir, "Data folder (kept across restarts)");
+  demo->add_option("--motor-ms", demo_options.motor_ms, "The simulated locks' bolt travel time");
+  demo->add_flag("--script", script, "Instead: a scripted walk through the lock's core on a simulated clock");
+  demo->add_flag("--fast", fast, "With --script: do not pause between steps");
+
+  latchkey::cli::HubCommandOptions hub_options;
+  auto* hub = app.add_subcommand("hub", "Run a hub (the REST + live API for paired locks)");
+  hub->add_option("--data", hub_options.data_dir, "Data folder");
+  hub->add_option("--http", hub_options.http, "Address HOST:PORT (loopback)");
 
   latchkey::device::LockDaemonOptions lock_options;
   AddLockCommand(app, lock_options);
@@ -50,7 +63,8 @@ int main(int argc, char** argv) {
 
   CLI11_PARSE(app, argc, argv);
   spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
-  if (demo->parsed()) return latchkey::cli::RunCoreDemo(fast);
+  if (demo->parsed()) return script ? latchkey::cli::RunCoreDemo(fast) : latchkey::cli::RunDemo(demo_options);
+  if (hub->parsed()) return latchkey::cli::RunHub(hub_options);
   if (app.got_subcommand("lock")) return latchkey::device::RunLockDaemon(lock_options);
   if (link_command.parsed()) return link_command.Run();
   return 0;

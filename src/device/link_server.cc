@@ -246,8 +246,9 @@ void LinkServer::SendState() {
 void LinkServer::SetNetwork(bool connected) {
   network_up_ = connected;
   if (!connected && session_) {
+    // The cut comes after the answer to whoever cut it (possibly this very hub).
     auto session = session_;
-    session->Close("network cut");
+    asio::post(io_, [session] { session->CloseWhenFlushed("network cut"); });
   }
 }
 

@@ -14,6 +14,7 @@
 #include "device/sim_control_server.h"
 #include "device/sim_world.h"
 #include "hal/sim/sim_board.h"
+#include "platform/host_port.h"
 #include "platform/tz_zone_rules.h"
 #include "store/secret_file.h"
 #include "store/sqlite_lock_store.h"
@@ -23,25 +24,12 @@ namespace latchkey::device {
 
 namespace asio = boost::asio;
 
-bool SplitHostPort(const std::string& text, std::string* host, uint16_t* port) {
-  const auto colon = text.rfind(':');
-  if (colon == std::string::npos || colon == 0) return false;
-  *host = text.substr(0, colon);
-  if (host->size() > 2 && host->front() == '[' && host->back() == ']') *host = host->substr(1, host->size() - 2);
-  const std::string digits = text.substr(colon + 1);
-  if (digits.empty() || digits.size() > 5 || digits.find_first_not_of("0123456789") != std::string::npos) return false;
-  const unsigned long value = std::stoul(digits);
-  if (value > 65535) return false;
-  *port = static_cast<uint16_t>(value);
-  return true;
-}
-
 namespace {
 
 core::Result<asio::ip::tcp::endpoint> Endpoint(const std::string& text) {
   std::string host;
   uint16_t port = 0;
-  if (!SplitHostPort(text, &host, &port)) return core::Status::Invalid("'" + text + "' is not HOST:PORT");
+  if (!platform::SplitHostPort(text, &host, &port)) return core::Status::Invalid("'" + text + "' is not HOST:PORT");
   boost::system::error_code ec;
   const auto address = asio::ip::make_address(host, ec);
   if (ec) return core::Status::Invalid("'" + host + "' is not an IP address");
@@ -149,6 +137,8 @@ int RunLockDaemon(const LockDaemonOptions& options) {
       spdlog::error("lock: {}", s.ToString());
       return 1;
     }
+    ops_holder->set_sim_control_url("http://" + endpoint->address().to_string() + ":" +
+                                    std::to_string(sim_control->port()));
   }
 
   // Machine-readable lines first: tests and `latchkey demo` read the actual ports from them.
@@ -164,6 +154,7 @@ int RunLockDaemon(const LockDaemonOptions& options) {
   }
   std::fflush(stdout);
   (void)store::WriteFileAtomically(dir + "link.addr", link_address + "\n", 0600);
+  (void)store::WriteFileAtomically(dir + "lock-id", lock_id + "\n", 0600);
   if (sim_control) {
     (void)store::WriteFileAtomically(dir + "sim-control.addr",
                                      "http://" + listen->address().to_string() + ":" + std::to_string(sim_control->port()) + "\n",

@@ -21,7 +21,4 @@ struct LockDaemonOptions {
 // Runs until signalled; the exit code of the process.
 int RunLockDaemon(const LockDaemonOptions& options);
 
-// "host:port" -> endpoint parts; false if malformed.
-bool SplitHostPort(const std::string& text, std::string* host, uint16_t* port);
-
 }  // namespace latchkey::device

@@ -79,6 +79,7 @@ Json LockOps::StateJson() const {
   j["settings"] = wire::SettingsToJson(lock.settings());
   j["capabilities"] = wire::CapabilitiesToJson(lock.capabilities());
   j["simulated"] = sim_ != nullptr;
+  if (!sim_control_url_.empty()) j["sim_control_url"] = sim_control_url_;
   j["acked_seq"] = lock.acked_seq();
   return j;
 }

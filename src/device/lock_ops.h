@@ -32,6 +32,8 @@ class LockOps {
   static link::Json FromStatus(const core::Status& status);
   // The lock object as the hub mirrors it (state, settings, capabilities).
   link::Json StateJson() const;
+  // Where a simulated lock's own sim-control server listens (shown in the lock object).
+  void set_sim_control_url(std::string url) { sim_control_url_ = std::move(url); }
 
  private:
   void Remote(core::Operation op, const link::Json& args, Reply reply);
@@ -40,6 +42,7 @@ class LockOps {
   LockRuntime& runtime_;
   SimWorld* sim_;
   Hooks hooks_;
+  std::string sim_control_url_;
 };
 
 }  // namespace latchkey::device

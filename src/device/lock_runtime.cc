@@ -94,10 +94,20 @@ void LockRuntime::WhenBoltStops(std::function<void(const core::LockStatus&)> don
 }
 
 void LockRuntime::OnEvent(const core::Event& event) {
+  if (!lock_) {
+    // Opening (a power cycle records power_cycled): listeners read the lock, so they hear of
+    // it once the lock is there.
+    asio::post(io_, [this, event] { OnEvent(event); });
+    return;
+  }
   if (listener_.on_event) listener_.on_event(event);
 }
 
 void LockRuntime::OnStatusChanged(const core::LockStatus& status) {
+  if (!lock_) {
+    asio::post(io_, [this, status] { OnStatusChanged(status); });
+    return;
+  }
   if (listener_.on_status) listener_.on_status(status);
   if (!Moving(status.lock_state) && !waiting_for_bolt_.empty()) {
     auto waiting = std::move(waiting_for_bolt_);

@@ -12,19 +12,6 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 using link::Json;
 
-unsigned HttpStatusOf(std::string_view code) {
-  if (code == "invalid") return 400;
-  if (code == "unauthorized") return 401;
-  if (code == "forbidden" || code == "denied") return 403;
-  if (code == "not_found") return 404;
-  if (code == "duplicate" || code == "occupied" || code == "resource_exhausted" || code == "jammed") return 409;
-  if (code == "too_large") return 413;
-  if (code == "rate_limited") return 429;
-  if (code == "lock_offline") return 503;
-  if (code == "lock_timeout") return 504;
-  return 500;
-}
-
 namespace {
 
 class Session : public std::enable_shared_from_this<Session> {
@@ -59,7 +46,7 @@ class Session : public std::enable_shared_from_this<Session> {
     world_.Handle(args, [self = shared_from_this(), keep_alive](Json response) {
       if (response.value("ok", false)) return self->Send(200, response["result"], keep_alive);
       const std::string code = response["error"].value("code", "internal");
-      self->Send(HttpStatusOf(code), Json{{"error", response["error"]}}, keep_alive);
+      self->Send(link::HttpStatusOf(code), Json{{"error", response["error"]}}, keep_alive);
     });
   }
 

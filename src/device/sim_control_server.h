@@ -26,7 +26,4 @@ class SimControlServer {
   std::function<link::Json()> state_;
 };
 
-// The HTTP status of an API.md error code.
-unsigned HttpStatusOf(std::string_view code);
-
 }  // namespace latchkey::device

@@ -48,6 +48,19 @@ Json ErrorResponse(uint64_t id, std::string_view code, std::string_view message,
   return Json{{"t", "res"}, {"id", id}, {"ok", false}, {"error", std::move(error)}};
 }
 
+unsigned HttpStatusOf(std::string_view code) {
+  if (code == "invalid") return 400;
+  if (code == "unauthorized") return 401;
+  if (code == "forbidden" || code == "denied") return 403;
+  if (code == "not_found") return 404;
+  if (code == "duplicate" || code == "occupied" || code == "resource_exhausted" || code == "jammed") return 409;
+  if (code == "too_large") return 413;
+  if (code == "rate_limited") return 429;
+  if (code == "lock_offline") return 503;
+  if (code == "lock_timeout") return 504;
+  return 500;
+}
+
 Json Ack(uint64_t seq) { return Json{{"t", "ack"}, {"seq", seq}}; }
 Json Resume(uint64_t after) { return Json{{"t", "resume"}, {"after", after}}; }
 

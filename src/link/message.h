@@ -37,6 +37,10 @@ Json OkResponse(uint64_t id, Json result);
 // `code` is an API.md error code; `reason` the lock's refusal (for "denied").
 Json ErrorResponse(uint64_t id, std::string_view code, std::string_view message, std::string_view reason = {});
 Json Ack(uint64_t seq);
+
+// The HTTP status of an API.md error code ("invalid" 400, "not_found" 404, ...; unknown: 500).
+// The link carries API.md's codes, so every HTTP face of a lock or the hub maps them alike.
+unsigned HttpStatusOf(std::string_view code);
 Json Resume(uint64_t after);
 
 }  // namespace latchkey::link

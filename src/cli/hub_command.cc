@@ -1,0 +1,196 @@
+#include "cli/hub_command.h"
+
+#include <signal.h>
+#include <spdlog/spdlog.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "hub/hub.h"
+#include "link/setup_code.h"
+
+namespace latchkey::cli {
+
+namespace asio = boost::asio;
+
+namespace {
+
+std::string OwnerPasswordFromEnv() {
+  const char* env = std::getenv("LATCHKEY_OWNER_PASSWORD");
+  return env == nullptr ? "" : env;
+}
+
+void PrintLogin(const hub::Hub& hub, uint16_t port, const std::string& data_dir) {
+  std::printf("latchkey hub on http://127.0.0.1:%u\n", port);
+  if (!hub.generated_owner_password().empty()) {
+    std::printf("log in as 'owner' with password %s (shown once; also in %s/initial-owner-password)\n",
+                hub.generated_owner_password().c_str(), data_dir.c_str());
+  } else {
+    std::printf("log in as 'owner' (password from LATCHKEY_OWNER_PASSWORD on first start, or %s/initial-owner-password)\n",
+                data_dir.c_str());
+  }
+  std::printf("  curl -s -X POST http://127.0.0.1:%u/api/v1/auth/login -d '{\"username\":\"owner\",\"password\":\"...\"}'\n",
+              port);
+  std::fflush(stdout);
+}
+
+std::optional<std::string> ReadLine(const std::string& path) {
+  std::ifstream in(path);
+  std::string line;
+  if (!in || !std::getline(in, line) || line.empty()) return std::nullopt;
+  return line;
+}
+
+// One simulated lock as a child process that dies with the demo.
+struct LockChild {
+  std::string dir;
+  pid_t pid = -1;
+  std::string address;
+  std::string id;
+};
+
+bool StartLock(LockChild& child, int number, int motor_ms) {
+  std::filesystem::create_directories(child.dir);
+  std::filesystem::remove(child.dir + "/link.addr");
+  const pid_t pid = ::fork();
+  if (pid < 0) return false;
+  if (pid == 0) {
+    ::prctl(PR_SET_PDEATHSIG, SIGTERM);  // never outlive the demo, even a SIGKILLed one
+    const std::string log = child.dir + "/lock.log";
+    std::FILE* out = std::freopen(log.c_str(), "a", stdout);
+    if (out != nullptr) ::dup2(::fileno(stdout), 2);
+    const std::string name = "Lock " + std::to_string(number);
+    const std::string motor = std::to_string(motor_ms);
+    ::execl("/proc/self/exe", "latchkey", "lock", "--data", child.dir.c_str(), "--listen", "127.0.0.1:0",
+            "--sim-control", "127.0.0.1:0", "--name", name.c_str(), "--motor-ms", motor.c_str(),
+            static_cast<char*>(nullptr));
+    std::_Exit(127);
+  }
+  child.pid = pid;
+  for (int i = 0; i < 500; ++i) {
+    if (auto address = ReadLine(child.dir + "/link.addr")) {
+      child.address = *address;
+      return true;
+    }
+    int status = 0;
+    if (::waitpid(pid, &status, WNOHANG) == pid) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return false;
+}
+
+}  // namespace
+
+int RunHub(const HubCommandOptions& options) {
+  asio::io_context io;
+  hub::HubOptions hub_options;
+  hub_options.data_dir = options.data_dir;
+  hub_options.http = options.http;
+  hub_options.owner_password = OwnerPasswordFromEnv();
+  hub::Hub hub(io, hub_options);
+  if (core::Status s = hub.Start(); !s.ok()) {
+    spdlog::error("hub: {}", s.ToString());
+    return 1;
+  }
+  PrintLogin(hub, hub.http_port(), options.data_dir);
+  asio::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&](const boost::system::error_code& ec, int) {
+    if (!ec) io.stop();
+  });
+  io.run();
+  return 0;
+}
+
+int RunDemo(const DemoOptions& options) {
+  if (options.locks < 1 || options.locks > 64) {
+    spdlog::error("demo: --locks must be 1..64");
+    return 2;
+  }
+  std::filesystem::create_directories(options.data_dir);
+  std::vector<LockChild> children(static_cast<std::size_t>(options.locks));
+  for (int i = 0; i < options.locks; ++i) {
+    LockChild& child = children[static_cast<std::size_t>(i)];
+    child.dir = options.data_dir + "/lock-" + std::to_string(i + 1);
+    if (!StartLock(child, i + 1, options.motor_ms)) {
+      spdlog::error("demo: lock {} did not start; see {}/lock.log", i + 1, child.dir);
+      for (auto& c : children) {
+        if (c.pid > 0) ::kill(c.pid, SIGTERM);
+      }
+      return 1;
+    }
+  }
+
+  asio::io_context io;
+  hub::HubOptions hub_options;
+  hub_options.data_dir = options.data_dir + "/hub";
+  hub_options.http = options.http;
+  hub_options.owner_password = OwnerPasswordFromEnv();
+  hub::Hub hub(io, hub_options);
+  // The locks' ports change from run to run: point the hub's records at where they are now,
+  // before its sessions start (a lock is known by its key, not by its address).
+  {
+    auto store = hub::HubStore::Open(hub_options.data_dir + "/hub.db");
+    if (store.ok()) {
+      auto records = (*store)->ListLocks();
+      if (records.ok()) {
+        for (auto record : *records) {
+          for (const auto& child : children) {
+            const auto id_line = ReadLine(child.dir + "/lock-id");
+            if (id_line && *id_line == record.id && record.address != child.address) {
+              record.address = child.address;
+              (void)(*store)->PutLock(record);
+            }
+          }
+        }
+      }
+    }
+  }
+  if (core::Status s = hub.Start(); !s.ok()) {
+    spdlog::error("demo: {}", s.ToString());
+    for (auto& c : children) ::kill(c.pid, SIGTERM);
+    return 1;
+  }
+  // Pair every lock that is not paired yet (its setup code is in its folder).
+  for (auto& child : children) {
+    const auto id_line = ReadLine(child.dir + "/lock-id");
+    auto records = hub.store().ListLocks();
+    bool paired = false;
+    if (id_line && records.ok()) {
+      for (const auto& r : *records) paired = paired || r.id == *id_line;
+    }
+    if (paired) continue;
+    const auto code = ReadLine(child.dir + "/setup-code");
+    if (!code) continue;
+    hub.sessions().Pair(child.address, *code, "", [&child](hub::Json reply) {
+      if (reply.value("ok", false)) {
+        spdlog::info("demo: paired {}", child.dir);
+      } else {
+        spdlog::error("demo: pairing {} failed: {}", child.dir, reply.dump());
+      }
+    });
+  }
+  PrintLogin(hub, hub.http_port(), hub_options.data_dir);
+  std::printf("%d simulated lock(s); data in %s; Ctrl-C stops the demo\n", options.locks, options.data_dir.c_str());
+  std::fflush(stdout);
+
+  asio::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&](const boost::system::error_code& ec, int) {
+    if (!ec) io.stop();
+  });
+  io.run();
+  for (auto& c : children) ::kill(c.pid, SIGTERM);
+  for (auto& c : children) {
+    int status = 0;
+    ::waitpid(c.pid, &status, 0);
+  }
+  return 0;
+}
+
+}  // namespace latchkey::cli

@@ -1,0 +1,23 @@
+// `latchkey hub` (one hub) and `latchkey demo` (a hub and N simulated locks, paired over the
+// real link on loopback: the whole system on one machine).
+#pragma once
+
+#include <string>
+
+namespace latchkey::cli {
+
+struct HubCommandOptions {
+  std::string data_dir = "./latchkey-hub";
+  std::string http = "127.0.0.1:8080";
+};
+int RunHub(const HubCommandOptions& options);
+
+struct DemoOptions {
+  std::string data_dir = "./latchkey-data";
+  std::string http = "127.0.0.1:8080";
+  int locks = 1;
+  int motor_ms = 400;
+};
+int RunDemo(const DemoOptions& options);
+
+}  // namespace latchkey::cli

@@ -1,0 +1,31 @@
+// The REST API of API.md, one file per group of endpoints; each Register* adds its routes.
+#pragma once
+
+#include <functional>
+#include <optional>
+
+#include "hub/hub.h"
+
+namespace latchkey::hub {
+
+void RegisterAuthRoutes(Hub& hub, Router& router);      // auth, me, accounts, tokens
+void RegisterLockRoutes(Hub& hub, Router& router);      // locks, settings, commands, clock, sim
+void RegisterLockDataRoutes(Hub& hub, Router& router);  // users, credentials, schedules, holidays
+void RegisterEventRoutes(Hub& hub, Router& router);     // history, verify
+
+namespace api {
+
+// Runs `then` with the caller, or answers 401.
+void Authenticated(Hub& hub, HttpRequest& request, Respond& respond, const std::function<void(const Principal&)>& then);
+// The JSON object in the body ({} when empty), or a 400 answer.
+std::optional<Json> JsonBody(const HttpRequest& request, Respond& respond);
+// The paired lock named by the path's {lock} that `principal` may see, or a 404 answer.
+std::optional<LockRecord> VisibleLock(Hub& hub, const HttpRequest& request, const Principal& principal,
+                                      Respond& respond);
+HttpResponse Forbidden(std::string_view why = "your role does not allow this");
+// Sends `op` to the lock with the caller as actor and answers from the lock's reply.
+void ToLock(Hub& hub, const LockRecord& lock, const Principal& principal, const std::string& op, Json args,
+            Respond respond, unsigned ok_status = 200);
+
+}  // namespace api
+}  // namespace latchkey::hub

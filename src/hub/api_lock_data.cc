@@ -1,0 +1,235 @@
+// Users, credentials, schedules and holidays of a lock (owner, admin). The lock decides; the
+// hub checks the caller, the shape of the request, and passes the lock's answer on.
+#include "hub/api.h"
+#include "wire/json_fields.h"
+
+namespace latchkey::hub {
+namespace {
+
+std::optional<uint64_t> PathNumber(const HttpRequest& request, const char* name, Respond& respond) {
+  const std::string& text = request.params.at(name);
+  if (text.empty() || text.size() > 10 || text.find_first_not_of("0123456789") != std::string::npos) {
+    respond(HttpResponse::Error(400, "invalid", std::string(name) + ": must be a number"));
+    return std::nullopt;
+  }
+  return std::stoull(text);
+}
+
+// Authenticates, finds the lock, requires owner or admin, then runs `then`.
+void Manage(Hub& hub, HttpRequest& request, Respond& respond,
+            const std::function<void(const Principal&, const LockRecord&)>& then) {
+  api::Authenticated(hub, request, respond, [&](const Principal& p) {
+    auto lock = api::VisibleLock(hub, request, p, respond);
+    if (!lock) return;
+    if (!p.MayManageLock()) return respond(api::Forbidden());
+    then(p, *lock);
+  });
+}
+
+// The body as an object whose keys are all in `allowed`, or a 400 answer.
+std::optional<Json> Body(const HttpRequest& request, Respond& respond, std::initializer_list<std::string_view> allowed) {
+  auto body = api::JsonBody(request, respond);
+  if (!body) return std::nullopt;
+  wire::JsonFields f(*body, "body");
+  f.OnlyKeys(allowed);
+  if (!f.ok()) {
+    respond(HttpResponse::Error(400, "invalid", f.status().message()));
+    return std::nullopt;
+  }
+  return body;
+}
+
+// A lock reply whose result is a list, filtered to the element with `key` == `value`.
+Respond FindIn(Respond respond, std::string key, Json value, std::string what) {
+  return [respond = std::move(respond), key, value, what](HttpResponse response) {
+    if (response.status != 200) return respond(std::move(response));
+    const Json list = Json::parse(response.body, nullptr, false);
+    if (list.is_array()) {
+      for (const Json& item : list) {
+        if (item.is_object() && item.contains(key) && item[key] == value) return respond(HttpResponse::Json(200, item));
+      }
+    }
+    respond(HttpResponse::Error(404, "not_found", "no such " + what));
+  };
+}
+
+}  // namespace
+
+void RegisterLockDataRoutes(Hub& hub, Router& router) {
+  using api::ToLock;
+  const std::string base = "/api/v1/locks/{lock}";
+
+  // --- users ---
+  router.Add(http::verb::get, base + "/users", [&hub](HttpRequest& request, Respond respond) {
+    Manage(hub, request, respond, [&](const Principal& p, const LockRecord& lock) {
+      ToLock(hub, lock, p, "list_users", Json::object(), respond);
+    });
+  });
+  router.Add(http::verb::post, base + "/users", [&hub](HttpRequest& request, Respond respond) {
+    Manage(hub, request, respond, [&](const Principal& p, const LockRecord& lock) {
+      auto body = Body(request, respond, {"index", "name", "unique_id", "status", "type", "credential_rule"});
+      if (!body) return;
+      (*body)["action"] = "add";
+      ToLock(hub, lock, p, "set_user", *body, respond, 201);
+    });
+  });
+  router.Add(http::verb::delete_, base + "/users", [&hub](HttpRequest& request, Respond respond) {
+    Manage(hub, request, respond, [&](const Principal& p, const LockRecord& lock) {
+      ToLock(hub, lock, p, "clear_user", Json{{"all", true}}, respond);
+    });
+  });
+  router.Add(http::verb::get, base + "/users/{index}", [&hub](HttpRequest& request, Respond respond) {
+    Manage(hub, request, respond, [&](const Principal& p, const LockRecord& lock) {
+      if (auto index = PathNumber(request, "index", respond)) ToLock(hub, lock, p, "get_user", Json{{"index", *index}}, respond);
+    });
+  });
+  router.Add(http::verb::patch, base + "/users/{index}", [&hub](HttpRequest& request, Respond respond) {
+    Manage(hub, request, respond, [&](const Principal& p, const LockRecord& lock) {
+      auto index = PathNumber(request, "index", respond);
+      if (!index) return;
+      auto body = Body(request, respond, {"name", "unique_id", "status", "type", "credential_rule"});
+      if (!body) return;
+      (*body)["action"] = "modify";
+      (*body)["index"] = *index;
+      ToLock(hub, lock, p, "set_user", *body, respond);
+    });
+  });
+  router.Add(http::verb::delete_, base + "/users/{index}", [&hub](HttpRequest& request, Respond respond) {
+    Manage(hub, request, respond, [&](const Principal& p, const LockRecord& lock) {
+      if (auto index = PathNumber(request, "index", respond)) ToLock(hub, lock, p, "clear_user", Json{{"index", *index}}, respond);
+    });
+  });
+
+  // --- credentials ---
+  router.Add(http::verb::post, base + "/credentials", [&hub](HttpRequest& request, Respond respond) {
+    Manage(hub, request, respond, [&](const Principal& p, const LockRecord& lock) {
+      auto body = Body(request, respond, {"type", "index", "data", "user", "user_type", "user_status"});
+      if (!body) return;
+      (*body)["action"] = "add";
+      ToLock(hub, lock, p, "set_credential", *body, respond, 201);
+    });
+  });
+  router.Add(http::verb::get, base + "/credentials", [&hub](HttpRequest& request, Respond respond) {
+    Manage(hub, request, respond, [&](const Principal& p, const LockRecord& lock) {
+      Json args = Json::object();
+      if (request.query.contains("type")) args["type"] = request.query.at("type");
+      ToLock(hub, lock, p, "list_credentials", args, respond);
+    });
+  });
+  router.Add(http::verb::delete_, base + "/credentials", [&hub](HttpRequest& request, Respond respond) {
+    Manage(hub, request, respond, [&](const Principal& p, const LockRecord& lock) {
+      Json args = Json::object();
+      if (request.query.contains("type")) args["type"] = request.query.at("type");
+      ToLock(hub, lock, p, "clear_credential", args, respond);
+    });
+  });
+  const std::string one_credential = base + "/credentials/{type}/{index}";
+  router.Add(http::verb::get, one_credential, [&hub](HttpRequest& request, Respond respond) {
+    Manage(hub, request, respond, [&](const Principal& p, const LockRecord& lock) {
+      auto index = PathNumber(request, "index", respond);
+      if (index) ToLock(hub, lock, p, "get_credential", Json{{"type", request.params.at("type")}, {"index", *index}}, respond);
+    });
+  });
+  router.Add(http::verb::put, one_credential, [&hub](HttpRequest& request, Respond respond) {
+    Manage(hub, request, respond, [&](const Principal& p, const LockRecord& lock) {
+      auto index = PathNumber(request, "index", respond);
+      if (!index) return;
+      auto body = Body(request, respond, {"data", "user"});
+      if (!body) return;
+      (*body)["action"] = "modify";
+      (*body)["type"] = request.params.at("type");
+      (*body)["index"] = *index;
+      ToLock(hub, lock, p, "set_credential", *body, respond);
+    });
+  });
+  router.Add(http::verb::delete_, one_credential, [&hub](HttpRequest& request, Respond respond) {
+    Manage(hub, request, respond, [&](const Principal& p, const LockRecord& lock) {
+      auto index = PathNumber(request, "index", respond);
+      if (index) ToLock(hub, lock, p, "clear_credential", Json{{"type", request.params.at("type")}, {"index", *index}}, respond);
+    });
+  });
+
+  // --- schedules ---
+  const std::string schedules = base + "/users/{index}/schedules";
+  router.Add(http::verb::post, schedules, [&hub](HttpRequest& request, Respond respond) {
+    Manage(hub, request, respond, [&](const Principal& p, const LockRecord& lock) {
+      auto index = PathNumber(request, "index", respond);
+      if (!index) return;
+      auto body = Body(request, respond, {"kind", "index", "days", "start", "end"});
+      if (!body) return;
+      (*body)["user"] = *index;
+      ToLock(hub, lock, p, "set_schedule", *body, respond, 201);
+    });
+  });
+  router.Add(http::verb::get, schedules, [&hub](HttpRequest& request, Respond respond) {
+    Manage(hub, request, respond, [&](const Principal& p, const LockRecord& lock) {
+      if (auto index = PathNumber(request, "index", respond)) ToLock(hub, lock, p, "list_schedules", Json{{"user", *index}}, respond);
+    });
+  });
+  router.Add(http::verb::delete_, schedules, [&hub](HttpRequest& request, Respond respond) {
+    Manage(hub, request, respond, [&](const Principal& p, const LockRecord& lock) {
+      auto index = PathNumber(request, "index", respond);
+      if (!index) return;
+      if (!request.query.contains("kind")) return respond(HttpResponse::Error(400, "invalid", "kind: is required"));
+      ToLock(hub, lock, p, "clear_schedule", Json{{"user", *index}, {"kind", request.query.at("kind")}}, respond);
+    });
+  });
+  const std::string one_schedule = schedules + "/{kind}/{sindex}";
+  router.Add(http::verb::get, one_schedule, [&hub](HttpRequest& request, Respond respond) {
+    Manage(hub, request, respond, [&](const Principal& p, const LockRecord& lock) {
+      auto index = PathNumber(request, "index", respond);
+      if (!index) return;
+      auto sindex = PathNumber(request, "sindex", respond);
+      if (!sindex) return;
+      const std::string kind = request.params.at("kind");
+      // Schedules of both kinds share index numbers: match on kind too.
+      Respond filtered = [respond, kind, sindex = *sindex](HttpResponse response) {
+        if (response.status != 200) return respond(std::move(response));
+        const Json list = Json::parse(response.body, nullptr, false);
+        if (list.is_array()) {
+          for (const Json& s : list) {
+            if (s.value("kind", "") == kind && s.value("index", 0u) == sindex) return respond(HttpResponse::Json(200, s));
+          }
+        }
+        respond(HttpResponse::Error(404, "not_found", "no such schedule"));
+      };
+      ToLock(hub, lock, p, "list_schedules", Json{{"user", *index}}, filtered);
+    });
+  });
+  router.Add(http::verb::delete_, one_schedule, [&hub](HttpRequest& request, Respond respond) {
+    Manage(hub, request, respond, [&](const Principal& p, const LockRecord& lock) {
+      auto index = PathNumber(request, "index", respond);
+      if (!index) return;
+      auto sindex = PathNumber(request, "sindex", respond);
+      if (!sindex) return;
+      ToLock(hub, lock, p, "clear_schedule",
+             Json{{"user", *index}, {"kind", request.params.at("kind")}, {"index", *sindex}}, respond);
+    });
+  });
+
+  // --- holidays ---
+  router.Add(http::verb::get, base + "/holidays", [&hub](HttpRequest& request, Respond respond) {
+    Manage(hub, request, respond, [&](const Principal& p, const LockRecord& lock) {
+      ToLock(hub, lock, p, "list_holidays", Json::object(), respond);
+    });
+  });
+  router.Add(http::verb::post, base + "/holidays", [&hub](HttpRequest& request, Respond respond) {
+    Manage(hub, request, respond, [&](const Principal& p, const LockRecord& lock) {
+      auto body = Body(request, respond, {"index", "start", "end", "operating_mode"});
+      if (body) ToLock(hub, lock, p, "set_holiday", *body, respond, 201);
+    });
+  });
+  router.Add(http::verb::get, base + "/holidays/{index}", [&hub](HttpRequest& request, Respond respond) {
+    Manage(hub, request, respond, [&](const Principal& p, const LockRecord& lock) {
+      auto index = PathNumber(request, "index", respond);
+      if (index) ToLock(hub, lock, p, "list_holidays", Json::object(), FindIn(respond, "index", Json(*index), "holiday"));
+    });
+  });
+  router.Add(http::verb::delete_, base + "/holidays/{index}", [&hub](HttpRequest& request, Respond respond) {
+    Manage(hub, request, respond, [&](const Principal& p, const LockRecord& lock) {
+      if (auto index = PathNumber(request, "index", respond)) ToLock(hub, lock, p, "clear_holiday", Json{{"index", *index}}, respond);
+    });
+  });
+}
+
+}  // namespace latchkey::hub

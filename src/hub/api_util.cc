@@ -1,0 +1,59 @@
+#include <algorithm>
+
+#include "core/settings.h"
+#include "hub/api.h"
+
+namespace latchkey::hub::api {
+
+void Authenticated(Hub& hub, HttpRequest& request, Respond& respond, const std::function<void(const Principal&)>& then) {
+  auto principal = hub.Authenticate(request);
+  if (!principal.ok()) return respond(HttpResponse::Error(401, "unauthorized", principal.status().message()));
+  then(*principal);
+}
+
+std::optional<Json> JsonBody(const HttpRequest& request, Respond& respond) {
+  if (request.body.empty()) return Json::object();
+  if (!core::Utf8Length(request.body)) {
+    respond(HttpResponse::Error(400, "invalid", "the body is not valid UTF-8"));
+    return std::nullopt;
+  }
+  Json body = Json::parse(request.body, nullptr, /*allow_exceptions=*/false);
+  if (body.is_discarded()) {
+    respond(HttpResponse::Error(400, "invalid", "the body is not valid JSON"));
+    return std::nullopt;
+  }
+  if (!body.is_object()) {
+    respond(HttpResponse::Error(400, "invalid", "the body must be a JSON object"));
+    return std::nullopt;
+  }
+  return body;
+}
+
+std::optional<LockRecord> VisibleLock(Hub& hub, const HttpRequest& request, const Principal& principal,
+                                      Respond& respond) {
+  const std::string& id = request.params.at("lock");
+  auto locks = hub.store().ListLocks();
+  if (!locks.ok()) {
+    respond(HttpResponse::Error(500, "internal", locks.status().message()));
+    return std::nullopt;
+  }
+  const auto it = std::find_if(locks->begin(), locks->end(), [&](const LockRecord& r) { return r.id == id; });
+  // A lock the caller may not see is answered like one that does not exist.
+  if (it == locks->end() || !principal.SeesLock(id)) {
+    respond(HttpResponse::Error(404, "not_found", "no such lock"));
+    return std::nullopt;
+  }
+  return *it;
+}
+
+HttpResponse Forbidden(std::string_view why) { return HttpResponse::Error(403, "forbidden", why); }
+
+void ToLock(Hub& hub, const LockRecord& lock, const Principal& principal, const std::string& op, Json args,
+            Respond respond, unsigned ok_status) {
+  args["actor"] = {{"name", principal.username}, {"role", std::string(RoleName(principal.role))}};
+  hub.sessions().Request(lock.id, op, std::move(args), [respond = std::move(respond), ok_status](Json reply) {
+    respond(FromLockReply(reply, ok_status));
+  });
+}
+
+}  // namespace latchkey::hub::api

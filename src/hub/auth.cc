@@ -1,0 +1,113 @@
+#include "hub/auth.h"
+
+#include <sodium.h>
+
+#include <algorithm>
+
+#include "wire/json_codec.h"
+
+namespace latchkey::hub {
+
+std::optional<std::string> HashPassword(std::string_view password) {
+  if (sodium_init() < 0) return std::nullopt;
+  char out[crypto_pwhash_STRBYTES];
+  if (crypto_pwhash_str(out, password.data(), password.size(), crypto_pwhash_OPSLIMIT_INTERACTIVE,
+                        crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0) {
+    return std::nullopt;  // out of memory
+  }
+  return std::string(out);
+}
+
+bool VerifyPassword(const std::string& hash, std::string_view password) {
+  if (hash.size() >= crypto_pwhash_STRBYTES) return false;
+  return crypto_pwhash_str_verify(hash.c_str(), password.data(), password.size()) == 0;
+}
+
+TokenHash HashToken(std::string_view token) {
+  TokenHash hash{};
+  crypto_generichash(hash.data(), hash.size(), reinterpret_cast<const unsigned char*>(token.data()), token.size(),
+                     nullptr, 0);
+  return hash;
+}
+
+NewToken MakeToken() {
+  if (sodium_init() < 0) std::abort();  // no random source: no safe token can exist
+  std::array<uint8_t, 32> bytes{};
+  randombytes_buf(bytes.data(), bytes.size());
+  NewToken t;
+  t.token = "lk_" + wire::ToHex(bytes);
+  t.hash = HashToken(t.token);
+  sodium_memzero(bytes.data(), bytes.size());
+  return t;
+}
+
+std::string RandomId(std::size_t n) {
+  if (sodium_init() < 0) std::abort();
+  std::vector<uint8_t> bytes(n);
+  randombytes_buf(bytes.data(), bytes.size());
+  return wire::ToHex(bytes);
+}
+
+std::optional<Role> ParseRole(std::string_view name) {
+  if (name == "owner") return Role::kOwner;
+  if (name == "admin") return Role::kAdmin;
+  if (name == "member") return Role::kMember;
+  if (name == "guest") return Role::kGuest;
+  return std::nullopt;
+}
+
+std::string_view RoleName(Role role) {
+  switch (role) {
+    case Role::kOwner: return "owner";
+    case Role::kAdmin: return "admin";
+    case Role::kMember: return "member";
+    case Role::kGuest: return "guest";
+  }
+  return "guest";
+}
+
+bool Principal::SeesLock(const std::string& lock_id) const {
+  if (role == Role::kOwner || role == Role::kAdmin) return true;
+  return !locks || std::find(locks->begin(), locks->end(), lock_id) != locks->end();
+}
+
+bool Principal::MayOperate(const std::string& lock_id, int64_t now_ms) const {
+  if (!SeesLock(lock_id)) return false;
+  if (role != Role::kGuest) return true;
+  if (valid_from_ms && now_ms < *valid_from_ms) return false;
+  if (valid_until_ms && now_ms > *valid_until_ms) return false;
+  return true;
+}
+
+bool Principal::MayReadHistory(const std::string& lock_id) const {
+  return role != Role::kGuest && SeesLock(lock_id);
+}
+
+namespace {
+constexpr int kFreeFailures = 5;
+constexpr int64_t kMaxBlockMs = 15 * 60 * 1000;
+}  // namespace
+
+void LoginLimiter::Bump(Entry& entry, int64_t now_ms) {
+  ++entry.failures;
+  if (entry.failures < kFreeFailures) return;
+  const int doublings = std::min(entry.failures - kFreeFailures, 20);
+  entry.blocked_until_ms = now_ms + std::min<int64_t>(kMaxBlockMs, int64_t{1000} << doublings);
+}
+
+int64_t LoginLimiter::RetryAfterSeconds(const std::string& username, const std::string& address,
+                                        int64_t now_ms) const {
+  int64_t until = 0;
+  if (auto it = by_user_.find(username); it != by_user_.end()) until = std::max(until, it->second.blocked_until_ms);
+  if (auto it = by_address_.find(address); it != by_address_.end()) until = std::max(until, it->second.blocked_until_ms);
+  return until > now_ms ? (until - now_ms + 999) / 1000 : 0;
+}
+
+void LoginLimiter::Failed(const std::string& username, const std::string& address, int64_t now_ms) {
+  Bump(by_user_[username], now_ms);
+  Bump(by_address_[address], now_ms);
+}
+
+void LoginLimiter::Succeeded(const std::string& username) { by_user_.erase(username); }
+
+}  // namespace latchkey::hub

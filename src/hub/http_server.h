@@ -1,0 +1,96 @@
+// The hub's HTTP/1.1 server (Boost.Beast): requests go through a Router of
+// "METHOD /path/{param}" patterns to handlers that answer once, possibly later (a handler that
+// waits for a lock answers from the lock's reply). WebSocket upgrades go to their own handler.
+// Bodies over 64 KiB are refused with 413 before any handler runs.
+#pragma once
+
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "core/status.h"
+#include "platform/asio.h"
+
+namespace latchkey::hub {
+
+using Json = nlohmann::json;
+namespace http = boost::beast::http;
+
+inline constexpr std::size_t kMaxBody = 64 * 1024;
+
+struct HttpRequest {
+  http::verb method = http::verb::get;
+  std::string path;
+  std::map<std::string, std::string> query;   // decoded
+  std::map<std::string, std::string> params;  // from the route pattern
+  std::string body;
+  std::string client_address;
+  http::fields headers;
+};
+
+struct HttpResponse {
+  unsigned status = 200;
+  std::string content_type = "application/json";
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;
+
+  static HttpResponse Json(unsigned status, const nlohmann::json& body);
+  // API.md error body {"error": {"code", "message", ...extra}}.
+  static HttpResponse Error(unsigned status, std::string_view code, std::string_view message,
+                            const nlohmann::json& extra = nlohmann::json::object());
+};
+
+using Respond = std::function<void(HttpResponse)>;
+using Handler = std::function<void(HttpRequest& request, Respond respond)>;
+
+class Router {
+ public:
+  // `pattern` like "/api/v1/locks/{lock}/users/{index}".
+  void Add(http::verb method, std::string pattern, Handler handler);
+  // Runs the matching handler; 404 for an unknown path, 405 for a known path with another method.
+  void Dispatch(HttpRequest& request, Respond respond) const;
+  // Every "METHOD pattern", for the check that docs/openapi.yaml lists them all.
+  std::vector<std::string> Routes() const;
+
+ private:
+  struct Route {
+    http::verb method;
+    std::string pattern;
+    std::vector<std::string> parts;
+    Handler handler;
+  };
+  static bool Match(const Route& route, const std::vector<std::string>& parts, std::map<std::string, std::string>* params);
+  std::vector<Route> routes_;
+};
+
+// Percent-decoding of a query or path component; nullopt for a malformed escape or bad UTF-8.
+std::optional<std::string> UrlDecode(std::string_view text);
+
+class HttpServer {
+ public:
+  // Called with the raw socket and the upgrade request for paths that ask for a WebSocket.
+  using Upgrade = std::function<void(boost::asio::ip::tcp::socket socket, http::request<http::string_body> request,
+                                     std::string client_address)>;
+
+  HttpServer(boost::asio::io_context& io, const Router& router, Upgrade upgrade);
+  core::Status Listen(const boost::asio::ip::tcp::endpoint& endpoint);
+  uint16_t port() const;
+  void Stop();
+
+ private:
+  void Accept();
+  boost::asio::io_context& io_;
+  boost::asio::ip::tcp::acceptor acceptor_;
+  const Router& router_;
+  Upgrade upgrade_;
+};
+
+}  // namespace latchkey::hub

@@ -1,0 +1,170 @@
+#include "hub/hub.h"
+
+#include <spdlog/spdlog.h>
+#include <sys/stat.h>
+
+#include <chrono>
+#include <filesystem>
+
+#include "hub/api.h"
+#include "hub/stream.h"
+#include "platform/host_port.h"
+#include "store/secret_file.h"
+#include "wire/json_codec.h"
+
+namespace latchkey::hub {
+
+namespace asio = boost::asio;
+
+HttpResponse FromLockReply(const Json& reply, unsigned ok_status) {
+  if (reply.value("ok", false)) return HttpResponse::Json(ok_status, reply.contains("result") ? reply["result"] : Json::object());
+  const Json error = reply.contains("error") && reply["error"].is_object() ? reply["error"] : Json::object();
+  const std::string code = error.value("code", "internal");
+  Json extra = Json::object();
+  if (error.contains("reason")) extra["reason"] = error["reason"];
+  return HttpResponse::Error(link::HttpStatusOf(code), code, error.value("message", code), extra);
+}
+
+Hub::Hub(asio::io_context& io, HubOptions options) : io_(io), options_(std::move(options)) {}
+Hub::~Hub() = default;
+
+int64_t Hub::NowMs() const {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+core::Status Hub::Start() {
+  ::umask(077);
+  std::error_code fs_error;
+  std::filesystem::create_directories(options_.data_dir, fs_error);
+  if (fs_error) return core::Status::IoError("cannot create " + options_.data_dir + ": " + fs_error.message());
+  ::chmod(options_.data_dir.c_str(), 0700);
+  auto opened = HubStore::Open(options_.data_dir + "/hub.db");
+  if (!opened.ok()) return opened.status();
+  store_ = std::move(opened).value();
+  if (core::Status s = EnsureOwner(); !s.ok()) return s;
+
+  auto secret = store::LoadOrCreateSecret(options_.data_dir + "/hub.key");
+  if (!secret.ok()) return secret.status();
+  auto keypair = crypto::KeypairFromPrivate(*secret);
+  if (!keypair.ok()) return keypair.status();
+  stream_ = std::make_unique<Stream>(*this);
+  LockSessions::Listener listener;
+  listener.on_event = [this](const std::string& lock, const Json& event) { stream_->PublishEvent(lock, event); };
+  listener.on_state = [this](const std::string& lock) { stream_->PublishState(lock); };
+  sessions_ = std::make_unique<LockSessions>(io_, *store_, *keypair, "hub-" + wire::ToHex(std::span(keypair->pub).first(8)),
+                                             std::move(listener));
+  if (core::Status s = sessions_->Start(); !s.ok()) return s;
+
+  RegisterRoutes();
+  std::string host;
+  uint16_t port = 0;
+  if (!platform::SplitHostPort(options_.http, &host, &port)) return core::Status::Invalid("--http must be HOST:PORT");
+  boost::system::error_code ec;
+  const auto address = asio::ip::make_address(host, ec);
+  if (ec) return core::Status::Invalid("--http: '" + host + "' is not an IP address");
+  if (!address.is_loopback()) {
+    return core::Status::Invalid("serving beyond loopback needs HTTPS, which this build does not serve yet");
+  }
+  server_ = std::make_unique<HttpServer>(io_, router_, [this](asio::ip::tcp::socket socket,
+                                                              http::request<http::string_body> request,
+                                                              std::string address_text) {
+    stream_->Accept(std::move(socket), std::move(request), std::move(address_text));
+  });
+  return server_->Listen(asio::ip::tcp::endpoint(address, port));
+}
+
+void Hub::RegisterRoutes() {
+  RegisterAuthRoutes(*this, router_);
+  RegisterLockRoutes(*this, router_);
+  RegisterLockDataRoutes(*this, router_);
+  RegisterEventRoutes(*this, router_);
+}
+
+uint16_t Hub::http_port() const { return server_ ? server_->port() : 0; }
+
+core::Status Hub::EnsureOwner() {
+  auto existing = store_->GetAccount("owner");
+  if (!existing.ok()) return existing.status();
+  if (existing->has_value()) return core::Status::Ok();
+  std::string password = options_.owner_password;
+  if (!password.empty() && password.size() < 10) {
+    return core::Status::Invalid("LATCHKEY_OWNER_PASSWORD must have at least 10 characters");
+  }
+  if (password.empty()) {
+    password = RandomId(12);  // 96 bits, 24 hex digits
+    generated_password_ = password;
+    if (core::Status s = store::WriteFileAtomically(options_.data_dir + "/initial-owner-password", password + "\n", 0600);
+        !s.ok()) {
+      return s;
+    }
+  }
+  auto hash = HashPassword(password);
+  if (!hash) return core::Status::IoError("cannot hash the owner's password");
+  Account owner;
+  owner.username = "owner";
+  owner.password_hash = *hash;
+  owner.role = "owner";
+  owner.created_at_ms = NowMs();
+  return store_->PutAccount(owner);
+}
+
+core::Result<Principal> Hub::Authenticate(const HttpRequest& request) {
+  std::string token;
+  const auto auth = request.headers.find(http::field::authorization);
+  if (auth != request.headers.end()) {
+    const std::string_view value(auth->value().data(), auth->value().size());
+    if (value.substr(0, 7) == "Bearer ") token = std::string(value.substr(7));
+  }
+  if (token.empty() && request.query.contains("token")) token = request.query.at("token");
+  if (token.empty() || token.size() > 128) return core::Status::Invalid("no bearer token");
+  auto found = store_->FindToken(HashToken(token));
+  if (!found.ok() || !found->has_value()) return core::Status::Invalid("the token is not valid");
+  const TokenRecord& record = **found;
+  if (record.expires_at_ms && *record.expires_at_ms < NowMs()) return core::Status::Invalid("the token has expired");
+  auto account = store_->GetAccount(record.username);
+  if (!account.ok() || !account->has_value()) return core::Status::Invalid("the token's account is gone");
+  const Account& a = **account;
+  Principal p;
+  p.username = a.username;
+  p.role = ParseRole(a.role).value_or(Role::kGuest);
+  p.locks = a.locks;
+  p.valid_from_ms = a.valid_from_ms;
+  p.valid_until_ms = a.valid_until_ms;
+  p.token_id = record.id;
+  // An API token is never wider than its creator: it may only narrow the role and the locks.
+  if (record.role) {
+    const auto narrowed = ParseRole(*record.role).value_or(Role::kGuest);
+    if (static_cast<int>(narrowed) > static_cast<int>(p.role)) p.role = narrowed;
+  }
+  if (record.locks) {
+    std::vector<std::string> both;
+    for (const auto& id : *record.locks) {
+      if (p.SeesLock(id)) both.push_back(id);
+    }
+    p.locks = both;
+  }
+  return p;
+}
+
+Json Hub::LockJson(const LockRecord& record) const {
+  const Json& s = record.state;
+  Json lock{
+      {"id", record.id},
+      {"name", s.contains("name") ? s["name"] : Json(record.name)},
+      {"simulated", s.value("simulated", record.simulated)},
+      {"online", sessions_->online(record.id)},
+      {"lock_state", s.value("lock_state", "unknown")},
+      {"door_state", s.value("door_state", "unknown")},
+      {"battery", s.contains("battery") ? s["battery"] : Json::object()},
+      {"operating_mode", s.value("operating_mode", "normal")},
+      {"last_event_seq", record.acked_seq},
+      {"capabilities", s.contains("capabilities") ? s["capabilities"] : Json::object()},
+      {"settings", s.contains("settings") ? s["settings"] : Json::object()},
+      {"address", record.address},
+  };
+  if (s.contains("sim_control_url")) lock["sim_control_url"] = s["sim_control_url"];
+  return lock;
+}
+
+}  // namespace latchkey::hub

@@ -1,0 +1,155 @@
+// The hub's durable state (SQLite, WAL, synchronous=FULL): accounts, tokens (only their
+// hashes), paired locks, the mirror of every lock's event log, webhooks and their deliveries.
+// An event is written before the hub acknowledges it to the lock, in the same transaction that
+// moves the lock's acked_seq, so the mirror never misses or repeats one.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "core/status.h"
+#include "store/sqlite_db.h"
+
+namespace latchkey::hub {
+
+using Json = nlohmann::json;
+using TokenHash = std::array<uint8_t, 32>;
+
+struct Account {
+  std::string username;
+  std::string password_hash;                      // Argon2id, libsodium's encoded form
+  std::string role;                               // owner, admin, member, guest
+  std::optional<std::vector<std::string>> locks;  // absent: every lock
+  std::optional<int64_t> valid_from_ms, valid_until_ms;
+  int64_t created_at_ms = 0;
+};
+
+struct TokenRecord {
+  std::string id;
+  std::string username;
+  std::string kind;  // "session" or "api"
+  std::string name;
+  std::optional<std::string> role;                // an API token's narrower role
+  std::optional<std::vector<std::string>> locks;  // an API token's narrower lock list
+  std::optional<int64_t> expires_at_ms;
+  int64_t created_at_ms = 0;
+};
+
+struct LockRecord {
+  std::string id;
+  std::string name;
+  std::string address;            // HOST:PORT of its link
+  std::array<uint8_t, 32> key{};  // its pinned static key
+  bool simulated = false;
+  std::string sim_control_url;
+  uint64_t acked_seq = 0;
+  Json state = Json::object();  // the last state the lock pushed
+  int64_t created_at_ms = 0;
+};
+
+struct Webhook {
+  std::string id;
+  std::string url;
+  std::optional<std::vector<std::string>> kinds;
+  std::string secret;
+  int64_t created_at_ms = 0;
+};
+
+// One delivery of one mirrored event (lock, seq) to one webhook, and how far it has got.
+struct Delivery {
+  std::string id;
+  std::string webhook;
+  std::string lock;
+  uint64_t seq = 0;
+  std::string status = "pending";  // "pending", "delivered" or "failed" (given up)
+  uint32_t attempts = 0;
+  int64_t next_attempt_ms = 0;  // when a pending delivery is due
+  std::string last_error;       // why the last attempt failed; empty when none did
+  int64_t created_at_ms = 0;
+};
+
+struct EventQuery {
+  std::string lock;
+  uint64_t after = 0;
+  std::size_t limit = 100;
+  std::optional<std::string> kind;
+  std::optional<uint32_t> user;
+};
+
+// Every call returns a core::Status and never throws: kInvalid for bad input (nothing is
+// written), kNotFound for a row to change or delete that does not exist, kIoError for a failed
+// read or write (and for a stored row that cannot be read back). Like the Database under it, a
+// HubStore is used from one thread at a time.
+class HubStore {
+ public:
+  static core::Result<std::unique_ptr<HubStore>> Open(const std::string& path);
+
+  // The schema steps (for tests): step i turns version i into version i + 1.
+  static std::span<const std::string_view> SchemaSteps();
+
+  // Put*: inserts the record, or updates the one with the same key in place (an account keeps
+  // its tokens, a lock its events).
+  core::Status PutAccount(const Account& account);
+  core::Result<std::optional<Account>> GetAccount(const std::string& username);
+  core::Result<std::vector<Account>> ListAccounts();
+  core::Status DeleteAccount(const std::string& username);  // with its tokens
+
+  // The account must exist (kNotFound); a hash already stored for another token is kDuplicate.
+  core::Status PutToken(const TokenRecord& token, const TokenHash& hash);
+  core::Result<std::optional<TokenRecord>> FindToken(const TokenHash& hash);
+  core::Result<std::vector<TokenRecord>> ListTokens(const std::string& username);
+  core::Status DeleteToken(const std::string& id);
+
+  // Updating a lock never moves its acked_seq back (the larger of the stored and given one).
+  core::Status PutLock(const LockRecord& lock);
+  core::Result<std::vector<LockRecord>> ListLocks();
+  core::Status DeleteLock(const std::string& id);  // with its mirrored events
+  core::Status SetLockState(const std::string& id, const Json& state);
+
+  // Stores `event` (a lock's event, JSON form of src/wire) and sets the lock's acked_seq to its
+  // seq. An event already stored is a success that changes nothing. `event` must be an object
+  // with "seq" (an integer 1..2^63-1), "kind" (a string), "time" (an integer) and, if present,
+  // "user" (0..2^32-1 or "all"); otherwise kInvalid. An unknown lock is kNotFound.
+  core::Status AppendEvent(const std::string& lock, const Json& event);
+  // Events of query.lock with seq > after in seq order, at most min(limit, 1000) of them. Every
+  // event returned here and below is the stored one plus "lock": its lock's id.
+  core::Result<std::vector<Json>> Events(const EventQuery& query);
+  // Newest first, across `locks`, with time before `before_ms` (0: no bound); at most
+  // min(limit, 1000) events, ordered by time, then seq, then lock id, all descending.
+  core::Result<std::vector<Json>> RecentEvents(const std::vector<std::string>& locks, int64_t before_ms,
+                                               std::size_t limit);
+  // Every event of a lock in seq order (for the chain check).
+  core::Result<std::vector<Json>> AllEvents(const std::string& lock);
+
+  core::Status PutWebhook(const Webhook& webhook);
+  core::Result<std::vector<Webhook>> ListWebhooks();
+  core::Status DeleteWebhook(const std::string& id);  // with its deliveries
+
+  // A new delivery; its webhook and the event (lock, seq) must be stored (kNotFound otherwise).
+  // One already stored with the same id, or for the same webhook and event, is a success that
+  // changes nothing, so that queueing an event again after a restart is harmless.
+  core::Status PutDelivery(const Delivery& delivery);
+  // Records an attempt: the status, attempts, next_attempt_ms and last_error of `delivery.id`.
+  core::Status UpdateDelivery(const Delivery& delivery);
+  // A webhook's deliveries, newest first (at most min(limit, 1000)).
+  core::Result<std::vector<Delivery>> ListDeliveries(const std::string& webhook, std::size_t limit = 100);
+  // Pending deliveries due at `now_ms`, the longest-waiting first (at most min(limit, 1000)).
+  core::Result<std::vector<Delivery>> DueDeliveries(int64_t now_ms, std::size_t limit = 100);
+
+  // The connection, for tests and diagnostics.
+  store::Database& database() { return *db_; }
+
+ private:
+  explicit HubStore(std::unique_ptr<store::Database> db) : db_(std::move(db)) {}
+  std::unique_ptr<store::Database> db_;
+};
+
+}  // namespace latchkey::hub
