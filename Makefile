@@ -3,7 +3,7 @@ BUILD      ?= build
 BUILD_TYPE ?= RelWithDebInfo
 JOBS       ?= $(shell nproc)
 
-.PHONY: all deps configure build test unit bench demo asan clean
+.PHONY: all deps configure build test unit bench demo asan fuzz clean
 
 all: build
 
@@ -28,7 +28,10 @@ unit: build
 bench: deps
 	@$(MAKE) --no-print-directory build
 	$(BUILD)/bench/core_bench
+	$(BUILD)/bench/hub_bench $(BUILD)/src/cli/latchkey
 
+# A hub on http://127.0.0.1:8080 and one simulated lock, paired over the real link; data in
+# ./latchkey-data (kept across runs). `latchkey demo --script` is the scripted core walk-through.
 demo: deps
 	@$(MAKE) --no-print-directory build
 	$(BUILD)/src/cli/latchkey demo
@@ -38,6 +41,10 @@ asan: deps
 	cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DLATCHKEY_SANITIZE=ON -DLATCHKEY_UNIT_TESTS_ONLY=ON
 	cmake --build build-asan -j $(JOBS)
 	ctest --test-dir build-asan --output-on-failure -j $(JOBS) -L unit
+
+# The libFuzzer targets (tests/fuzz), FUZZ_SECONDS (default 60) each, in build-fuzz with clang.
+fuzz: deps
+	scripts/run-fuzzers
 
 clean:
 	rm -rf $(BUILD) build-asan

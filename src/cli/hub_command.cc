@@ -13,6 +13,9 @@
 #include <fstream>
 #include <thread>
 
+#define TOML_EXCEPTIONS 0
+#include <toml++/toml.h>
+
 #include "hub/hub.h"
 #include "link/setup_code.h"
 
@@ -88,7 +91,29 @@ bool StartLock(LockChild& child, int number, int motor_ms) {
 
 }  // namespace
 
-int RunHub(const HubCommandOptions& options) {
+core::Status LoadHubConfig(HubCommandOptions& options) {
+  if (options.config.empty()) return core::Status::Ok();
+  toml::parse_result parsed = toml::parse_file(options.config);
+  if (!parsed) {
+    return core::Status::Invalid(options.config + ": " + std::string(parsed.error().description()) + " at line " +
+                                 std::to_string(parsed.error().source().begin.line));
+  }
+  const toml::table& table = parsed.table();
+  for (const auto& [key, value] : table) {
+    if (key != "data" && key != "http") return core::Status::Invalid(options.config + ": unknown key '" + std::string(key.str()) + "'");
+    if (!value.is_string()) return core::Status::Invalid(options.config + ": " + std::string(key.str()) + " must be a string");
+  }
+  if (auto data = table["data"].value<std::string>(); data && !options.data_from_flag) options.data_dir = *data;
+  if (auto http = table["http"].value<std::string>(); http && !options.http_from_flag) options.http = *http;
+  return core::Status::Ok();
+}
+
+int RunHub(const HubCommandOptions& options_in) {
+  HubCommandOptions options = options_in;
+  if (core::Status s = LoadHubConfig(options); !s.ok()) {
+    spdlog::error("hub: {}", s.ToString());
+    return 2;
+  }
   asio::io_context io;
   hub::HubOptions hub_options;
   hub_options.data_dir = options.data_dir;
@@ -102,7 +127,7 @@ int RunHub(const HubCommandOptions& options) {
   PrintLogin(hub, hub.http_port(), options.data_dir);
   asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code& ec, int) {
-    if (!ec) io.stop();
+    if (!ec) hub.Drain([&io] { io.stop(); });
   });
   io.run();
   return 0;
@@ -182,7 +207,7 @@ int RunDemo(const DemoOptions& options) {
 
   asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code& ec, int) {
-    if (!ec) io.stop();
+    if (!ec) hub.Drain([&io] { io.stop(); });
   });
   io.run();
   for (auto& c : children) ::kill(c.pid, SIGTERM);

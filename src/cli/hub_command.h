@@ -4,12 +4,21 @@
 
 #include <string>
 
+#include "core/status.h"
+
 namespace latchkey::cli {
 
 struct HubCommandOptions {
   std::string data_dir = "./latchkey-hub";
   std::string http = "127.0.0.1:8080";
+  // An optional TOML file with `data` and `http`; a flag given on the command line wins.
+  std::string config;
+  bool data_from_flag = false;
+  bool http_from_flag = false;
 };
+
+// Reads `options.config` (when set) into `options`; an error names the file and the key.
+core::Status LoadHubConfig(HubCommandOptions& options);
 int RunHub(const HubCommandOptions& options);
 
 struct DemoOptions {

@@ -4,6 +4,7 @@
 
 #include <cstdio>
 
+#include "cli/client_commands.h"
 #include "cli/core_demo.h"
 #include "cli/hub_command.h"
 #include "cli/link_command.h"
@@ -55,16 +56,28 @@ int main(int argc, char** argv) {
   auto* hub = app.add_subcommand("hub", "Run a hub (the REST + live API for paired locks)");
   hub->add_option("--data", hub_options.data_dir, "Data folder");
   hub->add_option("--http", hub_options.http, "Address HOST:PORT (loopback)");
+  hub->add_option("--config", hub_options.config, "TOML file with data = \"...\" and http = \"...\"");
 
   latchkey::device::LockDaemonOptions lock_options;
   AddLockCommand(app, lock_options);
   latchkey::cli::LinkCommand link_command;
   link_command.Register(app);
+  latchkey::cli::ClientCommands client_commands;  // after AddLockCommand: it shares `lock`
+  client_commands.Register(app);
 
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : 2;  // --help and --version: 0; usage errors: 2
+  }
   spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
   if (demo->parsed()) return script ? latchkey::cli::RunCoreDemo(fast) : latchkey::cli::RunDemo(demo_options);
-  if (hub->parsed()) return latchkey::cli::RunHub(hub_options);
+  if (hub->parsed()) {
+    hub_options.data_from_flag = hub->count("--data") > 0;
+    hub_options.http_from_flag = hub->count("--http") > 0;
+    return latchkey::cli::RunHub(hub_options);
+  }
+  if (client_commands.parsed()) return client_commands.Run();
   if (app.got_subcommand("lock")) return latchkey::device::RunLockDaemon(lock_options);
   if (link_command.parsed()) return link_command.Run();
   return 0;

@@ -12,6 +12,8 @@ void RegisterAuthRoutes(Hub& hub, Router& router);      // auth, me, accounts, t
 void RegisterLockRoutes(Hub& hub, Router& router);      // locks, settings, commands, clock, sim
 void RegisterLockDataRoutes(Hub& hub, Router& router);  // users, credentials, schedules, holidays
 void RegisterEventRoutes(Hub& hub, Router& router);     // history, verify
+void RegisterWebhookRoutes(Hub& hub, Router& router);   // webhooks and their deliveries (webhooks.h)
+void RegisterMetaRoutes(Hub& hub, Router& router);      // /metrics, /api/v1/openapi.yaml, plain GET of the stream
 
 namespace api {
 

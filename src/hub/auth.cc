@@ -104,6 +104,7 @@ int64_t LoginLimiter::RetryAfterSeconds(const std::string& username, const std::
 }
 
 void LoginLimiter::Failed(const std::string& username, const std::string& address, int64_t now_ms) {
+  ++failures_total_;
   Bump(by_user_[username], now_ms);
   Bump(by_address_[address], now_ms);
 }

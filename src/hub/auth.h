@@ -56,6 +56,8 @@ class LoginLimiter {
   int64_t RetryAfterSeconds(const std::string& username, const std::string& address, int64_t now_ms) const;
   void Failed(const std::string& username, const std::string& address, int64_t now_ms);
   void Succeeded(const std::string& username);
+  // Failed logins since the hub started (for /metrics).
+  uint64_t failures_total() const { return failures_total_; }
 
  private:
   struct Entry {
@@ -64,6 +66,7 @@ class LoginLimiter {
   };
   static void Bump(Entry& entry, int64_t now_ms);
   std::map<std::string, Entry> by_user_, by_address_;
+  uint64_t failures_total_ = 0;
 };
 
 }  // namespace latchkey::hub

@@ -115,8 +115,9 @@ namespace {
 
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(asio::ip::tcp::socket socket, const Router& router, const HttpServer::Upgrade& upgrade)
-      : stream_(std::move(socket)), router_(router), upgrade_(upgrade) {
+  Session(asio::ip::tcp::socket socket, const Router& router, const HttpServer::Upgrade& upgrade,
+          std::shared_ptr<int> in_flight)
+      : stream_(std::move(socket)), router_(router), upgrade_(upgrade), in_flight_(std::move(in_flight)) {
     beast::error_code ec;
     const auto endpoint = stream_.socket().remote_endpoint(ec);
     if (!ec) address_ = endpoint.address().to_string();
@@ -172,10 +173,15 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     request.body = std::move(raw.body());
     auto self = shared_from_this();
-    router_.Dispatch(request, [self](HttpResponse response) { self->Send(std::move(response), self->keep_alive_); });
+    ++*in_flight_;
+    router_.Dispatch(request, [self](HttpResponse response) {
+      --*self->in_flight_;
+      self->Send(std::move(response), self->keep_alive_);
+    });
   }
 
   void Send(HttpResponse response, bool keep_alive) {
+    router_.CountResponse(response.status);
     auto out = std::make_shared<http::response<http::string_body>>(static_cast<http::status>(response.status), 11);
     out->set(http::field::content_type, response.content_type);
     out->set(http::field::server, "latchkey");
@@ -200,6 +206,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::optional<http::request_parser<http::string_body>> parser_;
   const Router& router_;
   const HttpServer::Upgrade& upgrade_;
+  std::shared_ptr<int> in_flight_;
   std::string address_;
   bool keep_alive_ = true;
 };
@@ -230,7 +237,7 @@ void HttpServer::Stop() {
 void HttpServer::Accept() {
   acceptor_.async_accept([this](const boost::system::error_code& ec, asio::ip::tcp::socket socket) {
     if (ec == asio::error::operation_aborted || !acceptor_.is_open()) return;
-    if (!ec) std::make_shared<Session>(std::move(socket), router_, upgrade_)->Read();
+    if (!ec) std::make_shared<Session>(std::move(socket), router_, upgrade_, in_flight_)->Read();
     Accept();
   });
 }

@@ -59,6 +59,9 @@ class Router {
   void Dispatch(HttpRequest& request, Respond respond) const;
   // Every "METHOD pattern", for the check that docs/openapi.yaml lists them all.
   std::vector<std::string> Routes() const;
+  // Every response the server sends, counted by status (for /metrics).
+  void CountResponse(unsigned status) const { ++responses_[status]; }
+  const std::map<unsigned, uint64_t>& ResponseCounts() const { return responses_; }
 
  private:
   struct Route {
@@ -69,6 +72,7 @@ class Router {
   };
   static bool Match(const Route& route, const std::vector<std::string>& parts, std::map<std::string, std::string>* params);
   std::vector<Route> routes_;
+  mutable std::map<unsigned, uint64_t> responses_;
 };
 
 // Percent-decoding of a query or path component; nullopt for a malformed escape or bad UTF-8.
@@ -83,7 +87,10 @@ class HttpServer {
   HttpServer(boost::asio::io_context& io, const Router& router, Upgrade upgrade);
   core::Status Listen(const boost::asio::ip::tcp::endpoint& endpoint);
   uint16_t port() const;
+  // Stops accepting; requests under way still get their answers.
   void Stop();
+  // Requests received and not yet answered (for draining on SIGTERM).
+  int in_flight() const { return *in_flight_; }
 
  private:
   void Accept();
@@ -91,6 +98,7 @@ class HttpServer {
   boost::asio::ip::tcp::acceptor acceptor_;
   const Router& router_;
   Upgrade upgrade_;
+  std::shared_ptr<int> in_flight_ = std::make_shared<int>(0);
 };
 
 }  // namespace latchkey::hub

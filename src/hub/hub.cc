@@ -8,6 +8,7 @@
 
 #include "hub/api.h"
 #include "hub/stream.h"
+#include "hub/webhooks.h"
 #include "platform/host_port.h"
 #include "store/secret_file.h"
 #include "wire/json_codec.h"
@@ -25,7 +26,7 @@ HttpResponse FromLockReply(const Json& reply, unsigned ok_status) {
   return HttpResponse::Error(link::HttpStatusOf(code), code, error.value("message", code), extra);
 }
 
-Hub::Hub(asio::io_context& io, HubOptions options) : io_(io), options_(std::move(options)) {}
+Hub::Hub(asio::io_context& io, HubOptions options) : io_(io), options_(std::move(options)) { RegisterRoutes(); }
 Hub::~Hub() = default;
 
 int64_t Hub::NowMs() const {
@@ -50,13 +51,17 @@ core::Status Hub::Start() {
   if (!keypair.ok()) return keypair.status();
   stream_ = std::make_unique<Stream>(*this);
   LockSessions::Listener listener;
-  listener.on_event = [this](const std::string& lock, const Json& event) { stream_->PublishEvent(lock, event); };
+  webhooks_ = std::make_unique<Webhooks>(io_, *store_);
+  listener.on_event = [this](const std::string& lock, const Json& event) {
+    stream_->PublishEvent(lock, event);
+    webhooks_->OnEvent(lock, event);
+  };
   listener.on_state = [this](const std::string& lock) { stream_->PublishState(lock); };
   sessions_ = std::make_unique<LockSessions>(io_, *store_, *keypair, "hub-" + wire::ToHex(std::span(keypair->pub).first(8)),
                                              std::move(listener));
   if (core::Status s = sessions_->Start(); !s.ok()) return s;
+  webhooks_->Start();  // the pending deliveries resume
 
-  RegisterRoutes();
   std::string host;
   uint16_t port = 0;
   if (!platform::SplitHostPort(options_.http, &host, &port)) return core::Status::Invalid("--http must be HOST:PORT");
@@ -79,6 +84,29 @@ void Hub::RegisterRoutes() {
   RegisterLockRoutes(*this, router_);
   RegisterLockDataRoutes(*this, router_);
   RegisterEventRoutes(*this, router_);
+  RegisterWebhookRoutes(*this, router_);
+  RegisterMetaRoutes(*this, router_);
+}
+
+void Hub::Drain(std::function<void()> done) {
+  if (server_) server_->Stop();
+  drain_timer_ = std::make_unique<asio::steady_timer>(io_);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  auto poll = std::make_shared<std::function<void()>>();
+  *poll = [this, deadline, done = std::move(done), poll] {
+    if ((server_ && server_->in_flight() > 0) && std::chrono::steady_clock::now() < deadline) {
+      drain_timer_->expires_after(std::chrono::milliseconds(20));
+      drain_timer_->async_wait([poll](const boost::system::error_code& ec) {
+        if (!ec) (*poll)();
+      });
+      return;
+    }
+    stream_.reset();
+    sessions_.reset();
+    done();
+    *poll = nullptr;  // break the self-reference
+  };
+  (*poll)();
 }
 
 uint16_t Hub::http_port() const { return server_ ? server_->port() : 0; }

@@ -13,6 +13,7 @@
 namespace latchkey::hub {
 
 class Stream;
+class Webhooks;
 
 struct HubOptions {
   std::string data_dir;
@@ -26,12 +27,16 @@ struct HubOptions {
 
 class Hub {
  public:
+  // Registers the routes (router() lists them from here on, e.g. for tests); Start serves them.
   Hub(boost::asio::io_context& io, HubOptions options);
   ~Hub();
 
   // Opens the store, creates the owner on first start, starts the lock sessions and the server.
   core::Status Start();
   uint16_t http_port() const;
+  // SIGTERM: stop accepting, let requests under way finish (at most 5 s), close the lock links
+  // and the stream, then call `done`.
+  void Drain(std::function<void()> done);
   const Router& router() const { return router_; }
   // The password created on first start (empty when it came from the environment or existed).
   const std::string& generated_owner_password() const { return generated_password_; }
@@ -40,6 +45,7 @@ class Hub {
   LockSessions& sessions() { return *sessions_; }
   LoginLimiter& limiter() { return limiter_; }
   Stream& stream() { return *stream_; }
+  Webhooks& webhooks() { return *webhooks_; }
   int64_t NowMs() const;
 
   // The caller of `request`, or the error response to send (401).
@@ -56,10 +62,12 @@ class Hub {
   std::unique_ptr<HubStore> store_;
   std::unique_ptr<LockSessions> sessions_;
   std::unique_ptr<Stream> stream_;
+  std::unique_ptr<Webhooks> webhooks_;
   Router router_;
   std::unique_ptr<HttpServer> server_;
   LoginLimiter limiter_;
   std::string generated_password_;
+  std::unique_ptr<boost::asio::steady_timer> drain_timer_;
 };
 
 // A lock's reply {"ok":..., "result"|"error"} as an HTTP response; `ok_status` for success.

@@ -1,0 +1,174 @@
+// End-to-end figures of the whole system on loopback, printed as numbers:
+//   - remote unlock latency: REST call to its `result`, through hub, link and lock (motor 0);
+//   - GET /api/v1/locks/{id} throughput under wrk (when wrk is installed);
+//   - event ingestion: events produced on a lock per second stored in the hub's mirror.
+// Usage: hub_bench LATCHKEY_BINARY [unlocks] [events]
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "platform/asio.h"
+
+extern char** environ;
+
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using Json = nlohmann::json;
+using Clock = std::chrono::steady_clock;
+
+// One keep-alive connection to the hub.
+class Client {
+ public:
+  explicit Client(uint16_t port) : stream_(io_) {
+    stream_.connect(asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
+  }
+  std::pair<unsigned, Json> Call(http::verb method, const std::string& target, const Json& body = nullptr,
+                                 const std::string& token = "") {
+    http::request<http::string_body> request(method, target, 11);
+    request.set(http::field::host, "127.0.0.1");
+    if (!token.empty()) request.set(http::field::authorization, "Bearer " + token);
+    if (!body.is_null()) request.body() = body.dump();
+    request.prepare_payload();
+    http::write(stream_, request);
+    http::response<http::string_body> response;
+    http::read(stream_, buffer_, response);
+    return {response.result_int(), Json::parse(response.body(), nullptr, false)};
+  }
+
+ private:
+  asio::io_context io_;
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+};
+
+uint16_t FreePort() {
+  asio::io_context io;
+  asio::ip::tcp::acceptor a(io, asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+  return a.local_endpoint().port();
+}
+
+double Percentile(std::vector<double> v, double p) {
+  std::sort(v.begin(), v.end());
+  return v[static_cast<std::size_t>(p * static_cast<double>(v.size() - 1))];
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    std::fprintf(stderr, "usage: hub_bench LATCHKEY_BINARY [unlocks] [events]\n");
+    return 2;
+  }
+  const int unlocks = argc > 2 ? std::atoi(argv[2]) : 400;
+  const int events = argc > 3 ? std::atoi(argv[3]) : 2000;
+  char dir_template[] = "/tmp/latchkey-bench-XXXXXX";
+  const std::string dir = ::mkdtemp(dir_template);
+  const uint16_t port = FreePort();
+  const std::string http_address = "127.0.0.1:" + std::to_string(port);
+  std::vector<std::string> args = {argv[1], "demo", "--data", dir, "--http", http_address, "--locks", "1", "--motor-ms", "0"};
+  std::vector<char*> argvv;
+  for (auto& a : args) argvv.push_back(a.data());
+  argvv.push_back(nullptr);
+  ::setenv("LATCHKEY_OWNER_PASSWORD", "bench-password-1", 1);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  const std::string log = dir + "/demo.log";
+  posix_spawn_file_actions_addopen(&actions, 1, log.c_str(), O_WRONLY | O_CREAT, 0600);
+  posix_spawn_file_actions_adddup2(&actions, 1, 2);
+  pid_t pid = -1;
+  if (posix_spawn(&pid, argv[1], &actions, nullptr, argvv.data(), environ) != 0) return 1;
+
+  std::string token, lock, sim_url;
+  for (int i = 0; i < 300 && lock.empty(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    try {
+      Client c(port);
+      if (token.empty()) {
+        auto [status, body] = c.Call(http::verb::post, "/api/v1/auth/login", {{"username", "owner"}, {"password", "bench-password-1"}});
+        if (status == 200) token = body["token"];
+      }
+      auto [status, locks] = c.Call(http::verb::get, "/api/v1/locks", nullptr, token);
+      if (status == 200 && locks.is_array() && !locks.empty() && locks[0].value("online", false)) {
+        lock = locks[0]["id"];
+        sim_url = locks[0].value("sim_control_url", "");
+      }
+    } catch (const std::exception&) {
+    }
+  }
+  if (lock.empty()) {
+    std::fprintf(stderr, "hub_bench: the demo did not come up; see %s\n", log.c_str());
+    ::kill(pid, SIGTERM);
+    return 1;
+  }
+
+  // 1. Remote unlock latency.
+  Client client(port);
+  std::vector<double> ms;
+  for (int i = 0; i < unlocks; ++i) {
+    const auto start = Clock::now();
+    auto [status, body] = client.Call(http::verb::post, "/api/v1/locks/" + lock + (i % 2 ? "/lock" : "/unlock"), Json::object(), token);
+    ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - start).count());
+    if (status != 200) {
+      std::fprintf(stderr, "hub_bench: unlock answered %u %s\n", status, body.dump().c_str());
+      break;
+    }
+  }
+  std::printf("remote lock/unlock latency (REST -> result, motor 0 ms, %zu calls): median %.2f ms, p99 %.2f ms\n",
+              ms.size(), Percentile(ms, 0.5), Percentile(ms, 0.99));
+
+  // 2. GET /api/v1/locks/{id} throughput.
+  if (std::system("command -v wrk >/dev/null 2>&1") == 0) {
+    const std::string cmd = "wrk -t2 -c16 -d5s -H 'Authorization: Bearer " + token + "' http://" + http_address +
+                            "/api/v1/locks/" + lock + " | grep -E 'Requests/sec|Latency'";
+    std::printf("GET /api/v1/locks/{id} under wrk (2 threads, 16 connections, 5 s):\n");
+    std::fflush(stdout);
+    if (std::system(cmd.c_str()) != 0) std::printf("  (wrk failed)\n");
+  } else {
+    std::printf("GET /api/v1/locks/{id}: wrk is not installed (apt-get install wrk)\n");
+  }
+
+  // 3. Event ingestion: door open/close on the lock's own sim-control, counted in the hub.
+  auto [s0, before] = client.Call(http::verb::get, "/api/v1/locks/" + lock, nullptr, token);
+  const uint64_t start_seq = before.value("last_event_seq", 0ull);
+  const std::string sim_port = sim_url.substr(sim_url.rfind(':') + 1);
+  Client sim(static_cast<uint16_t>(std::stoi(sim_port)));
+  const auto start = Clock::now();
+  for (int i = 0; i < events; ++i) {
+    sim.Call(http::verb::post, std::string("/sim/door"), Json{{"state", i % 2 ? "closed" : "open"}});
+  }
+  const auto produced = Clock::now();
+  uint64_t seq = start_seq;
+  while (seq < start_seq + static_cast<uint64_t>(events) && Clock::now() - start < std::chrono::seconds(120)) {
+    auto [status, now] = client.Call(http::verb::get, "/api/v1/locks/" + lock, nullptr, token);
+    seq = now.value("last_event_seq", seq);
+    if (seq < start_seq + static_cast<uint64_t>(events)) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  const double produce_s = std::chrono::duration<double>(produced - start).count();
+  const double total_s = std::chrono::duration<double>(Clock::now() - start).count();
+  std::printf("event ingestion: %llu events stored in the hub in %.2f s (%.0f events/s; the lock logged them in %.2f s)\n",
+              static_cast<unsigned long long>(seq - start_seq), total_s, static_cast<double>(seq - start_seq) / total_s,
+              produce_s);
+
+  ::kill(pid, SIGTERM);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  std::error_code ec;
+  std::filesystem::remove_all(dir, ec);
+  return 0;
+}
