@@ -1,6 +1,7 @@
 #include "link/message.h"
 
 #include <array>
+#include <vector>
 
 namespace latchkey::link {
 namespace {
@@ -14,9 +15,58 @@ std::string_view ToString(MessageType type) { return kNames[static_cast<std::siz
 
 std::vector<uint8_t> EncodeMessage(const Json& body) { return Json::to_cbor(body); }
 
+namespace {
+
+// Whether the CBOR items in `bytes` nest at most `max_depth` deep. Runs before the parser so
+// that a 16 KiB frame of nested arrays cannot recurse the parser through the stack. Anything
+// it cannot walk is left to the parser to refuse.
+bool NestingWithin(std::span<const uint8_t> bytes, int max_depth) {
+  std::vector<uint64_t> remaining;  // items still to read at each open level
+  std::size_t i = 0;
+  while (i < bytes.size()) {
+    const uint8_t initial = bytes[i++];
+    const uint8_t major = initial >> 5, info = initial & 31;
+    uint64_t arg = info;
+    if (info >= 24 && info <= 27) {
+      const std::size_t n = std::size_t{1} << (info - 24);
+      if (i + n > bytes.size()) return true;
+      arg = 0;
+      for (std::size_t k = 0; k < n; ++k) arg = arg << 8 | bytes[i++];
+    } else if (info > 27) {
+      return true;  // indefinite lengths and reserved values: the strict parser decides
+    }
+    if (major == 2 || major == 3) {  // byte and text strings: skip the payload
+      if (arg > bytes.size() - i) return true;
+      i += static_cast<std::size_t>(arg);
+    }
+    // One item of the enclosing container is done (containers count when they open).
+    while (!remaining.empty() && remaining.back() == 0) remaining.pop_back();
+    if (!remaining.empty()) --remaining.back();
+    if ((major == 4 || major == 5) && arg > 0) {
+      if (static_cast<int>(remaining.size()) >= max_depth) return false;
+      remaining.push_back(major == 5 ? arg * 2 : arg);
+    } else if (major == 6) {
+      // A tag wraps the next item at the same depth.
+      if (!remaining.empty()) ++remaining.back();
+    }
+  }
+  return true;
+}
+
+constexpr int kMaxNesting = 16;  // our messages nest 4 deep at most (events > event > credential)
+
+}  // namespace
+
 core::Result<Message> DecodeMessage(std::span<const uint8_t> bytes) {
-  // allow_exceptions=false: malformed CBOR yields a discarded value instead of a throw.
-  Json body = Json::from_cbor(bytes.begin(), bytes.end(), /*strict=*/true, /*allow_exceptions=*/false);
+  if (!NestingWithin(bytes, kMaxNesting)) return core::Status::Invalid("message nests too deep");
+  // allow_exceptions=false turns most malformed input into a discarded value, but nlohmann 3.11
+  // still throws for a container length beyond max_size(): catch that too.
+  Json body;
+  try {
+    body = Json::from_cbor(bytes.begin(), bytes.end(), /*strict=*/true, /*allow_exceptions=*/false);
+  } catch (const Json::exception&) {
+    return core::Status::Invalid("message is not well-formed CBOR");
+  }
   if (body.is_discarded()) return core::Status::Invalid("message is not well-formed CBOR");
   if (!body.is_object()) return core::Status::Invalid("message is not a CBOR map");
   const auto t = body.find("t");

@@ -192,7 +192,7 @@ Result<core::Settings> SettingsFromJson(const Json& json) {
                           "expiring_user_timeout_min", "require_pin_for_remote", "one_touch_locking",
                           "multi_factor_window_s", "door_ajar_s", "sound_volume", "operating_mode", "timezone",
                           "name"}) {
-    if (!json.contains(key)) return Status::Invalid(std::string(key) + ": is required");
+    if (!json.contains(key) || json.at(key).is_null()) return Status::Invalid(std::string(key) + ": is required");
   }
   const core::SettingsPatch& p = *patch;
   core::Settings s;

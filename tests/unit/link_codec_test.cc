@@ -154,3 +154,25 @@ TEST(TimeFormatTest, RefusesMalformedTimes) {
 
 }  // namespace
 }  // namespace latchkey::platform
+
+namespace latchkey::link {
+namespace {
+
+// Found by fuzz_message: a container length of 2^63 made nlohmann throw through the decoder.
+TEST(MessageTest, HugeContainerLengthIsRefusedNotThrown) {
+  EXPECT_FALSE(DecodeMessage(std::vector<uint8_t>{0x9b, 0x80, 0, 0, 0, 0, 0, 0, 0}).ok());  // array
+  EXPECT_FALSE(DecodeMessage(std::vector<uint8_t>{0xbb, 0x80, 0, 0, 0, 0, 0, 0, 0}).ok());  // map
+}
+
+// A frame full of nested arrays must not recurse the parser through the stack.
+TEST(MessageTest, DeepNestingIsRefused) {
+  std::vector<uint8_t> deep(16000, 0x81);  // [[[[...]]]]
+  deep.push_back(0x00);
+  EXPECT_FALSE(DecodeMessage(deep).ok());
+  // Real messages nest a few levels and pass.
+  const Json events{{"t", "events"}, {"events", Json::array({Json{{"seq", 1}, {"credential", {{"type", "pin"}, {"index", 1}}}}})}};
+  EXPECT_TRUE(DecodeMessage(EncodeMessage(events)).ok());
+}
+
+}  // namespace
+}  // namespace latchkey::link

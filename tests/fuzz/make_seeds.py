@@ -1,0 +1,214 @@
+#!/usr/bin/env python3
+"""Writes the seed corpora of the fuzz targets to tests/fuzz/corpus/<target>/.
+
+The seeds are committed; run this again only to change them. Standard library only: the CBOR of
+the message seeds is encoded here (RFC 8949, definite lengths, shortest heads), in the shapes of
+LINK.md and of src/link/message.cc / src/wire/json_codec.cc.
+"""
+import base64
+import hashlib
+import os
+import shutil
+import struct
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+CORPUS = os.path.join(HERE, "corpus")
+
+
+def cbor(v):
+    def head(major, n):
+        if n < 24:
+            return bytes([major << 5 | n])
+        for info, fmt in ((24, ">B"), (25, ">H"), (26, ">I"), (27, ">Q")):
+            if n < 1 << (8 * struct.calcsize(fmt)):
+                return bytes([major << 5 | info]) + struct.pack(fmt, n)
+        raise ValueError(n)
+
+    if v is None:
+        return b"\xf6"
+    if v is True:
+        return b"\xf5"
+    if v is False:
+        return b"\xf4"
+    if isinstance(v, int):
+        return head(0, v) if v >= 0 else head(1, -1 - v)
+    if isinstance(v, float):
+        return b"\xfb" + struct.pack(">d", v)
+    if isinstance(v, bytes):
+        return head(2, len(v)) + v
+    if isinstance(v, str):
+        b = v.encode()
+        return head(3, len(b)) + b
+    if isinstance(v, list):
+        return head(4, len(v)) + b"".join(cbor(x) for x in v)
+    if isinstance(v, dict):
+        return head(5, len(v)) + b"".join(cbor(k) + cbor(x) for k, x in v.items())
+    raise TypeError(v)
+
+
+def frame(payload):
+    return struct.pack(">H", len(payload)) + payload
+
+
+def hexhash(text):
+    return hashlib.blake2b(text.encode(), digest_size=32).hexdigest()
+
+
+def write(target, name, data):
+    d = os.path.join(CORPUS, target)
+    os.makedirs(d, exist_ok=True)
+    if isinstance(data, str):
+        data = data.encode()
+    with open(os.path.join(d, name), "wb") as f:
+        f.write(data)
+
+
+def frames():
+    # [control][limit][stream]: control seeds the chunk sizes (high nibble: repeats); a limit byte
+    # below 0x80 means kMaxFrame, otherwise a limit of (byte & 0x7F).
+    write("fuzz_frame", "three_frames", b"\x00\x00" + frame(b"hello") + frame(b"") + frame(bytes(100)))
+    write("fuzz_frame", "partial", b"\x13\x00" + frame(b"0123456789")[:7])
+    write("fuzz_frame", "over_small_limit", b"\x02\x8a" + frame(b"0123456789") + frame(b"0123456789a"))
+    write("fuzz_frame", "repeated", b"\xf1\x00" + frame(b"x" * 300))
+    write("fuzz_frame", "max_then_over", b"\x05\x00" + b"\x40\x00" + b"\x40\x01")
+    write("fuzz_frame", "byte_by_byte", b"\x04\x00" + b"".join(frame(bytes([i]) * i) for i in range(1, 20)))
+
+
+def messages():
+    event1 = {"seq": 1, "time": 1795600800000, "kind": "change", "operation": "add", "source": "remote",
+              "user": 1, "actor": "owner", "data_type": "pin", "index": 1, "hash": hexhash("1")}
+    event2 = {"seq": 2, "time": 1795600801000, "kind": "lock_operation", "operation": "unlock",
+              "source": "keypad", "user": 1, "credential": {"type": "pin", "index": 1}, "hash": hexhash("2")}
+    event3 = {"seq": 3, "time": 1795600802000, "kind": "alarm", "alarm": "events_lost", "count": 7,
+              "hash": hexhash("3")}
+    event4 = {"seq": 4, "time": 1795600803000, "kind": "change", "operation": "clear", "source": "remote",
+              "user": "all", "index": "all", "data_type": "user", "hash": hexhash("4")}
+    settings = {"auto_relock_s": 30, "wrong_code_limit": 5, "lockout_s": 60, "lockout_escalation": True,
+                "lockout_max_s": 3600, "expiring_user_timeout_min": 60, "require_pin_for_remote": False,
+                "one_touch_locking": True, "multi_factor_window_s": 30, "door_ajar_s": 120,
+                "sound_volume": "medium", "operating_mode": "normal", "timezone": "Europe/Berlin",
+                "name": "front door"}
+    week = {"kind": "week_day", "index": 1, "days": ["mon", "tue", "fri"], "start": "08:00", "end": "17:30"}
+    year = {"kind": "year_day", "index": 2, "start": "2026-12-24T00:00", "end": "2026-12-26T23:59"}
+    user = {"index": 1, "name": "alice", "unique_id": None, "status": "enabled", "type": "unrestricted",
+            "credential_rule": "single", "credentials": [{"type": "pin", "index": 1}],
+            "created_by": "owner", "modified_by": "owner", "created_at": 1795600800000,
+            "modified_at": 1795600800000, "week_day_schedules": [week], "year_day_schedules": [year],
+            "expires_at": 1795687200000}
+    runtime = {"lock_state": "locked", "door_state": "closed", "wrong_attempts": 0, "lockout_level": 0,
+               "lockout_remaining_ms": 0, "relock_remaining_ms": 0, "relock_waiting_for_door": False,
+               "battery_mv": 6000, "external_power": False, "low_battery_raised": False,
+               "critical_battery_raised": False, "door_ajar_raised": False, "door_open_ms": 0,
+               "pending_user": 0, "pending_credentials": [], "pending_remaining_ms": 0,
+               "pending_source": "keypad", "pending_operation": "unlock", "clock_trusted": True,
+               "latest_wall_ms": 1795600800000, "last_seq": 4, "last_hash": hexhash("4"), "acked_seq": 2,
+               "first_seq": 1}
+    caps = {"max_users": 32, "credentials_per_user": 5, "min_pin_length": 6, "max_pin_length": 12}
+    seeds = {
+        "hello_lock": {"t": "hello", "v": 1, "id": "lock-1", "caps": caps, "last_seq": 4},
+        "hello_hub": {"t": "hello", "v": 1, "id": "hub", "caps": {}, "acked_seq": 2},
+        "req_unlock": {"t": "req", "id": 7, "op": "unlock",
+                       "args": {"pin": "135790", "timeout_s": 60, "actor": {"name": "alice", "role": "member"}}},
+        "req_set_settings": {"t": "req", "id": 8, "op": "set_settings",
+                             "args": {"settings": {"auto_relock_s": 10, "name": "back door"},
+                                      "actor": {"name": "owner", "role": "owner"}}},
+        "req_set_user": {"t": "req", "id": 9, "op": "set_user",
+                         "args": {"action": "add", "name": "bob", "type": "disposable", "status": "enabled"}},
+        "req_set_credential": {"t": "req", "id": 10, "op": "set_credential",
+                               "args": {"type": "pin", "data": "246802", "user": 2, "user_type": "unrestricted"}},
+        "req_set_schedule_week": {"t": "req", "id": 11, "op": "set_schedule", "args": dict(week, user=1)},
+        "req_set_schedule_year": {"t": "req", "id": 12, "op": "set_schedule", "args": dict(year, user=1)},
+        "req_set_holiday": {"t": "req", "id": 13, "op": "set_holiday",
+                            "args": {"index": 1, "start": "2026-12-24T00:00", "end": "2026-12-27T00:00",
+                                     "operating_mode": "vacation"}},
+        "req_set_time": {"t": "req", "id": 14, "op": "set_time", "args": {"time": 1795600800000}},
+        "req_sim_keypad": {"t": "req", "id": 15, "op": "sim", "args": {"what": "keypad", "keys": "135790#"}},
+        "res_ok_user": {"t": "res", "id": 9, "ok": True, "result": user},
+        "res_ok_settings": {"t": "res", "id": 8, "ok": True, "result": settings},
+        "res_error": {"t": "res", "id": 7, "ok": False,
+                      "error": {"code": "denied", "message": "the lock refused the operation", "reason": "lockout"}},
+        "state": {"t": "state", "lock_state": "locked", "door_state": "closed",
+                  "battery": {"percent": 80, "millivolts": 5800, "low": False, "critical": False,
+                              "external_power": False},
+                  "operating_mode": "normal", "clock_trusted": True, "lockout_remaining_ms": 0,
+                  "last_event_seq": 4, "settings": settings, "simulated": True, "acked_seq": 2},
+        "events": {"t": "events", "events": [event1, event2, event3, event4], "first_seq": 1},
+        "runtime_doc": dict(runtime, t="state"),
+        "ack": {"t": "ack", "seq": 4},
+        "resume": {"t": "resume", "after": 2},
+        "ping": {"t": "ping"},
+        "pong": {"t": "pong"},
+        "unknown_type": {"t": "open_sesame"},
+        "negative_and_float": {"t": "ack", "seq": -1, "x": 1.5, "b": b"\x00\x01"},
+    }
+    for name, body in seeds.items():
+        write("fuzz_message", name, cbor(body))
+    write("fuzz_message", "not_a_map", cbor(["t", "hello"]))
+    write("fuzz_message", "truncated", cbor(seeds["events"])[:40])
+
+
+def handshakes():
+    # [control][bytes]: bit 0 XXpsk3, ((control >> 1) & 0x3F) % 8 the mode (see fuzz_handshake.cc).
+    def c(mode, psk=False, flag=False):
+        return bytes([mode << 1 | int(psk) | (0x80 if flag else 0)])
+
+    e = hashlib.sha256(b"e").digest()
+    write("fuzz_handshake", "m0_xx_e_only", c(0) + e)
+    write("fuzz_handshake", "m0_xx_payload", c(0) + e + b"hello")
+    write("fuzz_handshake", "m0_psk_tag", c(0, True) + e + bytes(16))
+    write("fuzz_handshake", "m0_low_order", c(0) + bytes(32))
+    write("fuzz_handshake", "m1_xx", c(1) + bytes(48 + 16))
+    write("fuzz_handshake", "m1_psk", c(1, True) + hashlib.sha512(b"3").digest())
+    write("fuzz_handshake", "m2_xx_real", c(2) + b"\x00")
+    write("fuzz_handshake", "m2_psk_real", c(2, True) + b"\x00")
+    write("fuzz_handshake", "m2_psk_wrong_psk", c(2, True, True) + b"\x00")
+    write("fuzz_handshake", "m2_xx_flip", c(2) + b"\x00\x00\x00\x01")
+    write("fuzz_handshake", "m2_xx_truncate", c(2) + b"\xff")
+    write("fuzz_handshake", "m3_xx", c(3) + bytes(96))
+    write("fuzz_handshake", "m4_xx_real", c(4) + b"\x00")
+    write("fuzz_handshake", "m4_psk_flip", c(4, True) + b"\x00" + bytes(40) + b"\x80")
+    # transport script: [op][len][bytes] with op % 5: 0 real, 1 any, 2 tampered, 3 replay, 4 reflected
+    script = b"\x00\x05hello" + b"\x03\x00" + b"\x01\x11" + bytes(17) + b"\x02\x03\x00\x00\x01" + b"\x04\x02hi"
+    write("fuzz_handshake", "m5_transport", c(5) + script)
+    write("fuzz_handshake", "m6_decrypt", c(6) + bytes(8) + b"\x00" + bytes(32))
+    write("fuzz_handshake", "m7_xx_payloads", c(7) + b"\x01\x01" + bytes(range(40)))
+    write("fuzz_handshake", "m7_psk_empty", c(7, True) + b"\x00\x00")
+
+
+def keypad():
+    write("fuzz_keypad", "user_pin", "135790#")
+    write("fuzz_keypad", "programming_pin", "246801#")
+    write("fuzz_keypad", "disposable_twice", "11223344#\n11223344#")
+    write("fuzz_keypad", "remote_only", "975310#")
+    write("fuzz_keypad", "wrong_codes_lockout", "000000#111111#222222#333333#444444#555555#\n135790#")
+    write("fuzz_keypad", "lockout_then_wait", b"000000#" * 5 + b"\xff" + b"135790#" + b"\xff\xff" + b"135790#")
+    write("fuzz_keypad", "clear_and_timeout", b"12345\x90*135790#\n1357\x8090#")
+    write("fuzz_keypad", "bad_keys", "13579a#")
+    write("fuzz_keypad", "too_many_keys", "1" * 66 + "\n135790#")
+    write("fuzz_keypad", "split_entry", "135\n790#")
+    write("fuzz_keypad", "long_pin", "1357901357901#")
+
+
+def text_parsers():
+    code = bytes(range(16))
+    chars = base64.b32encode(code).decode().rstrip("=")
+    formatted = "-".join(chars[i:i + 4] for i in range(0, len(chars), 4))
+    write("fuzz_text_parsers", "setup_code", formatted)
+    write("fuzz_text_parsers", "setup_code_lower_spaces", formatted.lower().replace("-", " "))
+    write("fuzz_text_parsers", "rfc3339_api", "2026-11-25T08:00:00.000Z")
+    write("fuzz_text_parsers", "rfc3339_offset", "2026-11-25T08:00:00+01:00")
+    write("fuzz_text_parsers", "rfc3339_leap_fraction", "2024-02-29T23:59:60.123456-05:30")
+    write("fuzz_text_parsers", "rfc3339_epoch", "1970-01-01T00:00:00z")
+    write("fuzz_text_parsers", "local_date_time", "2026-11-25T08:00")
+    write("fuzz_text_parsers", "local_date_time_seconds", "2026-02-28T23:59:00")
+    write("fuzz_text_parsers", "time_of_day", "08:30")
+    write("fuzz_text_parsers", "time_of_day_max", "23:59")
+
+
+if __name__ == "__main__":
+    shutil.rmtree(CORPUS, ignore_errors=True)
+    frames()
+    messages()
+    handshakes()
+    keypad()
+    text_parsers()
