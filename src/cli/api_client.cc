@@ -4,7 +4,6 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
-
 #include <cctype>
 
 namespace latchkey::cli {
@@ -45,7 +44,8 @@ std::string HostHeader(const HubUrl& url) {
 
 ApiError Unreachable(const HubUrl& url, const beast::error_code& ec, std::chrono::seconds timeout) {
   if (ec == beast::error::timeout) {
-    return ApiError(0, "timeout", "the hub at " + url.text + " did not answer within " + std::to_string(timeout.count()) + " s");
+    return ApiError(0, "timeout",
+                    "the hub at " + url.text + " did not answer within " + std::to_string(timeout.count()) + " s");
   }
   return ApiError(0, "unreachable", "cannot reach the hub at " + url.text + ": " + ec.message());
 }
@@ -65,7 +65,8 @@ ApiError ErrorFromAnswer(unsigned status, const std::string& body) {
   const Json parsed = Json::parse(body, nullptr, false);
   if (parsed.is_object() && parsed.contains("error") && parsed["error"].is_object()) {
     const Json& error = parsed["error"];
-    const std::string code = error.contains("code") && error["code"].is_string() ? error["code"].get<std::string>() : "error";
+    const std::string code =
+        error.contains("code") && error["code"].is_string() ? error["code"].get<std::string>() : "error";
     const std::string message =
         error.contains("message") && error["message"].is_string() ? error["message"].get<std::string>() : "";
     return ApiError(status, code, message, error);
@@ -87,7 +88,8 @@ ApiError::ApiError(unsigned status, std::string code, std::string message, Json 
 std::string ApiError::Describe() const {
   if (code_ == "denied") {
     // The lock's reason is the useful part: "denied: invalid_credential".
-    const std::string reason = error_.contains("reason") && error_["reason"].is_string() ? error_["reason"].get<std::string>() : "";
+    const std::string reason =
+        error_.contains("reason") && error_["reason"].is_string() ? error_["reason"].get<std::string>() : "";
     return "denied: " + (reason.empty() ? message_ : reason);
   }
   std::string text = message_.empty() ? code_ : code_ + ": " + message_;
@@ -105,8 +107,9 @@ HubUrl ParseHubUrl(std::string_view text) {
     std::string scheme(text.substr(0, scheme_end));
     for (char& c : scheme) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     if (scheme == "https") {
-      throw UsageError("https:// URLs are not supported yet: use the hub's http:// address (for a hub on another "
-                       "machine, through an SSH tunnel or a TLS-terminating proxy on this one)");
+      throw UsageError(
+          "https:// URLs are not supported yet: use the hub's http:// address (for a hub on another "
+          "machine, through an SSH tunnel or a TLS-terminating proxy on this one)");
     }
     if (scheme != "http") throw UsageError("'" + original + "' is not an http:// URL");
     text.remove_prefix(scheme_end + 3);
@@ -115,7 +118,8 @@ HubUrl ParseHubUrl(std::string_view text) {
   std::string_view authority = text.substr(0, slash);
   std::string_view path = slash == std::string_view::npos ? std::string_view() : text.substr(slash);
   if (path.find_first_of("?#") != std::string_view::npos || authority.find('@') != std::string_view::npos) {
-    throw UsageError("the hub URL '" + original + "' must be http://HOST[:PORT][/PATH], without user, query or fragment");
+    throw UsageError("the hub URL '" + original +
+                     "' must be http://HOST[:PORT][/PATH], without user, query or fragment");
   }
   HubUrl url;
   std::string_view port;
@@ -133,8 +137,8 @@ HubUrl ParseHubUrl(std::string_view text) {
   }
   if (url.host.empty()) throw UsageError("the hub URL '" + original + "' has no host");
   if (port.empty()) port = "80";
-  if (port.size() > 5 || port.find_first_not_of("0123456789") != std::string_view::npos || std::stoi(std::string(port)) < 1 ||
-      std::stoi(std::string(port)) > 65535) {
+  if (port.size() > 5 || port.find_first_not_of("0123456789") != std::string_view::npos ||
+      std::stoi(std::string(port)) < 1 || std::stoi(std::string(port)) > 65535) {
     throw UsageError("the hub URL '" + original + "' has a bad port");
   }
   url.port = std::string(port);
@@ -172,7 +176,8 @@ Json ApiClient::Call(std::string_view method, const std::string& path, const Jso
   beast::tcp_stream stream(io);
   Connect(io, stream, url_, timeout);
 
-  http::request<http::string_body> request(http::string_to_verb(beast::string_view(method.data(), method.size())), url_.prefix + path, 11);
+  http::request<http::string_body> request(http::string_to_verb(beast::string_view(method.data(), method.size())),
+                                           url_.prefix + path, 11);
   request.set(http::field::host, HostHeader(url_));
   request.set(http::field::user_agent, kUserAgent);
   request.set(http::field::accept, "application/json");
@@ -236,7 +241,8 @@ StreamConnection::~StreamConnection() = default;
 
 std::optional<std::string> StreamConnection::Read(std::string* error) {
   impl_->buffer.clear();
-  const beast::error_code ec = Await(impl_->io, [&](auto handler) { impl_->ws.async_read(impl_->buffer, std::move(handler)); });
+  const beast::error_code ec =
+      Await(impl_->io, [&](auto handler) { impl_->ws.async_read(impl_->buffer, std::move(handler)); });
   if (ec) {
     if (error != nullptr) *error = ec == websocket::error::closed ? "the hub closed the stream" : ec.message();
     return std::nullopt;

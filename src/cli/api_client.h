@@ -3,10 +3,9 @@
 // yet and is refused with a clear message rather than silently sent in the clear.
 #pragma once
 
-#include <nlohmann/json.hpp>
-
 #include <chrono>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <stdexcept>
 #include <string>

@@ -23,8 +23,9 @@ std::string Lower(std::string text) {
 }  // namespace
 
 void ClientCommands::Register(CLI::App& app) {
-  CLI::App* login = Add(app.add_subcommand("login", "Log in to a hub and keep the session token in the user's config folder"),
-                        [this] { return Login(); });
+  CLI::App* login =
+      Add(app.add_subcommand("login", "Log in to a hub and keep the session token in the user's config folder"),
+          [this] { return Login(); });
   login->add_option("--username", username_, "Account name (default: owner)");
   login->add_option("--password", password_,
                     "The password (else asked for without echo, or read from stdin when it is not a terminal)");
@@ -36,7 +37,8 @@ void ClientCommands::Register(CLI::App& app) {
 }
 
 CLI::App* ClientCommands::Add(CLI::App* cmd, std::function<int()> run) {
-  cmd->add_option("--url", url_, std::string("The hub, http://HOST:PORT (default: the login's, else ") + kDefaultUrl + ")")
+  cmd->add_option("--url", url_,
+                  std::string("The hub, http://HOST:PORT (default: the login's, else ") + kDefaultUrl + ")")
       ->envname("LATCHKEY_URL");
   cmd->add_option("--token", token_, "An API or session token (default: the login's)")->envname("LATCHKEY_TOKEN");
   cmd->add_flag("--json", json_, "Print the API's JSON instead of a table");
@@ -52,12 +54,19 @@ void ClientCommands::RegisterOperations(CLI::App& app) {
       const auto existing = app.get_subcommands([](CLI::App* sub) { return sub->get_name() == "lock"; });
       if (!existing.empty()) {
         cmd = existing.front();
-        cmd->description("Lock LOCK through the hub; or, with --data, run one lock (the firmware's logic over a hardware backend)");
+        cmd->description(
+            "Lock LOCK through the hub; or, with --data, run one lock (the firmware's logic over a hardware backend)");
         daemon_data_ = cmd->get_option_no_throw("--data");
-        if (daemon_data_ != nullptr) daemon_data_->required(false)->description("Run the lock daemon with this data folder");
+        if (daemon_data_ != nullptr) {
+          daemon_data_->required(false)->description("Run the lock daemon with this data folder");
+        }
       }
     }
-    if (cmd == nullptr) cmd = app.add_subcommand(op, op == "unlatch" ? "Unlatch LOCK (pull the latch) through the hub" : op == "unlock" ? "Unlock LOCK through the hub" : "Lock LOCK through the hub");
+    if (cmd == nullptr) {
+      cmd = app.add_subcommand(op, op == "unlatch"  ? "Unlatch LOCK (pull the latch) through the hub"
+                                   : op == "unlock" ? "Unlock LOCK through the hub"
+                                                    : "Lock LOCK through the hub");
+    }
     if (op == "lock") lock_command_ = cmd;
     Add(cmd, [this, op] { return Operate(op); });
     auto* lock_name = cmd->add_option("LOCK", lock_, "The lock's id or name");
@@ -88,7 +97,10 @@ std::string ClientCommands::CommandPath() const {
   return "latchkey " + path;
 }
 
-bool ClientCommands::Given(const std::string& option) const { return current_ != nullptr && current_->count(option) > 0; }
+bool ClientCommands::Given(const std::string& option) const {
+  const CLI::Option* given = current_ == nullptr ? nullptr : current_->get_option_no_throw(option);
+  return given != nullptr && given->count() > 0;
+}
 
 int ClientCommands::Run() {
   for (const auto& c : commands_) {
@@ -96,9 +108,15 @@ int ClientCommands::Run() {
     current_ = c.app;
     try {
       if (c.app == lock_command_ && daemon_data_ != nullptr) {
-        if (lock_.empty()) throw UsageError("give LOCK (a lock's id or name) to lock it through the hub, or --data DIR to run a lock");
+        if (lock_.empty()) {
+          throw UsageError("give LOCK (a lock's id or name) to lock it through the hub, or --data DIR to run a lock");
+        }
         for (const CLI::Option* option : c.app->get_options()) {
-          const bool own = std::find(own_lock_options_.begin(), own_lock_options_.end(), option) != own_lock_options_.end();
+          const bool own =
+              std::find(own_lock_options_.begin(), own_lock_options_.end(), option) != own_lock_options_.end();
+          if (option == daemon_data_ && option->count() > 0) {
+            throw UsageError("give either LOCK (to lock it through the hub) or --data DIR (to run a lock), not both");
+          }
           if (!own && option->count() > 0 && option->get_name() != "--help") {
             throw UsageError(option->get_name() + " is an option of the lock daemon (with --data), not of `lock LOCK`");
           }
@@ -156,7 +174,8 @@ Json ClientCommands::FindLock(const ApiClient& client) const {
     if (named.size() > 1) {
       std::string ids;
       for (const Json* lock : named) ids += (ids.empty() ? "" : ", ") + JsonText(*lock, "id");
-      throw ApiError(0, "ambiguous", std::to_string(named.size()) + " locks are named '" + lock_ + "'; use an id: " + ids);
+      throw ApiError(0, "ambiguous",
+                     std::to_string(named.size()) + " locks are named '" + lock_ + "'; use an id: " + ids);
     }
   }
   throw ApiError(404, "not_found", "no lock with the id or name '" + lock_ + "'");
@@ -193,7 +212,9 @@ int ClientCommands::Login() {
   if (password.empty()) throw UsageError("no password: give it at the prompt, on stdin, or with --password");
   const ApiClient client(url, "");
   const Json reply = client.Post("/api/v1/auth/login", Json{{"username", username_}, {"password", password}});
-  if (!reply.contains("token") || !reply["token"].is_string()) throw ApiError(200, "bad_answer", "the hub sent no token");
+  if (!reply.contains("token") || !reply["token"].is_string()) {
+    throw ApiError(200, "bad_answer", "the hub sent no token");
+  }
   const auto previous = LoadLogin();
   StoredLogin login{url.text, reply["token"], username_, JsonText(reply, "expires_at", "")};
   SaveLogin(login);
@@ -206,10 +227,12 @@ int ClientCommands::Login() {
   }
   const Json account = reply.value("account", Json::object());
   if (json_) {
-    PrintJson(Json{{"url", url.text}, {"account", account}, {"expires_at", login.expires_at}, {"credentials", CredentialsPath()}});
+    PrintJson(Json{
+        {"url", url.text}, {"account", account}, {"expires_at", login.expires_at}, {"credentials", CredentialsPath()}});
   } else {
-    std::printf("Logged in to %s as %s (%s) until %s.\nThe session token is in %s.\n", url.text.c_str(), username_.c_str(),
-                JsonText(account, "role").c_str(), login.expires_at.c_str(), CredentialsPath().c_str());
+    std::printf("Logged in to %s as %s (%s) until %s.\nThe session token is in %s.\n", url.text.c_str(),
+                username_.c_str(), JsonText(account, "role").c_str(), login.expires_at.c_str(),
+                CredentialsPath().c_str());
   }
   return 0;
 }
@@ -239,8 +262,11 @@ int ClientCommands::Logout() {
                  client->url().text.c_str());
     return 1;
   }
-  if (json_) PrintJson(Json{{"revoked", true}, {"url", client->url().text}});
-  else std::printf("Logged out of %s.\n", client->url().text.c_str());
+  if (json_) {
+    PrintJson(Json{{"revoked", true}, {"url", client->url().text}});
+  } else {
+    std::printf("Logged out of %s.\n", client->url().text.c_str());
+  }
   return 0;
 }
 
@@ -259,11 +285,14 @@ int ClientCommands::Locks() {
   for (const Json& lock : locks) {
     const Json battery = lock.value("battery", Json::object());
     std::string charge = battery.contains("percent") ? JsonText(battery, "percent") + "%" : "-";
-    if (battery.value("critical", false)) charge += " critical";
-    else if (battery.value("low", false)) charge += " low";
+    if (battery.value("critical", false)) {
+      charge += " critical";
+    } else if (battery.value("low", false)) {
+      charge += " low";
+    }
     if (battery.value("external_power", false)) charge += " +ext";
-    table.Add({JsonText(lock, "id"), JsonText(lock, "name"), lock.value("online", false) ? "yes" : "no", JsonText(lock, "lock_state"),
-               JsonText(lock, "door_state"), charge, JsonText(lock, "operating_mode")});
+    table.Add({JsonText(lock, "id"), JsonText(lock, "name"), lock.value("online", false) ? "yes" : "no",
+               JsonText(lock, "lock_state"), JsonText(lock, "door_state"), charge, JsonText(lock, "operating_mode")});
   }
   table.Print();
   return 0;

@@ -57,10 +57,12 @@ std::optional<StoredLogin> LoadLogin() {
   if (!in) return std::nullopt;
   struct stat st {};
   if (::stat(path.c_str(), &st) == 0 && (st.st_mode & 077) != 0) {
-    std::fprintf(stderr, "latchkey: warning: %s is readable by others; run `chmod 600 %s`\n", path.c_str(), path.c_str());
+    std::fprintf(stderr, "latchkey: warning: %s is readable by others; run `chmod 600 %s`\n", path.c_str(),
+                 path.c_str());
   }
   const nlohmann::json j = nlohmann::json::parse(in, nullptr, false);
-  if (!j.is_object() || !j.contains("url") || !j["url"].is_string() || !j.contains("token") || !j["token"].is_string()) {
+  if (!j.is_object() || !j.contains("url") || !j["url"].is_string() || !j.contains("token") ||
+      !j["token"].is_string()) {
     std::fprintf(stderr, "latchkey: warning: ignoring %s: not a latchkey login\n", path.c_str());
     return std::nullopt;
   }
@@ -78,7 +80,8 @@ void SaveLogin(const StoredLogin& login) {
   const bool made = std::filesystem::create_directories(path.parent_path(), ec);
   if (ec) throw std::runtime_error("cannot create " + path.parent_path().string() + ": " + ec.message());
   if (made) ::chmod(path.parent_path().c_str(), 0700);
-  const nlohmann::json j{{"url", login.url}, {"token", login.token}, {"username", login.username}, {"expires_at", login.expires_at}};
+  const nlohmann::json j{
+      {"url", login.url}, {"token", login.token}, {"username", login.username}, {"expires_at", login.expires_at}};
   const core::Status s = store::WriteFileAtomically(path.string(), j.dump(2) + "\n", 0600);
   if (!s.ok()) throw std::runtime_error("cannot write " + path.string() + ": " + s.message());
   ::chmod(path.c_str(), 0600);  // in case an older file with a wider mode was replaced
@@ -98,7 +101,8 @@ std::string ReadSecret(const std::string& prompt) {
   termios quiet = g_saved_termios;
   quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
   quiet.c_lflag |= ECHONL;
-  struct sigaction restore {}, old_int {}, old_term {}, old_hup {};
+  struct sigaction restore {
+  }, old_int{}, old_term{}, old_hup{};
   restore.sa_handler = RestoreTerminalAndDie;
   ::sigaction(SIGINT, &restore, &old_int);
   ::sigaction(SIGTERM, &restore, &old_term);

@@ -15,7 +15,8 @@ namespace latchkey::cli {
 
 namespace {
 
-const std::vector<std::string> kKinds = {"lock_operation", "lock_operation_error", "alarm", "door_state", "change", "power"};
+const std::vector<std::string> kKinds = {"lock_operation", "lock_operation_error", "alarm", "door_state", "change",
+                                         "power"};
 // Widths that most rows fit, so that rows printed later by --follow line up with the first ones.
 const std::vector<std::size_t> kFollowWidths = {5, 24, 20, 18, 16, 4, 18};
 
@@ -44,7 +45,8 @@ std::vector<std::string> EventRow(const Json& e) {
   }
   std::string source = JsonText(e, "source");
   if (e.contains("actor") && e["actor"].is_string()) source += " by " + e["actor"].get<std::string>();
-  return {JsonText(e, "seq"), JsonText(e, "time"), kind, what, source, JsonText(e, "user"), result.empty() ? "-" : result};
+  return {JsonText(e, "seq"),  JsonText(e, "time"),          kind, what, source,
+          JsonText(e, "user"), result.empty() ? "-" : result};
 }
 
 Table HistoryTable() {
@@ -57,8 +59,9 @@ Table HistoryTable() {
 }  // namespace
 
 void ClientCommands::RegisterHistory(CLI::App& app) {
-  CLI::App* cmd = Add(app.add_subcommand("history", "Show a lock's events (newest last); --follow keeps printing new ones"),
-                      [this] { return History(); });
+  CLI::App* cmd =
+      Add(app.add_subcommand("history", "Show a lock's events (newest last); --follow keeps printing new ones"),
+          [this] { return History(); });
   cmd->add_option("LOCK", lock_, "The lock's id or name")->required();
   cmd->add_option("--kind", kind_, "Only events of this kind")->check(CLI::IsMember(kKinds));
   cmd->add_option("--user", user_, "Only events of this lock user (index)");
@@ -91,7 +94,9 @@ int ClientCommands::History() {
   std::deque<Json> events;
   while (!(from_after && events.size() >= limit)) {
     const Json page = client.Get(LockPath(lock, "/events?after=" + std::to_string(after) + "&limit=1000" + filter));
-    if (!page.contains("events") || !page["events"].is_array()) throw ApiError(200, "bad_answer", "no events in the answer");
+    if (!page.contains("events") || !page["events"].is_array()) {
+      throw ApiError(200, "bad_answer", "no events in the answer");
+    }
     for (const Json& e : page["events"]) {
       events.push_back(e);
       if (!from_after && events.size() > limit) events.pop_front();
@@ -116,7 +121,8 @@ int ClientCommands::History() {
   } else if (events.empty() && !follow_) {
     std::printf("No events%s.\n", filter.empty() ? "" : " match");
   } else {
-    table.Print();
+    std::fputs(table.Format(table.headers(), widths).c_str(), stdout);
+    for (const Json& e : events) std::fputs(table.Format(EventRow(e), widths).c_str(), stdout);
   }
   std::fflush(stdout);
   if (follow_) Follow(client, id, cursor, table, widths);
@@ -130,7 +136,8 @@ void ClientCommands::Follow(const ApiClient& client, const std::string& lock_id,
   std::set<uint64_t> seen;
   auto backoff = std::chrono::milliseconds(500);
   while (true) {
-    const std::string query = "token=" + UrlEncode(client.token()) + "&after=" + UrlEncode(lock_id + ":" + std::to_string(cursor));
+    const std::string query =
+        "token=" + UrlEncode(client.token()) + "&after=" + UrlEncode(lock_id + ":" + std::to_string(cursor));
     std::string why;
     try {
       StreamConnection stream(client.url(), query);
@@ -143,17 +150,20 @@ void ClientCommands::Follow(const ApiClient& client, const std::string& lock_id,
         if (seq <= cursor || !seen.insert(seq).second) continue;
         while (seen.contains(cursor + 1)) seen.erase(++cursor);
         if (!Matches(e)) continue;
-        if (json_) std::printf("%s\n", e.dump().c_str());
-        else std::fputs(table.Format(EventRow(e), widths).c_str(), stdout);
+        if (json_) {
+          std::printf("%s\n", e.dump().c_str());
+        } else {
+          std::fputs(table.Format(EventRow(e), widths).c_str(), stdout);
+        }
         std::fflush(stdout);
       }
+      std::fprintf(stderr, "latchkey: the event stream dropped (%s); ", why.c_str());
     } catch (const ApiError& e) {
       // Refused for good (a revoked token, a lock gone): stop. Unreachable or busy: try again.
       if (e.status() != 0 && e.status() < 500) throw;
-      why = e.Describe();
+      std::fprintf(stderr, "%s; ", e.Describe().c_str());
     }
-    std::fprintf(stderr, "latchkey: the event stream dropped (%s); reconnecting in %.1f s\n", why.c_str(),
-                 static_cast<double>(backoff.count()) / 1000);
+    std::fprintf(stderr, "reconnecting in %.1f s\n", static_cast<double>(backoff.count()) / 1000);
     std::this_thread::sleep_for(backoff);
     backoff = std::min(backoff * 2, std::chrono::milliseconds(10000));
   }

@@ -31,8 +31,11 @@ std::string Table::Format(const std::vector<std::string>& row, const std::vector
     const std::size_t width = i < widths.size() ? widths[i] : cell.size();
     const std::string pad(width > cell.size() ? width - cell.size() : 0, ' ');
     const bool last = i + 1 == headers_.size();
-    if (right_[i]) line += pad + cell;
-    else line += last ? cell : cell + pad;
+    if (right_[i]) {
+      line += pad + cell;
+    } else {
+      line += last ? cell : cell + pad;
+    }
     if (!last) line += "  ";
   }
   while (!line.empty() && line.back() == ' ') line.pop_back();

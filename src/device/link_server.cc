@@ -151,7 +151,7 @@ bool LinkServer::OnEstablished(const std::shared_ptr<link::Channel>& channel, co
   hello_done_ = false;
   in_flight_ = 0;
   core::Lock& lock = runtime_.lock();
-  session_->Send(link::Hello(lock_id_, wire::CapabilitiesToJson(lock.capabilities()), lock.last_seq(), true));
+  (void)session_->Send(link::Hello(lock_id_, wire::CapabilitiesToJson(lock.capabilities()), lock.last_seq(), true));
   return true;
 }
 
@@ -189,7 +189,10 @@ void LinkServer::OnMessage(const std::shared_ptr<link::Channel>& channel, link::
         --in_flight_;
         response["t"] = "res";
         response["id"] = id;
-        ch->Send(response);
+        if (!ch->Send(response).ok()) {
+          // An answer over one frame (a very long user list, say): say so instead.
+          (void)ch->Send(link::ErrorResponse(id, "too_large", "the answer does not fit one link frame"));
+        }
       });
       return;
     }
@@ -209,7 +212,7 @@ void LinkServer::OnMessage(const std::shared_ptr<link::Channel>& channel, link::
       return;
     }
     case link::MessageType::kPing:
-      channel->Send(Json{{"t", "pong"}});
+      (void)channel->Send(Json{{"t", "pong"}});
       return;
     case link::MessageType::kPong:
       return;
@@ -227,7 +230,7 @@ void LinkServer::PumpEvents() {
     Json events = Json::array();
     for (const auto& e : batch) events.push_back(wire::EventToJson(e));
     // first_seq tells the hub which gaps are final (overwritten on the lock, see events_lost).
-    session_->Send(Json{{"t", "events"}, {"events", std::move(events)}, {"first_seq", lock.first_seq()}});
+    (void)session_->Send(Json{{"t", "events"}, {"events", std::move(events)}, {"first_seq", lock.first_seq()}});
     sent_through_ = batch.back().seq;
   }
 }
@@ -240,7 +243,7 @@ void LinkServer::SendState() {
   if (!session_ || !hello_done_) return;
   Json state = ops_.StateJson();
   state["t"] = "state";
-  session_->Send(state);
+  (void)session_->Send(state);
 }
 
 void LinkServer::SetNetwork(bool connected) {

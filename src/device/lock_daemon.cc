@@ -97,6 +97,20 @@ int RunLockDaemon(const LockDaemonOptions& options) {
 
   asio::io_context io;
   hal::sim::SimBoard board;
+  // The simulated bolt is a physical thing: it stays where it was while the process is down.
+  // Put it where the lock last stored it (a move under way had nearly arrived).
+  {
+    core::PersistentState stored;
+    if ((*lock_store)->Load(&stored).ok() && stored.initialized) {
+      switch (stored.runtime.lock_state) {
+        case core::LockState::kUnlocked:
+        case core::LockState::kUnlatched:
+        case core::LockState::kUnlocking: board.sim_bolt().MoveByHand(core::BoltSense::kUnlocked); break;
+        case core::LockState::kJammed: board.sim_bolt().MoveByHand(core::BoltSense::kBetween); break;
+        default: board.sim_bolt().MoveByHand(core::BoltSense::kLocked); break;
+      }
+    }
+  }
   crypto::SodiumCrypto crypto(*digest_key);
   platform::TzZoneRules zones;
   LockRuntime runtime(io, board, **lock_store, crypto, zones, options.config);

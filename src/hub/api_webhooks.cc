@@ -101,9 +101,7 @@ void RegisterWebhookRoutes(Hub& hub, Router& router) {
         }
         w.kinds = list;
       }
-      if (secret && secret->size() < 16) {
-        return respond(HttpResponse::Error(400, "invalid", "secret: at least 16 characters"));
-      }
+      if (secret && secret->empty()) return respond(HttpResponse::Error(400, "invalid", "secret: must not be empty"));
       w.secret = secret ? *secret : RandomId(32);  // 256 bits as 64 hex digits
       auto existing = hub.store().ListWebhooks();
       if (!existing.ok()) return respond(HttpResponse::Error(500, "internal", existing.status().message()));

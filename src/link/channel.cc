@@ -100,13 +100,19 @@ void Channel::ArmIdle() {
   });
 }
 
-void Channel::Send(const Json& body) {
-  if (closed_ || !transport_) return;
+core::Status Channel::Send(const Json& body) {
+  if (closed_ || !transport_) return core::Status::Ok();
   const std::vector<uint8_t> plaintext = EncodeMessage(body);
+  if (plaintext.size() + crypto::kNoiseTagLen > kMaxFrame) {
+    return core::Status::Invalid("the message does not fit one 16 KiB frame");
+  }
   auto ciphertext = transport_->send.Encrypt({}, plaintext);
-  if (!ciphertext.ok()) return Close(ciphertext.status().message());
-  if (ciphertext->size() > kMaxFrame) return Close("message too large for one frame");
+  if (!ciphertext.ok()) {
+    Close(ciphertext.status().message());
+    return ciphertext.status();
+  }
   SendFrame(std::move(ciphertext).value());
+  return core::Status::Ok();
 }
 
 void Channel::SendFrame(std::vector<uint8_t> payload) {

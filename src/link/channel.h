@@ -42,8 +42,9 @@ class Channel : public std::enable_shared_from_this<Channel> {
   ~Channel();
 
   void Start();
-  // Encrypts and queues one message; ignored once closed.
-  void Send(const Json& body);
+  // Encrypts and queues one message; ignored once closed. A message too large for one frame is
+  // refused (kInvalid) and the connection stays up: the caller answers with a smaller one.
+  core::Status Send(const Json& body);
   void Close(const std::string& why);
   // Closes once every queued message has been written.
   void CloseWhenFlushed(const std::string& why);

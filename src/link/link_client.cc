@@ -51,7 +51,7 @@ void LinkClient::Connect() {
     callbacks.on_established = [this](const crypto::NoisePublicKey& peer) {
       if (options_.lock_key && !core::ConstantTimeEqual(*options_.lock_key, peer)) return false;
       lock_key_seen_ = peer;
-      channel_->Send(Json{{"t", "hello"}, {"v", kProtocolVersion}, {"id", options_.hub_id}, {"acked_seq", acked_seq_}});
+      (void)channel_->Send(Json{{"t", "hello"}, {"v", kProtocolVersion}, {"id", options_.hub_id}, {"acked_seq", acked_seq_}});
       return true;
     };
     callbacks.on_message = [this](Message message) { OnMessage(std::move(message)); };
@@ -85,7 +85,7 @@ void LinkClient::Ping() {
   ping_timer_.expires_after(kPingEvery);
   ping_timer_.async_wait([this](const boost::system::error_code& ec) {
     if (ec || closed_ || !channel_) return;
-    channel_->Send(Json{{"t", "ping"}});
+    (void)channel_->Send(Json{{"t", "ping"}});
     Ping();
   });
 }
@@ -93,6 +93,12 @@ void LinkClient::Ping() {
 void LinkClient::Request(const std::string& op, Json args, Done done, std::chrono::milliseconds timeout) {
   if (!ready_ || closed_) return done(ErrorReply("lock_offline", "the lock is not connected"));
   const uint64_t id = next_id_++;
+  Json request{{"t", "req"}, {"id", id}, {"op", op}, {"args", std::move(args)}};
+  // What the lock would refuse (over a frame, nested too deep) is refused here, without
+  // dropping the link for everyone.
+  if (!DecodeMessage(EncodeMessage(request)).ok() || EncodeMessage(request).size() + 16 > kMaxFrame) {
+    return done(ErrorReply("invalid", "the request is too large or nested too deep for the lock"));
+  }
   auto timer = std::make_unique<asio::steady_timer>(io_);
   timer->expires_after(timeout);
   timer->async_wait([this, id](const boost::system::error_code& ec) {
@@ -104,7 +110,7 @@ void LinkClient::Request(const std::string& op, Json args, Done done, std::chron
     d(ErrorReply("lock_timeout", "the lock did not answer in time"));
   });
   pending_.emplace(id, Pending{std::move(done), std::move(timer)});
-  channel_->Send(Json{{"t", "req"}, {"id", id}, {"op", op}, {"args", std::move(args)}});
+  (void)channel_->Send(request);  // checked above to fit
 }
 
 void LinkClient::OnMessage(Message message) {
@@ -144,7 +150,7 @@ void LinkClient::OnMessage(Message message) {
                                           ? body["first_seq"].get<uint64_t>()
                                           : 0);
     case MessageType::kPing:
-      channel_->Send(Json{{"t", "pong"}});
+      (void)channel_->Send(Json{{"t", "pong"}});
       return;
     case MessageType::kPong:
       return;
@@ -166,14 +172,14 @@ void LinkClient::OnEvents(const Json& events, uint64_t lock_first_seq) {
     if (seq != acked_seq_ + 1 && !final_gap) {
       // A gap: the events between were lost on the way (or overwritten on the lock, which then
       // sends events_lost). Ask again from what we have.
-      if (acked_seq_ > before) channel_->Send(Json{{"t", "ack"}, {"seq", acked_seq_}});
-      channel_->Send(Json{{"t", "resume"}, {"after", acked_seq_}});
+      if (acked_seq_ > before) (void)channel_->Send(Json{{"t", "ack"}, {"seq", acked_seq_}});
+      (void)channel_->Send(Json{{"t", "resume"}, {"after", acked_seq_}});
       return;
     }
     if (!callbacks_.on_event || !callbacks_.on_event(event)) return Close("an event could not be stored");
     acked_seq_ = seq;
   }
-  if (acked_seq_ > before) channel_->Send(Json{{"t", "ack"}, {"seq", acked_seq_}});
+  if (acked_seq_ > before) (void)channel_->Send(Json{{"t", "ack"}, {"seq", acked_seq_}});
 }
 
 }  // namespace latchkey::link

@@ -1,0 +1,376 @@
+// The command-line client against a real hub: one `latchkey demo` process (a hub and a
+// simulated lock paired over the real link) for the whole suite, and the CLI run as a process
+// per command with its own HOME and XDG_CONFIG_HOME, exactly as a user would run it.
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "harness.h"
+
+extern char** environ;
+
+namespace latchkey::testing {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+
+constexpr const char* kOwnerPassword = "correct-horse-battery";
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+uint16_t FreePort() {
+  asio::io_context io;
+  asio::ip::tcp::acceptor acceptor(io, asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+  return acceptor.local_endpoint().port();
+}
+
+// This process's environment without `drop` (prefixes), plus `add`.
+std::vector<std::string> Environment(const std::vector<std::string>& drop, const std::vector<std::string>& add) {
+  std::vector<std::string> env;
+  for (char** e = environ; *e != nullptr; ++e) {
+    const std::string entry(*e);
+    bool keep = true;
+    for (const auto& prefix : drop) keep = keep && entry.rfind(prefix, 0) != 0;
+    if (keep) env.push_back(entry);
+  }
+  env.insert(env.end(), add.begin(), add.end());
+  return env;
+}
+
+// Starts `args` with stdin, stdout and stderr from/to files; returns the pid.
+pid_t Spawn(const std::vector<std::string>& args, const std::vector<std::string>& env, const std::string& in,
+            const std::string& out, const std::string& err) {
+  std::vector<std::string> a = args, e = env;
+  std::vector<char*> argv, envp;
+  for (auto& s : a) argv.push_back(s.data());
+  argv.push_back(nullptr);
+  for (auto& s : e) envp.push_back(s.data());
+  envp.push_back(nullptr);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 0, in.c_str(), O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  posix_spawn_file_actions_addopen(&actions, 2, err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  pid_t pid = -1;
+  const int rc = posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), envp.data());
+  posix_spawn_file_actions_destroy(&actions);
+  return rc == 0 ? pid : -1;
+}
+
+// One HTTP exchange with the hub: {"status", "body"} (status 0: no connection).
+Json HubHttp(uint16_t port, http::verb verb, const std::string& target, const std::string& token = "",
+             const Json& body = Json()) {
+  asio::io_context io;
+  beast::tcp_stream stream(io);
+  beast::error_code ec;
+  stream.socket().connect(asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), port), ec);
+  if (ec) return Json{{"status", 0}};
+  http::request<http::string_body> request(verb, target, 11);
+  request.set(http::field::host, "127.0.0.1");
+  if (!token.empty()) request.set(http::field::authorization, "Bearer " + token);
+  if (!body.is_null()) {
+    request.set(http::field::content_type, "application/json");
+    request.body() = body.dump();
+  }
+  request.prepare_payload();
+  http::write(stream, request, ec);
+  beast::flat_buffer buffer;
+  http::response<http::string_body> response;
+  if (!ec) http::read(stream, buffer, response, ec);
+  if (ec) return Json{{"status", 0}};
+  return Json{{"status", response.result_int()}, {"body", Json::parse(response.body(), nullptr, false)}};
+}
+
+// True if one line of `text` holds every one of `parts`.
+bool HasLine(const std::string& text, const std::vector<std::string>& parts) {
+  std::istringstream lines(text);
+  for (std::string line; std::getline(lines, line);) {
+    bool all = true;
+    for (const auto& part : parts) all = all && line.find(part) != std::string::npos;
+    if (all) return true;
+  }
+  return false;
+}
+
+struct CliResult {
+  int exit = -1;
+  std::string out;
+  std::string err;
+};
+
+class CliTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = new TempDir();
+    port_ = FreePort();
+    url_ = "http://127.0.0.1:" + std::to_string(port_);
+    std::filesystem::create_directories(dir_->path() + "/home");
+    std::ofstream(dir_->path() + "/empty").flush();
+    demo_ = Spawn({LATCHKEY_BINARY, "demo", "--data", dir_->path() + "/demo", "--http",
+                   "127.0.0.1:" + std::to_string(port_), "--locks", "1", "--motor-ms", "0"},
+                  Environment({"LATCHKEY_"}, {std::string("LATCHKEY_OWNER_PASSWORD=") + kOwnerPassword}),
+                  dir_->path() + "/empty", dir_->path() + "/demo.log", dir_->path() + "/demo.log");
+    ASSERT_GT(demo_, 0) << "cannot start " << LATCHKEY_BINARY;
+    const auto deadline = std::chrono::steady_clock::now() + 15s;
+    while (HubHttp(port_, http::verb::get, "/healthz")["status"] != 200) {
+      ASSERT_LT(std::chrono::steady_clock::now(), deadline) << "no /healthz; see " << dir_->path() << "/demo.log";
+      std::this_thread::sleep_for(50ms);
+    }
+    ASSERT_EQ(Login().exit, 0);
+    // The demo pairs its lock after the hub starts: wait until the lock is online.
+    while (true) {
+      const CliResult locks = Cli({"locks", "--json"});
+      const Json list = Json::parse(locks.out, nullptr, false);
+      if (list.is_array() && list.size() == 1 && list[0].value("online", false)) {
+        lock_id_ = list[0]["id"];
+        break;
+      }
+      ASSERT_LT(std::chrono::steady_clock::now(), deadline)
+          << "the lock did not come online: " << locks.out << locks.err;
+      std::this_thread::sleep_for(100ms);
+    }
+    ready_ = true;
+  }
+
+  static void TearDownTestSuite() {
+    if (demo_ > 0) {
+      ::kill(demo_, SIGTERM);
+      int status = 0;
+      ::waitpid(demo_, &status, 0);
+    }
+    delete dir_;
+  }
+
+  void SetUp() override { ASSERT_TRUE(ready_) << "the demo did not start"; }
+
+  static std::vector<std::string> CliEnvironment() {
+    return Environment({"LATCHKEY_", "HOME=", "XDG_CONFIG_HOME="},
+                       {"HOME=" + dir_->path() + "/home", "XDG_CONFIG_HOME=" + dir_->path() + "/config"});
+  }
+
+  // Runs `latchkey args...` with `input` on stdin and waits for it (at most 20 s).
+  static CliResult Cli(const std::vector<std::string>& args, const std::string& input = "") {
+    static int counter = 0;
+    const std::string base = dir_->path() + "/cli-" + std::to_string(++counter);
+    std::ofstream(base + ".in") << input;
+    std::vector<std::string> argv = {LATCHKEY_BINARY};
+    argv.insert(argv.end(), args.begin(), args.end());
+    CliResult result;
+    const pid_t pid = Spawn(argv, CliEnvironment(), base + ".in", base + ".out", base + ".err");
+    if (pid <= 0) return result;
+    int status = 0;
+    const auto deadline = std::chrono::steady_clock::now() + 20s;
+    while (::waitpid(pid, &status, WNOHANG) == 0) {
+      if (std::chrono::steady_clock::now() > deadline) {
+        ::kill(pid, SIGKILL);
+        ::waitpid(pid, &status, 0);
+        break;
+      }
+      std::this_thread::sleep_for(5ms);
+    }
+    result.exit = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    result.out = ReadFile(base + ".out");
+    result.err = ReadFile(base + ".err");
+    return result;
+  }
+
+  static CliResult Login() {
+    return Cli({"login", "--url", url_, "--username", "owner"}, std::string(kOwnerPassword) + "\n");
+  }
+  static std::string CredentialsPath() { return dir_->path() + "/config/latchkey/credentials.json"; }
+  static std::string StoredToken() {
+    return Json::parse(ReadFile(CredentialsPath()), nullptr, false).value("token", "");
+  }
+
+  static inline TempDir* dir_ = nullptr;
+  static inline pid_t demo_ = -1;
+  static inline uint16_t port_ = 0;
+  static inline std::string url_;
+  static inline std::string lock_id_;
+  static inline bool ready_ = false;
+};
+
+TEST_F(CliTest, LoginKeepsTheTokenInAPrivateFile) {
+  struct stat st {};
+  ASSERT_EQ(::stat(CredentialsPath().c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  const Json stored = Json::parse(ReadFile(CredentialsPath()), nullptr, false);
+  EXPECT_EQ(stored.value("url", ""), url_);
+  EXPECT_FALSE(stored.value("token", "").empty());
+  EXPECT_FALSE(std::filesystem::exists(dir_->path() + "/home/.config/latchkey/credentials.json"));
+
+  const CliResult wrong = Cli({"login", "--url", url_}, "not-the-password\n");
+  EXPECT_EQ(wrong.exit, 1);
+  EXPECT_NE(wrong.err.find("unauthorized: wrong username or password"), std::string::npos) << wrong.err;
+  EXPECT_EQ(Json::parse(ReadFile(CredentialsPath()), nullptr, false), stored) << "a failed login keeps the old one";
+}
+
+TEST_F(CliTest, LocksAsTableAndJson) {
+  const CliResult table = Cli({"locks"});
+  ASSERT_EQ(table.exit, 0) << table.err;
+  EXPECT_EQ(table.out.rfind("ID", 0), 0u) << table.out;
+  for (const char* column : {"NAME", "ONLINE", "STATE", "DOOR", "BATTERY", "MODE", "Lock 1", "yes", "%"}) {
+    EXPECT_NE(table.out.find(column), std::string::npos) << column << " in\n" << table.out;
+  }
+  const CliResult json = Cli({"locks", "--json"});
+  ASSERT_EQ(json.exit, 0) << json.err;
+  const Json list = Json::parse(json.out, nullptr, false);
+  ASSERT_TRUE(list.is_array());
+  ASSERT_EQ(list.size(), 1u);
+  EXPECT_EQ(list[0]["id"], lock_id_);
+  EXPECT_EQ(list[0]["name"], "Lock 1");
+}
+
+TEST_F(CliTest, PinsUsersAndRemoteCommands) {
+  // The PIN comes from stdin, so it stays out of the shell's history.
+  const CliResult pin = Cli({"pin", "add", "Lock 1", "--pin", "-", "--json"}, "135790\n");
+  ASSERT_EQ(pin.exit, 0) << pin.err;
+  const Json added = Json::parse(pin.out, nullptr, false);
+  ASSERT_TRUE(added.contains("user")) << pin.out;
+  const std::string user = added["user"].dump();
+
+  const CliResult users = Cli({"users", "Lock 1"});
+  ASSERT_EQ(users.exit, 0) << users.err;
+  for (const char* text : {"INDEX", "NAME", "TYPE", "STATUS", "CREDENTIALS", "unrestricted", "enabled", "pin "}) {
+    EXPECT_NE(users.out.find(text), std::string::npos) << text << " in\n" << users.out;
+  }
+
+  for (const auto& [args, state] : std::vector<std::pair<std::vector<std::string>, std::string>>{
+           {{"unlock", "Lock 1"}, "unlocked"},
+           {{"lock", "Lock 1", "--pin", "135790"}, "locked"},
+           {{"unlock", lock_id_, "--pin", "135790"}, "unlocked"},
+           {{"lock", lock_id_}, "locked"}}) {
+    const CliResult r = Cli(args);
+    EXPECT_EQ(r.exit, 0) << args[0] << ": " << r.err;
+    EXPECT_EQ(r.out, "Lock 1: " + state + "\n");
+  }
+  const CliResult json = Cli({"unlock", "Lock 1", "--pin", "-", "--json"}, "135790\n");
+  ASSERT_EQ(json.exit, 0) << json.err;
+  EXPECT_EQ(Json::parse(json.out, nullptr, false), (Json{{"result", "ok"}, {"lock_state", "unlocked"}}));
+
+  const CliResult wrong = Cli({"lock", "Lock 1", "--pin", "000000"});
+  EXPECT_EQ(wrong.exit, 1);
+  EXPECT_EQ(wrong.err, "denied: invalid_credential\n");
+  EXPECT_EQ(wrong.out, "");
+
+  // A user's life: add, change, show, remove.
+  const CliResult alice = Cli({"user", "add", "Lock 1", "--name", "alice", "--type", "disposable", "--json"});
+  ASSERT_EQ(alice.exit, 0) << alice.err;
+  const std::string index = Json::parse(alice.out, nullptr, false)["index"].dump();
+  const CliResult set = Cli({"user", "set", "Lock 1", index, "--status", "disabled"});
+  EXPECT_EQ(set.exit, 0) << set.err;
+  EXPECT_NE(set.out.find("'alice' (disposable, disabled)"), std::string::npos) << set.out;
+  const CliResult card = Cli({"card", "add", "Lock 1", "--uid", "04:a1:b2:c3", "--user", index});
+  EXPECT_EQ(card.exit, 0) << card.err;
+  const CliResult show = Cli({"users", "Lock 1"});
+  EXPECT_NE(show.out.find("alice"), std::string::npos) << show.out;
+  EXPECT_NE(show.out.find("rfid "), std::string::npos) << show.out;
+  EXPECT_EQ(Cli({"user", "rm", "Lock 1", index}).exit, 0);
+  const CliResult gone = Cli({"user", "show", "Lock 1", index});
+  EXPECT_EQ(gone.exit, 1);
+  EXPECT_EQ(gone.err.rfind("not_found: ", 0), 0u) << gone.err;
+  EXPECT_EQ(Cli({"user", "show", "Lock 1", user}).exit, 0);
+}
+
+TEST_F(CliTest, UnknownLockAndUsageErrors) {
+  const CliResult unknown = Cli({"unlock", "Back Door"});
+  EXPECT_EQ(unknown.exit, 1);
+  EXPECT_EQ(unknown.err, "not_found: no lock with the id or name 'Back Door'\n");
+
+  const CliResult no_lock = Cli({"unlock"});
+  EXPECT_EQ(no_lock.exit, 2) << no_lock.err;
+  const CliResult neither = Cli({"lock"});
+  EXPECT_EQ(neither.exit, 2) << neither.err;
+  EXPECT_NE(neither.err.find("--data"), std::string::npos) << neither.err;
+  const CliResult daemon_option = Cli({"lock", "Lock 1", "--listen", "127.0.0.1:0"});
+  EXPECT_EQ(daemon_option.exit, 2) << daemon_option.err;
+  const CliResult https = Cli({"locks", "--url", "https://127.0.0.1:" + std::to_string(port_)});
+  EXPECT_EQ(https.exit, 2);
+  EXPECT_NE(https.err.find("https:// URLs are not supported"), std::string::npos) << https.err;
+  const CliResult bad_kind = Cli({"history", "Lock 1", "--kind", "nonsense"});
+  EXPECT_EQ(bad_kind.exit, 2);
+  // The stored token is only sent to the hub that issued it.
+  const CliResult elsewhere = Cli({"locks", "--url", "http://127.0.0.1:1"});
+  EXPECT_EQ(elsewhere.exit, 1);
+  EXPECT_NE(elsewhere.err.find("unauthorized: not logged in to http://127.0.0.1:1"), std::string::npos)
+      << elsewhere.err;
+}
+
+TEST_F(CliTest, HistoryShowsTheUnlockAndFollowPrintsNewEvents) {
+  ASSERT_EQ(Cli({"unlatch", "Lock 1"}).exit, 0);
+  const CliResult history = Cli({"history", "Lock 1"});
+  ASSERT_EQ(history.exit, 0) << history.err;
+  EXPECT_EQ(history.out.rfind("SEQ", 0), 0u) << history.out;
+  EXPECT_TRUE(HasLine(history.out, {"lock_operation", "unlatch", "remote by owner", "ok"})) << history.out;
+
+  const CliResult json = Cli({"history", "Lock 1", "--kind", "lock_operation", "--limit", "3", "--json"});
+  ASSERT_EQ(json.exit, 0) << json.err;
+  const Json events = Json::parse(json.out, nullptr, false)["events"];
+  ASSERT_TRUE(events.is_array());
+  ASSERT_GE(events.size(), 1u);
+  EXPECT_LE(events.size(), 3u);
+  for (const Json& e : events) EXPECT_EQ(e["kind"], "lock_operation");
+  EXPECT_EQ(events.back()["operation"], "unlatch");
+
+  ASSERT_EQ(Cli({"pin", "add", "Lock 1", "--pin", "246813"}).exit, 0);
+  const std::string out = dir_->path() + "/follow.out";
+  const pid_t follow = Spawn({LATCHKEY_BINARY, "history", "Lock 1", "--follow", "--limit", "1"}, CliEnvironment(),
+                             dir_->path() + "/empty", out, dir_->path() + "/follow.err");
+  ASSERT_GT(follow, 0);
+  const auto wait_for = [&](const std::string& text) {
+    const auto deadline = std::chrono::steady_clock::now() + 5s;
+    while (ReadFile(out).find(text) == std::string::npos) {
+      if (std::chrono::steady_clock::now() > deadline) return false;
+      std::this_thread::sleep_for(20ms);
+    }
+    return true;
+  };
+  EXPECT_TRUE(wait_for("SEQ")) << ReadFile(out) << ReadFile(dir_->path() + "/follow.err");
+  const Json press = HubHttp(port_, http::verb::post, "/api/v1/locks/" + lock_id_ + "/sim/keypad", StoredToken(),
+                             Json{{"keys", "246813#"}});
+  EXPECT_EQ(press["status"], 200) << press.dump();
+  EXPECT_TRUE(wait_for("keypad")) << ReadFile(out) << ReadFile(dir_->path() + "/follow.err");
+  EXPECT_TRUE(HasLine(ReadFile(out), {"lock_operation", "unlock (pin ", "keypad", "ok"})) << ReadFile(out);
+  ::kill(follow, SIGTERM);
+  int status = 0;
+  ::waitpid(follow, &status, 0);
+}
+
+// Last in the file: it logs out, then in again for whatever runs after it.
+TEST_F(CliTest, LogoutRevokesTheToken) {
+  const std::string token = StoredToken();
+  ASSERT_FALSE(token.empty());
+  const CliResult logout = Cli({"logout"});
+  ASSERT_EQ(logout.exit, 0) << logout.err;
+  EXPECT_FALSE(std::filesystem::exists(CredentialsPath()));
+
+  const CliResult after = Cli({"locks"});
+  EXPECT_EQ(after.exit, 1);
+  EXPECT_NE(after.err.find("unauthorized: "), std::string::npos) << after.err;
+  EXPECT_NE(after.err.find("log in with `latchkey login`"), std::string::npos) << after.err;
+  const CliResult revoked = Cli({"locks", "--url", url_, "--token", token});
+  EXPECT_EQ(revoked.exit, 1);
+  EXPECT_EQ(revoked.err.rfind("unauthorized: ", 0), 0u) << revoked.err;
+
+  ASSERT_EQ(Login().exit, 0);
+}
+
+}  // namespace
+}  // namespace latchkey::testing

@@ -1,0 +1,162 @@
+// What the hub's API tests need: a real `latchkey demo` process (a hub and simulated locks
+// paired over the real link) in its own temporary folder on a free loopback port, a synchronous
+// HTTP client that returns the status, headers and JSON of one call, login helpers, and a
+// WebSocket client for GET /api/v1/stream that collects every message on its own thread.
+#pragma once
+
+#include <gtest/gtest.h>
+#include <sys/types.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace latchkey::testing {
+
+using Json = nlohmann::json;
+using namespace std::chrono_literals;
+
+// --- HTTP ------------------------------------------------------------------------------------
+
+struct HttpResult {
+  int status = 0;                             // 0: no answer (connection failed or timed out)
+  std::string body;                           // raw
+  Json json;                                  // parsed body (discarded when not JSON)
+  std::map<std::string, std::string> headers;  // names in lower case
+  std::string transport_error;                // why there was no answer
+
+  std::string header(const std::string& lower_name) const;
+  // {"error": {"code": ...}} -> code; "" when the body is not an API error.
+  std::string error_code() const;
+  std::string error_message() const;
+  // One line for assertion messages: "STATUS body".
+  std::string Describe() const;
+};
+
+struct HttpOptions {
+  std::string token;                  // Authorization: Bearer <token> when not empty
+  std::string content_type = "application/json";
+  std::map<std::string, std::string> headers;
+  std::string source_address;         // bind the client to this loopback address first
+  bool chunked = false;               // send the body with chunked transfer encoding
+  std::chrono::milliseconds timeout = 15s;
+};
+
+// One request on a fresh connection to 127.0.0.1:`port`. `body` is sent as is (empty: none).
+HttpResult HttpCall(uint16_t port, const std::string& method, const std::string& target, const std::string& body = "",
+                    const HttpOptions& options = {});
+
+// A free TCP port on 127.0.0.1 (bound to :0 and released).
+uint16_t FreeLoopbackPort();
+
+// Percent-encodes a query or path component.
+std::string UrlEncode(const std::string& text);
+
+// --- the demo process ------------------------------------------------------------------------
+
+class HubDemo {
+ public:
+  static constexpr const char* kOwnerPassword = "correct-horse-battery";
+
+  explicit HubDemo(int locks = 2);
+  ~HubDemo();
+  HubDemo(const HubDemo&) = delete;
+  HubDemo& operator=(const HubDemo&) = delete;
+
+  // Starts `latchkey demo` and waits until /healthz answers and every lock is online (owner
+  // logged in on the way). Use with ASSERT_NO_FATAL_FAILURE.
+  void Start();
+  void Stop();
+  bool running() const { return pid_ > 0; }
+
+  uint16_t port() const { return port_; }
+  const std::string& data_dir() const { return data_dir_; }
+  // The demo's lock ids in the order of their folders (lock-1, lock-2, ...).
+  const std::vector<std::string>& lock_ids() const { return lock_ids_; }
+  // A session token of the owner, made at Start.
+  const std::string& owner_token() const { return owner_token_; }
+  // The demo's log (hub) and a lock's log, for failure messages.
+  std::string Log() const;
+  std::string LockLog(int number) const;
+  // The lock folder's setup code and the lock's own link address (for pairing again).
+  std::string SetupCode(int number) const;
+  std::string LinkAddress(int number) const;
+
+  // A call with a JSON body (null: no body).
+  HttpResult Call(const std::string& method, const std::string& target, const Json& body = nullptr,
+                  const std::string& token = "") const;
+  // A call with a raw body.
+  HttpResult Raw(const std::string& method, const std::string& target, const std::string& body,
+                 const HttpOptions& options) const;
+
+  // POST /auth/login; the token, or "" (with a test failure naming the answer) when refused.
+  std::string Login(const std::string& username, const std::string& password) const;
+  // POST /accounts as the owner and a login; the account's token.
+  std::string CreateAccount(const Json& account);
+
+  // GET /locks/{id} as the owner.
+  Json LockObject(const std::string& id) const;
+  // Waits until the lock's `online` is `online`.
+  bool WaitOnline(const std::string& id, bool online, std::chrono::milliseconds timeout) const;
+  // Waits until the hub's mirror holds every event up to the lock's own last seq (read
+  // through the lock's sim_control_url).
+  bool WaitMirrored(const std::string& id, std::chrono::milliseconds timeout) const;
+  // GET <sim_control_url>/state or POST <sim_control_url>/sim/<what> straight at the lock
+  // (works while its link to the hub is cut).
+  HttpResult SimControl(const std::string& id, const std::string& what, const Json& body = Json::object()) const;
+
+ private:
+  int locks_;
+  std::string data_dir_;
+  uint16_t port_ = 0;
+  pid_t pid_ = -1;
+  std::vector<std::string> lock_ids_;
+  std::string owner_token_;
+  mutable std::map<std::string, uint16_t> sim_ports_;
+};
+
+// --- the WebSocket stream --------------------------------------------------------------------
+
+class WsClient {
+ public:
+  WsClient();
+  ~WsClient();
+  WsClient(const WsClient&) = delete;
+  WsClient& operator=(const WsClient&) = delete;
+
+  // Opens ws://127.0.0.1:port`target`. Returns the HTTP status of the upgrade answer: 101 when
+  // the stream is open, else the refusal (its body in refusal_body()), 0 when nothing answered.
+  int Connect(uint16_t port, const std::string& target);
+  const std::string& refusal_body() const { return refusal_body_; }
+
+  // The next message not yet taken, waiting up to `timeout`.
+  std::optional<Json> Next(std::chrono::milliseconds timeout);
+  // The first message not yet taken that matches (the ones before it are taken too).
+  std::optional<Json> WaitFor(const std::function<bool(const Json&)>& match, std::chrono::milliseconds timeout);
+  // Every message received so far (taken or not).
+  std::vector<Json> All() const;
+  // Waits until nothing arrives for `quiet`, then returns every message received.
+  std::vector<Json> Settle(std::chrono::milliseconds quiet = 300ms);
+  bool closed() const;
+  void Close();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+  std::string refusal_body_;
+};
+
+// The seqs of every {"type":"event"} message for `lock`, in the order received.
+std::vector<uint64_t> EventSeqs(const std::vector<Json>& messages, const std::string& lock);
+
+}  // namespace latchkey::testing

@@ -1,0 +1,293 @@
+// API.md "History and live events": GET /api/v1/stream (WebSocket, ?token=) sends
+// {"type":"event","lock","event"} for each new event and {"type":"state","lock",...} for each
+// change of lock state, for the locks the account may see; ?after=<lock>:<seq>,... replays
+// what a reconnecting client missed, exactly once.
+#include <atomic>
+#include <iostream>
+#include <map>
+#include <set>
+
+#include "hub_harness.h"
+
+namespace latchkey::testing {
+namespace {
+
+class HubStreamTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (ready_) return;
+    ASSERT_FALSE(tried_) << "the shared demo did not start";
+    tried_ = true;
+    holder_ = std::make_unique<HubDemo>(2);
+    ASSERT_NO_FATAL_FAILURE(D().Start());
+    a_ = D().lock_ids()[0];
+    b_ = D().lock_ids()[1];
+    ASSERT_EQ(Owner("POST", L(a_) + "/users", Json{{"index", 5}, {"name", "streamer"}}).status, 201);
+    ASSERT_EQ(Owner("POST", L(a_) + "/credentials", Json{{"type", "pin"}, {"data", "582046"}, {"user", 5}}).status, 201);
+    ASSERT_EQ(Owner("POST", L(a_) + "/lock").status, 200);
+    ready_ = true;
+  }
+  static void TearDownTestSuite() { holder_.reset(); }
+  void TearDown() override {
+    if (HasFailure() && holder_) std::cerr << D().Log() << "\n";
+  }
+
+  static HubDemo& D() { return *holder_; }
+  static std::string L(const std::string& lock) { return "/api/v1/locks/" + lock; }
+  static HttpResult Owner(const std::string& method, const std::string& target, const Json& body = nullptr) {
+    return D().Call(method, target, body, D().owner_token());
+  }
+  static std::string Stream(const std::string& token, const std::string& after = "") {
+    return "/api/v1/stream?token=" + UrlEncode(token) + (after.empty() ? "" : "&after=" + UrlEncode(after));
+  }
+  static void Door(const std::string& lock, const std::string& state) {
+    const HttpResult r = Owner("POST", L(lock) + "/sim/door", Json{{"state", state}});
+    EXPECT_EQ(r.status, 200) << r.Describe();
+  }
+  static uint64_t Mirrored(const std::string& lock, std::chrono::milliseconds timeout = 10s) {
+    EXPECT_TRUE(D().WaitMirrored(lock, timeout)) << "the hub did not mirror every event of " << lock << " in time";
+    return D().LockObject(lock).value("last_event_seq", uint64_t{0});
+  }
+  static bool IsEvent(const Json& m, const std::string& lock) { return m.value("type", "") == "event" && m.value("lock", "") == lock; }
+
+  static inline std::unique_ptr<HubDemo> holder_;
+  static inline bool ready_ = false, tried_ = false;
+  static inline std::string a_, b_;
+};
+
+TEST_F(HubStreamTest, KeypadEventAndStateChangeArrive) {
+  WsClient ws;
+  ASSERT_EQ(ws.Connect(D().port(), Stream(D().owner_token())), 101) << ws.refusal_body();
+  const HttpResult press = Owner("POST", L(a_) + "/sim/keypad", Json{{"keys", "582046#"}});
+  ASSERT_EQ(press.status, 200) << press.Describe();
+  ASSERT_EQ(press.json["result"], "granted") << press.body;
+
+  const auto event = ws.WaitFor([&](const Json& m) {
+    return IsEvent(m, a_) && m["event"].value("kind", "") == "lock_operation" && m["event"].value("source", "") == "keypad";
+  }, 5s);
+  ASSERT_TRUE(event.has_value()) << "no keypad event; got: " << Json(ws.All()).dump();
+  EXPECT_EQ((*event)["event"]["lock"], a_);
+  EXPECT_EQ((*event)["event"]["operation"], "unlock");
+  EXPECT_EQ((*event)["event"]["user"], 5);
+  EXPECT_TRUE((*event)["event"]["time"].is_string()) << "times are RFC 3339 in the stream too: " << event->dump();
+  // The same event as history has it.
+  const uint64_t seq = (*event)["event"]["seq"];
+  Mirrored(a_);
+  const HttpResult history = Owner("GET", L(a_) + "/events?limit=1&after=" + std::to_string(seq - 1));
+  ASSERT_EQ(history.status, 200);
+  ASSERT_EQ(history.json["events"].size(), 1u);
+  EXPECT_EQ(history.json["events"][0], (*event)["event"]);
+
+  const auto unlocked = ws.WaitFor([&](const Json& m) {
+    return m.value("type", "") == "state" && m.value("lock", "") == a_ && m.value("lock_state", "") == "unlocked";
+  }, 5s);
+  EXPECT_TRUE(unlocked.has_value()) << "no state message for the unlock; got: " << Json(ws.All()).dump();
+
+  // A remote lock: a state message with the new lock_state.
+  ASSERT_EQ(Owner("POST", L(a_) + "/lock").status, 200);
+  const auto locked = ws.WaitFor([&](const Json& m) {
+    return m.value("type", "") == "state" && m.value("lock", "") == a_ && m.value("lock_state", "") == "locked";
+  }, 5s);
+  ASSERT_TRUE(locked.has_value()) << "no state message for the lock; got: " << Json(ws.All()).dump();
+  for (const char* key : {"online", "door_state", "battery", "operating_mode"}) {
+    EXPECT_TRUE(locked->contains(key)) << key << " missing in " << locked->dump();
+  }
+  // Every event message arrives once.
+  const std::vector<uint64_t> seqs = EventSeqs(ws.Settle(), a_);
+  EXPECT_EQ(std::set<uint64_t>(seqs.begin(), seqs.end()).size(), seqs.size()) << "duplicate events in the stream";
+}
+
+TEST_F(HubStreamTest, RefusedWithoutAValidToken) {
+  WsClient none;
+  EXPECT_EQ(none.Connect(D().port(), "/api/v1/stream"), 401);
+  EXPECT_NE(none.refusal_body().find("unauthorized"), std::string::npos) << none.refusal_body();
+  WsClient bad;
+  EXPECT_EQ(bad.Connect(D().port(), "/api/v1/stream?token=lk_" + std::string(64, '0')), 401);
+  // A revoked token is refused too.
+  const HttpResult t = Owner("POST", "/api/v1/tokens", Json{{"name", "ws"}});
+  ASSERT_EQ(t.status, 201);
+  ASSERT_EQ(Owner("DELETE", "/api/v1/tokens/" + t.json["id"].get<std::string>()).status, 200);
+  WsClient revoked;
+  EXPECT_EQ(revoked.Connect(D().port(), Stream(t.json["token"])), 401);
+  // A malformed after= is a 400; another path a 404.
+  WsClient bad_after;
+  EXPECT_EQ(bad_after.Connect(D().port(), Stream(D().owner_token(), a_ + ":x")), 400);
+  WsClient bad_after2;
+  EXPECT_EQ(bad_after2.Connect(D().port(), Stream(D().owner_token(), "nocolon")), 400);
+  WsClient elsewhere;
+  EXPECT_EQ(elsewhere.Connect(D().port(), "/api/v1/streams?token=" + D().owner_token()), 404);
+}
+
+TEST_F(HubStreamTest, ReconnectWithAfterGetsWhatItMissedExactlyOnce) {
+  uint64_t seen_a = 0;
+  {
+    WsClient first;
+    ASSERT_EQ(first.Connect(D().port(), Stream(D().owner_token())), 101);
+    Door(a_, "open");
+    const auto e = first.WaitFor([&](const Json& m) { return IsEvent(m, a_) && m["event"]["kind"] == "door_state"; }, 5s);
+    ASSERT_TRUE(e.has_value()) << Json(first.All()).dump();
+    seen_a = (*e)["event"]["seq"];
+    first.Close();
+  }
+  const uint64_t seen_b = Mirrored(b_);
+  // Missed while away: 3 on lock A, 2 on lock B.
+  Door(a_, "closed");
+  Door(a_, "open");
+  Door(a_, "closed");
+  Door(b_, "open");
+  Door(b_, "closed");
+  const uint64_t last_a = Mirrored(a_), last_b = Mirrored(b_);
+  ASSERT_GE(last_a, seen_a + 3);
+  ASSERT_GE(last_b, seen_b + 2);
+
+  WsClient again;
+  ASSERT_EQ(again.Connect(D().port(), Stream(D().owner_token(), a_ + ":" + std::to_string(seen_a) + "," + b_ + ":" +
+                                                                     std::to_string(seen_b))),
+            101);
+  // Then one more, live.
+  const auto caught_up = again.WaitFor([&](const Json& m) { return IsEvent(m, a_) && m["event"]["seq"] == last_a; }, 5s);
+  ASSERT_TRUE(caught_up.has_value()) << "the missed events did not arrive: " << Json(again.All()).dump();
+  Door(a_, "open");
+  const uint64_t live = Mirrored(a_);
+  ASSERT_TRUE(again.WaitFor([&](const Json& m) { return IsEvent(m, a_) && m["event"]["seq"] == live; }, 5s).has_value());
+  const std::vector<Json> all = again.Settle();
+
+  std::vector<uint64_t> expected_a, expected_b;
+  for (uint64_t s = seen_a + 1; s <= live; ++s) expected_a.push_back(s);
+  for (uint64_t s = seen_b + 1; s <= last_b; ++s) expected_b.push_back(s);
+  EXPECT_EQ(EventSeqs(all, a_), expected_a) << "lock A: every missed event once, in order, then the live one";
+  EXPECT_EQ(EventSeqs(all, b_), expected_b) << "lock B: every missed event once, in order";
+}
+
+TEST_F(HubStreamTest, GuestSeesOnlyItsLock) {
+  const auto now = std::chrono::system_clock::now();
+  const auto rfc = [](std::chrono::system_clock::time_point t) {
+    const std::time_t secs = std::chrono::system_clock::to_time_t(t);
+    std::tm tm{};
+    gmtime_r(&secs, &tm);
+    char text[32];
+    std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%S.000Z", &tm);
+    return std::string(text);
+  };
+  const std::string guest = D().CreateAccount(Json{{"username", "s-guest"},
+                                                   {"password", "guest-password-1"},
+                                                   {"role", "guest"},
+                                                   {"locks", {a_}},
+                                                   {"valid_from", rfc(now - std::chrono::minutes(1))},
+                                                   {"valid_until", rfc(now + std::chrono::hours(1))}});
+  ASSERT_FALSE(guest.empty());
+  Door(a_, "closed");
+  Door(b_, "closed");
+  WsClient ws;
+  // A guest does not read history: its after= for lock B (or A) replays nothing.
+  ASSERT_EQ(ws.Connect(D().port(), Stream(guest, b_ + ":0," + a_ + ":0")), 101) << ws.refusal_body();
+  Door(b_, "open");
+  Door(b_, "closed");
+  ASSERT_EQ(Owner("POST", L(b_) + "/unlock").status, 200);
+  ASSERT_EQ(Owner("POST", L(b_) + "/lock").status, 200);
+  Door(a_, "open");
+  Door(a_, "closed");
+  const auto from_a = ws.WaitFor([&](const Json& m) { return IsEvent(m, a_) && m["event"]["kind"] == "door_state"; }, 5s);
+  EXPECT_TRUE(from_a.has_value()) << "the guest's lock's events reach it: " << Json(ws.All()).dump();
+  const std::vector<Json> all = ws.Settle();
+  ASSERT_FALSE(all.empty());
+  for (const Json& m : all) {
+    EXPECT_EQ(m.value("lock", ""), a_) << "a guest got another lock's message: " << m.dump();
+    if (m.value("type", "") == "event") {
+      EXPECT_NE(m["event"].value("seq", uint64_t{0}), 1u) << "nothing replayed for a guest";
+    }
+  }
+  std::size_t doors = 0;
+  for (const Json& m : all) doors += IsEvent(m, a_) && m["event"]["kind"] == "door_state" ? 1 : 0;
+  EXPECT_EQ(doors, 2u) << "exactly the two live door events of lock A: " << Json(all).dump();
+}
+
+// A client that reconnects while its locks are busy still gets every event exactly once, in
+// seq order: the replay and the live events must neither overlap nor interleave.
+// Known product bug, open in issue 4 (see its closing note): re-enable once fixed.
+TEST_F(HubStreamTest, DISABLED_ReconnectDuringTrafficHasNoDuplicates) {
+  const uint64_t start = Mirrored(a_);
+  std::atomic<bool> stop{false};
+  std::thread traffic([&] {
+    bool open = true;
+    while (!stop) {
+      D().SimControl(a_, "door", Json{{"state", open ? "open" : "closed"}});
+      open = !open;
+    }
+    D().SimControl(a_, "door", Json{{"state", "closed"}});
+  });
+  uint64_t seen = start;
+  std::vector<std::string> problems;
+  for (int round = 0; round < 10 && problems.empty(); ++round) {
+    WsClient ws;
+    if (ws.Connect(D().port(), Stream(D().owner_token(), a_ + ":" + std::to_string(seen))) != 101) {
+      problems.push_back("round " + std::to_string(round) + ": refused");
+      break;
+    }
+    // Everything stored by now was either replayed or is live: wait until it has all arrived.
+    const uint64_t target = D().LockObject(a_).value("last_event_seq", uint64_t{0});
+    ws.WaitFor([&](const Json& m) { return IsEvent(m, a_) && m["event"]["seq"].get<uint64_t>() >= target; }, 5s);
+    std::this_thread::sleep_for(100ms);
+    const std::vector<uint64_t> seqs = EventSeqs(ws.All(), a_);
+    ws.Close();
+    std::string list;
+    for (uint64_t s : seqs) list += std::to_string(s) + " ";
+    const std::string round_text = "round " + std::to_string(round) + " (after=" + std::to_string(seen) + "): ";
+    std::map<uint64_t, int> count;
+    for (uint64_t s : seqs) ++count[s];
+    for (const auto& [seq, n] : count) {
+      if (n > 1) problems.push_back(round_text + "seq " + std::to_string(seq) + " arrived " + std::to_string(n) + " times; got: " + list);
+    }
+    if (!std::is_sorted(seqs.begin(), seqs.end())) problems.push_back(round_text + "not in seq order; got: " + list);
+    if (!seqs.empty() && seqs.front() != seen + 1) {
+      problems.push_back(round_text + "the first event is not seq " + std::to_string(seen + 1) + "; got: " + list);
+    }
+    if (!seqs.empty()) seen = seqs.back();
+  }
+  stop = true;
+  traffic.join();
+  for (const std::string& p : problems) ADD_FAILURE() << p;
+  EXPECT_GT(seen, start + 10) << "the traffic produced too few events to tell";
+}
+
+// A client that was away for a while (more than 1000 events) still gets all it missed.
+// Known product bug, open in issue 4 (see its closing note): re-enable once fixed.
+TEST_F(HubStreamTest, DISABLED_ReconnectAfterManyMissedEvents) {
+  // Nine keypad grants per request (one PIN typed nine times).
+  ASSERT_EQ(Owner("POST", L(b_) + "/credentials", Json{{"type", "pin"}, {"data", "135790"}}).status, 201);
+  std::string nine;
+  for (int i = 0; i < 9; ++i) nine += "135790#";
+  const auto away_for = [&](uint64_t events) {
+    const uint64_t from = Mirrored(b_, 30s);
+    while (D().SimControl(b_, "").json.value("last_event_seq", uint64_t{0}) < from + events) {
+      const HttpResult r = D().SimControl(b_, "keypad", Json{{"keys", nine}});
+      if (r.status != 200) {
+        ADD_FAILURE() << r.Describe();
+        break;
+      }
+    }
+    return from;
+  };
+  for (const uint64_t missed : {200u, 1100u}) {
+    const uint64_t start = away_for(missed);
+    const uint64_t last = Mirrored(b_, 30s);
+    const auto began = std::chrono::steady_clock::now();
+    WsClient ws;
+    ASSERT_EQ(ws.Connect(D().port(), Stream(D().owner_token(), b_ + ":" + std::to_string(start))), 101);
+    const auto caught_up = ws.WaitFor([&](const Json& m) { return IsEvent(m, b_) && m["event"]["seq"] == last; }, 15s);
+    const std::vector<uint64_t> seqs = EventSeqs(ws.All(), b_);
+    std::cout << "replayed " << seqs.size() << " of " << last - start << " missed events in "
+              << std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - began).count()
+              << " ms\n";
+    EXPECT_TRUE(caught_up.has_value()) << "missed " << last - start << ": the replay stopped after " << seqs.size()
+                                       << " events (the stream " << (ws.closed() ? "was closed" : "stayed open") << ")";
+    std::vector<uint64_t> expected;
+    for (uint64_t s = start + 1; s <= last; ++s) expected.push_back(s);
+    EXPECT_TRUE(seqs == expected) << "missed " << last - start << ": got " << seqs.size() << " events, from "
+                                  << (seqs.empty() ? 0 : seqs.front()) << " to " << (seqs.empty() ? 0 : seqs.back())
+                                  << "; expected " << start + 1 << ".." << last;
+  }
+}
+
+}  // namespace
+}  // namespace latchkey::testing
