@@ -228,6 +228,7 @@ void RegisterAuthRoutes(Hub& hub, Router& router) {
       const auto expires = f.Str("expires_at", false, 40);
       const Json* locks = f.Child("locks", false);
       if (!f.ok()) return respond(HttpResponse::Error(400, "invalid", f.status().message()));
+      if (name->empty()) return respond(HttpResponse::Error(400, "invalid", "name: must not be empty"));
       TokenRecord record;
       record.id = RandomId();
       record.username = p.username;

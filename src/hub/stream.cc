@@ -4,6 +4,7 @@
 #include <boost/beast/websocket.hpp>
 
 #include <deque>
+#include <map>
 
 #include "hub/hub.h"
 #include "platform/time_format.h"
@@ -29,15 +30,23 @@ Json ApiEvent(Json event, const std::string& lock) {
 class Stream::Client : public std::enable_shared_from_this<Stream::Client> {
  public:
   Client(Stream& stream, asio::ip::tcp::socket socket, Principal principal)
-      : stream_(stream), ws_(std::move(socket)), principal_(std::move(principal)) {}
+      : stream_(stream), ws_(std::move(socket)), principal_(std::move(principal)) {
+    beast::error_code ec;
+    beast::get_lowest_layer(ws_).socket().set_option(asio::ip::tcp::no_delay(true), ec);
+  }
 
   void Start(http::request<http::string_body> request, std::vector<std::pair<std::string, uint64_t>> after) {
+    for (const auto& [lock, seq] : after) {
+      if (principal_.MayReadHistory(lock)) {
+        replay_.emplace_back(lock, seq);
+        sent_seq_[lock] = seq;
+      }
+    }
     ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
     ws_.read_message_max(4096);
-    ws_.async_accept(request, [self = shared_from_this(), after = std::move(after)](beast::error_code ec) {
+    ws_.async_accept(request, [self = shared_from_this()](beast::error_code ec) {
       if (ec) return self->Close();
       self->open_ = true;
-      self->CatchUp(after);
       self->ReadLoop();
       self->WriteMore();
     });
@@ -45,9 +54,22 @@ class Stream::Client : public std::enable_shared_from_this<Stream::Client> {
 
   const Principal& principal() const { return principal_; }
 
+  // A live event. While a lock's history is being replayed its live events are skipped: they
+  // are in the store already (events are stored before they are published), so the replay
+  // brings them, in order; afterwards a seq already sent is never sent again.
+  void SendEvent(const std::string& lock, uint64_t seq, const Json& message) {
+    for (const auto& [replaying, from] : replay_) {
+      if (replaying == lock) return;
+    }
+    auto it = sent_seq_.find(lock);
+    if (it != sent_seq_.end() && seq <= it->second) return;
+    sent_seq_[lock] = seq;
+    Send(message);
+  }
+
   void Send(const Json& message) {
     if (closed_) return;
-    if (queue_.size() >= kMaxQueued) return Close();
+    if (queue_.size() >= kMaxQueued) return Close();  // live traffic faster than the client reads
     queue_.push_back(message.dump(-1, ' ', false, Json::error_handler_t::replace));
     WriteMore();
   }
@@ -61,21 +83,25 @@ class Stream::Client : public std::enable_shared_from_this<Stream::Client> {
   }
 
  private:
-  void CatchUp(const std::vector<std::pair<std::string, uint64_t>>& after) {
-    for (const auto& [lock, seq] : after) {
-      if (!principal_.MayReadHistory(lock)) continue;
-      uint64_t from = seq;
-      while (true) {
-        EventQuery query;
-        query.lock = lock;
-        query.after = from;
-        query.limit = 500;
-        auto events = stream_.hub_.store().Events(query);
-        if (!events.ok() || events->empty()) break;
-        for (auto& e : *events) {
-          from = e.value("seq", from);
-          Send(Json{{"type", "event"}, {"lock", lock}, {"event", ApiEvent(std::move(e), lock)}});
-        }
+  // Queues the next page of the history being replayed (called whenever the queue is empty),
+  // so a client that missed a million events gets them all without a million in memory.
+  void ReplayMore() {
+    while (!replay_.empty() && queue_.empty()) {
+      auto& [lock, from] = replay_.front();
+      EventQuery query;
+      query.lock = lock;
+      query.after = from;
+      query.limit = 200;
+      auto events = stream_.hub_.store().Events(query);
+      if (!events.ok() || events->empty()) {
+        replay_.erase(replay_.begin());
+        continue;
+      }
+      for (auto& e : *events) {
+        from = e.value("seq", from);
+        sent_seq_[lock] = from;
+        queue_.push_back(Json{{"type", "event"}, {"lock", lock}, {"event", ApiEvent(std::move(e), lock)}}.dump(
+            -1, ' ', false, Json::error_handler_t::replace));
       }
     }
   }
@@ -89,7 +115,9 @@ class Stream::Client : public std::enable_shared_from_this<Stream::Client> {
   }
 
   void WriteMore() {
-    if (!open_ || writing_ || queue_.empty() || closed_) return;
+    if (!open_ || writing_ || closed_) return;
+    if (queue_.empty()) ReplayMore();
+    if (queue_.empty()) return;
     writing_ = true;
     ws_.text(true);
     ws_.async_write(asio::buffer(queue_.front()), [self = shared_from_this()](beast::error_code ec, std::size_t) {
@@ -105,6 +133,8 @@ class Stream::Client : public std::enable_shared_from_this<Stream::Client> {
   Principal principal_;
   beast::flat_buffer read_buffer_;
   std::deque<std::string> queue_;
+  std::vector<std::pair<std::string, uint64_t>> replay_;  // (lock, last seq queued) still to replay
+  std::map<std::string, uint64_t> sent_seq_;              // last event seq queued, per lock
   bool open_ = false;
   bool writing_ = false;
   bool closed_ = false;
@@ -185,9 +215,10 @@ void Stream::Remove(Client* client) {
 
 void Stream::PublishEvent(const std::string& lock, const Json& event) {
   const Json message{{"type", "event"}, {"lock", lock}, {"event", ApiEvent(event, lock)}};
+  const uint64_t seq = event.value("seq", uint64_t{0});
   for (auto& client : std::list<std::shared_ptr<Client>>(clients_)) {
     // API.md: events of every lock the account may see (a guest's app shows its lock's alarms).
-    if (client->principal().SeesLock(lock)) client->Send(message);
+    if (client->principal().SeesLock(lock)) client->SendEvent(lock, seq, message);
   }
 }
 

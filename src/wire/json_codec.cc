@@ -251,7 +251,7 @@ Json WeekDayToJson(const core::WeekDaySchedule& s) {
 Result<core::WeekDaySchedule> WeekDayFromJson(const Json& json) {
   JsonFields f(json, "schedule");
   core::WeekDaySchedule s;
-  s.index = static_cast<uint32_t>(f.Uint("index", 0, 255, false).value_or(0));
+  s.index = static_cast<uint32_t>(f.Uint("index", 1, 255, false).value_or(0));
   const auto start = f.Str("start", true, 16), end = f.Str("end", true, 16);
   const Json* days = f.Child("days", true);
   if (!f.ok()) return f.status();
@@ -289,7 +289,7 @@ Json YearDayToJson(const core::YearDaySchedule& s) {
 Result<core::YearDaySchedule> YearDayFromJson(const Json& json) {
   JsonFields f(json, "schedule");
   core::YearDaySchedule s;
-  s.index = static_cast<uint32_t>(f.Uint("index", 0, 255, false).value_or(0));
+  s.index = static_cast<uint32_t>(f.Uint("index", 1, 255, false).value_or(0));
   auto range = DateRange(f);
   if (!range.ok()) return range.status();
   s.start = range->first;
@@ -305,7 +305,7 @@ Json HolidayToJson(const core::HolidaySchedule& s) {
 Result<core::HolidaySchedule> HolidayFromJson(const Json& json) {
   JsonFields f(json, "holiday");
   core::HolidaySchedule s;
-  s.index = static_cast<uint32_t>(f.Uint("index", 0, 255, false).value_or(0));
+  s.index = static_cast<uint32_t>(f.Uint("index", 1, 255, false).value_or(0));
   const auto mode = f.Enum<core::OperatingMode>("operating_mode", true);
   auto range = DateRange(f);
   if (!range.ok()) return range.status();

@@ -204,8 +204,10 @@ TEST_F(HubStreamTest, GuestSeesOnlyItsLock) {
 
 // A client that reconnects while its locks are busy still gets every event exactly once, in
 // seq order: the replay and the live events must neither overlap nor interleave.
-// Known product bug, open in issue 4 (see its closing note): re-enable once fixed.
-TEST_F(HubStreamTest, DISABLED_ReconnectDuringTrafficHasNoDuplicates) {
+// Regression (fixed): the client is registered for live events before its handshake completes
+// and the replay runs after it, so events published in between are sent live first and then
+// again by the replay (stream.cc Stream::Accept / Client::Start).
+TEST_F(HubStreamTest, ReconnectDuringTrafficHasNoDuplicates) {
   const uint64_t start = Mirrored(a_);
   std::atomic<bool> stop{false};
   std::thread traffic([&] {
@@ -251,7 +253,9 @@ TEST_F(HubStreamTest, DISABLED_ReconnectDuringTrafficHasNoDuplicates) {
 }
 
 // A client that was away for a while (more than 1000 events) still gets all it missed.
-// Known product bug, open in issue 4 (see its closing note): re-enable once fixed.
+// Known failure, open in issue 4: the replay now goes in pages (stream.cc ReplayMore) and this
+// test passes on its own, but after the other tests of this suite the stream closes before the
+// first replayed event. Re-enable once that is understood and fixed.
 TEST_F(HubStreamTest, DISABLED_ReconnectAfterManyMissedEvents) {
   // Nine keypad grants per request (one PIN typed nine times).
   ASSERT_EQ(Owner("POST", L(b_) + "/credentials", Json{{"type", "pin"}, {"data", "135790"}}).status, 201);
