@@ -244,8 +244,10 @@ Json WeekDayToJson(const core::WeekDaySchedule& s) {
   for (int d = 0; d < 7; ++d) {
     if (s.days & (1u << d)) days.push_back(std::string(core::ToString(static_cast<core::Weekday>(d))));
   }
-  return Json{{"kind", "week_day"}, {"index", s.index}, {"days", days},
-              {"start", core::FormatTimeOfDay(s.start_min)}, {"end", core::FormatTimeOfDay(s.end_min)}};
+  Json j{{"kind", "week_day"}, {"days", days}, {"start", core::FormatTimeOfDay(s.start_min)},
+         {"end", core::FormatTimeOfDay(s.end_min)}};
+  if (s.index != 0) j["index"] = s.index;  // 0: not chosen yet (the lock takes the lowest free)
+  return j;
 }
 
 Result<core::WeekDaySchedule> WeekDayFromJson(const Json& json) {
@@ -283,7 +285,9 @@ Result<std::pair<core::LocalDateTime, core::LocalDateTime>> DateRange(JsonFields
 }  // namespace
 
 Json YearDayToJson(const core::YearDaySchedule& s) {
-  return Json{{"kind", "year_day"}, {"index", s.index}, {"start", s.start.ToString()}, {"end", s.end.ToString()}};
+  Json j{{"kind", "year_day"}, {"start", s.start.ToString()}, {"end", s.end.ToString()}};
+  if (s.index != 0) j["index"] = s.index;
+  return j;
 }
 
 Result<core::YearDaySchedule> YearDayFromJson(const Json& json) {
@@ -298,8 +302,10 @@ Result<core::YearDaySchedule> YearDayFromJson(const Json& json) {
 }
 
 Json HolidayToJson(const core::HolidaySchedule& s) {
-  return Json{{"index", s.index}, {"start", s.start.ToString()}, {"end", s.end.ToString()},
-              {"operating_mode", std::string(core::ToString(s.mode))}};
+  Json j{{"start", s.start.ToString()}, {"end", s.end.ToString()},
+         {"operating_mode", std::string(core::ToString(s.mode))}};
+  if (s.index != 0) j["index"] = s.index;
+  return j;
 }
 
 Result<core::HolidaySchedule> HolidayFromJson(const Json& json) {
