@@ -178,29 +178,6 @@ Result<std::optional<std::vector<std::string>>> ColumnList(const Statement& st, 
   return std::optional<std::vector<std::string>>(std::move(out));
 }
 
-// Rows of `st` one by one into `on_row` (which returns a Status); stops at the first error and
-// always leaves the statement reset, so that no read keeps its snapshot open.
-template <typename OnRow>
-Status ForEachRow(Statement& st, OnRow on_row) {
-  for (;;) {
-    switch (st.Step()) {
-      case Statement::StepResult::kRow:
-        if (Status s = on_row(st); !s.ok()) {
-          st.Reset();
-          return s;
-        }
-        break;
-      case Statement::StepResult::kDone:
-        st.Reset();
-        return Status::Ok();
-      case Statement::StepResult::kError: {
-        Status s = st.status();
-        st.Reset();
-        return s;
-      }
-    }
-  }
-}
 
 // Whether a row matches a one-parameter query such as "SELECT 1 FROM t WHERE id = ?1".
 Result<bool> Exists(Database& db, std::string_view sql, std::string_view key) {

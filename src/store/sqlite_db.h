@@ -171,6 +171,30 @@ class Transaction {
   Database* db_;  // null once committed or rolled back
 };
 
+// Runs `st` and hands each row to `on_row` (a callable Statement& -> Status); stops at the first
+// error and always leaves the statement reset, so that no read keeps its snapshot open.
+template <typename OnRow>
+Status ForEachRow(Statement& st, OnRow on_row) {
+  for (;;) {
+    switch (st.Step()) {
+      case Statement::StepResult::kRow:
+        if (Status s = on_row(st); !s.ok()) {
+          st.Reset();
+          return s;
+        }
+        break;
+      case Statement::StepResult::kDone:
+        st.Reset();
+        return Status::Ok();
+      case Statement::StepResult::kError: {
+        Status s = st.status();
+        st.Reset();
+        return s;
+      }
+    }
+  }
+}
+
 // Brings the schema up to date. `steps[i]` turns schema version i into version i + 1 (version
 // 0 is an empty database); the version lives in PRAGMA user_version. Each step runs in its own
 // transaction together with the version bump, so a crash between steps leaves a database at a

@@ -100,28 +100,6 @@ auto Decode(std::string_view text, FromJson from_json, const std::string& where)
   }
 }
 
-// Rows of `st` one by one into `on_row` (which returns a Status); stops at the first error.
-template <typename OnRow>
-Status ForEachRow(Statement& st, OnRow on_row) {
-  for (;;) {
-    switch (st.Step()) {
-      case Statement::StepResult::kRow:
-        if (Status s = on_row(st); !s.ok()) {
-          st.Reset();  // an unfinished read would hold its snapshot open
-          return s;
-        }
-        break;
-      case Statement::StepResult::kDone:
-        st.Reset();
-        return Status::Ok();
-      case Statement::StepResult::kError: {
-        Status s = st.status();
-        st.Reset();
-        return s;
-      }
-    }
-  }
-}
 
 Result<core::Event> DecodeEvent(Statement& st) {
   const int64_t seq = st.ColumnInt64(0);
