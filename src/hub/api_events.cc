@@ -8,15 +8,6 @@
 namespace latchkey::hub {
 namespace {
 
-// The API's form of a stored event: RFC 3339 time, and the lock it came from.
-Json ApiEvent(Json event, const std::string& lock) {
-  if (event.contains("time") && event["time"].is_number_integer()) {
-    event["time"] = platform::FormatRfc3339Ms(event["time"].get<int64_t>());
-  }
-  event["lock"] = lock;
-  return event;
-}
-
 // Reads an optional numeric query parameter into `out`; false (after a 400 answer) if malformed.
 bool QueryNumber(const HttpRequest& request, const char* name, uint64_t max, Respond& respond,
                  std::optional<uint64_t>* out) {
@@ -61,7 +52,7 @@ void RegisterEventRoutes(Hub& hub, Router& router) {
       uint64_t next_after = query.after;
       for (auto& e : *events) {
         next_after = std::max<uint64_t>(next_after, e.value("seq", 0ull));
-        list.push_back(ApiEvent(std::move(e), lock->id));
+        list.push_back(ApiEventJson(std::move(e), lock->id));
       }
       respond(HttpResponse::Json(200, Json{{"events", list}, {"next_after", next_after}}));
     });
@@ -90,7 +81,7 @@ void RegisterEventRoutes(Hub& hub, Router& router) {
         for (auto& e : *events) {
           if (after_ms && e.value("time", int64_t{0}) <= *after_ms) continue;
           const std::string lock = e.value("lock", "");
-          list.push_back(ApiEvent(std::move(e), lock));
+          list.push_back(ApiEventJson(std::move(e), lock));
         }
       }
       respond(HttpResponse::Json(200, Json{{"events", list}}));

@@ -105,6 +105,13 @@ int64_t LoginLimiter::RetryAfterSeconds(const std::string& username, const std::
 
 void LoginLimiter::Failed(const std::string& username, const std::string& address, int64_t now_ms) {
   ++failures_total_;
+  // Failures with made-up usernames or from many addresses must not grow memory forever: past
+  // a bound, entries that block nothing any more are forgotten.
+  constexpr std::size_t kMaxEntries = 10000;
+  for (auto* map : {&by_user_, &by_address_}) {
+    if (map->size() < kMaxEntries) continue;
+    std::erase_if(*map, [now_ms](const auto& entry) { return entry.second.blocked_until_ms <= now_ms; });
+  }
   Bump(by_user_[username], now_ms);
   Bump(by_address_[address], now_ms);
 }

@@ -10,12 +10,21 @@
 #include "hub/stream.h"
 #include "hub/webhooks.h"
 #include "platform/host_port.h"
+#include "platform/time_format.h"
 #include "store/secret_file.h"
 #include "wire/json_codec.h"
 
 namespace latchkey::hub {
 
 namespace asio = boost::asio;
+
+Json ApiEventJson(Json event, const std::string& lock) {
+  if (event.contains("time") && event["time"].is_number_integer()) {
+    event["time"] = platform::FormatRfc3339Ms(event["time"].get<int64_t>());
+  }
+  event["lock"] = lock;
+  return event;
+}
 
 HttpResponse FromLockReply(const Json& reply, unsigned ok_status) {
   if (reply.value("ok", false)) return HttpResponse::Json(ok_status, reply.contains("result") ? reply["result"] : Json::object());

@@ -70,6 +70,8 @@ class Hub {
   std::unique_ptr<boost::asio::steady_timer> drain_timer_;
 };
 
+// A mirrored event as the API shows it (history, stream, webhooks): RFC 3339 time, plus "lock".
+Json ApiEventJson(Json event, const std::string& lock);
 // A lock's reply {"ok":..., "result"|"error"} as an HTTP response; `ok_status` for success.
 HttpResponse FromLockReply(const Json& reply, unsigned ok_status = 200);
 

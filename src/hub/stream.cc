@@ -18,13 +18,6 @@ namespace websocket = beast::websocket;
 namespace {
 constexpr std::size_t kMaxQueued = 1000;  // a client this far behind is dropped, not buffered forever
 
-Json ApiEvent(Json event, const std::string& lock) {
-  if (event.contains("time") && event["time"].is_number_integer()) {
-    event["time"] = platform::FormatRfc3339Ms(event["time"].get<int64_t>());
-  }
-  event["lock"] = lock;
-  return event;
-}
 }  // namespace
 
 class Stream::Client : public std::enable_shared_from_this<Stream::Client> {
@@ -100,7 +93,7 @@ class Stream::Client : public std::enable_shared_from_this<Stream::Client> {
       for (auto& e : *events) {
         from = e.value("seq", from);
         sent_seq_[lock] = from;
-        queue_.push_back(Json{{"type", "event"}, {"lock", lock}, {"event", ApiEvent(std::move(e), lock)}}.dump(
+        queue_.push_back(Json{{"type", "event"}, {"lock", lock}, {"event", ApiEventJson(std::move(e), lock)}}.dump(
             -1, ' ', false, Json::error_handler_t::replace));
       }
     }
@@ -214,7 +207,7 @@ void Stream::Remove(Client* client) {
 }
 
 void Stream::PublishEvent(const std::string& lock, const Json& event) {
-  const Json message{{"type", "event"}, {"lock", lock}, {"event", ApiEvent(event, lock)}};
+  const Json message{{"type", "event"}, {"lock", lock}, {"event", ApiEventJson(event, lock)}};
   const uint64_t seq = event.value("seq", uint64_t{0});
   for (auto& client : std::list<std::shared_ptr<Client>>(clients_)) {
     // API.md: events of every lock the account may see (a guest's app shows its lock's alarms).

@@ -1,5 +1,7 @@
 #include "hub/webhooks.h"
 
+#include "hub/hub.h"
+
 #include <sodium.h>
 #include <spdlog/spdlog.h>
 
@@ -35,15 +37,6 @@ constexpr std::size_t kLoadLimit = 1000;  // HubStore's largest page
 int64_t NowMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
       .count();
-}
-
-// The API's form of a stored event: RFC 3339 time, and the lock it came from.
-Json ApiEvent(Json event, const std::string& lock) {
-  if (event.contains("time") && event["time"].is_number_integer()) {
-    event["time"] = platform::FormatRfc3339Ms(event["time"].get<int64_t>());
-  }
-  event["lock"] = lock;
-  return event;
 }
 
 // The same for the same webhook and event, so that queueing an event twice (a lock resending
@@ -349,7 +342,7 @@ class Webhooks::Engine : public std::enable_shared_from_this<Webhooks::Engine> {
       Json event = std::move(found[0]);
       event.erase("lock");
       const std::string body =
-          Json{{"lock", d.lock}, {"event", ApiEvent(std::move(event), d.lock)}}.dump(-1, ' ', false, Json::error_handler_t::replace);
+          Json{{"lock", d.lock}, {"event", ApiEventJson(std::move(event), d.lock)}}.dump(-1, ' ', false, Json::error_handler_t::replace);
       q.busy = true;
       ++in_flight_;
       auto post = std::make_shared<Post>(io_, std::move(url).value(), body, WebhookSignature(hook->secret, body), d.id,
