@@ -3,7 +3,7 @@ BUILD      ?= build
 BUILD_TYPE ?= RelWithDebInfo
 JOBS       ?= $(shell nproc)
 
-.PHONY: all deps configure build test unit bench demo asan fuzz clean
+.PHONY: all deps configure build test unit browser screenshots bench demo asan fuzz clean
 
 all: build
 
@@ -25,12 +25,23 @@ test: deps
 unit: build
 	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS) -L unit
 
+# The web app in headless chromium against real demos (tests/browser, also part of `make test`).
+browser: deps
+	@$(MAKE) --no-print-directory build
+	ctest --test-dir $(BUILD) --output-on-failure -L browser
+
+# Pictures of the app's main screens into docs/screenshots (by hand, not in CI).
+screenshots: deps
+	@$(MAKE) --no-print-directory build
+	LATCHKEY_BINARY=$(BUILD)/src/cli/latchkey node tests/browser/screenshots.mjs
+
 bench: deps
 	@$(MAKE) --no-print-directory build
 	$(BUILD)/bench/core_bench
 	$(BUILD)/bench/hub_bench $(BUILD)/src/cli/latchkey
 
-# A hub on http://127.0.0.1:8080 and one simulated lock, paired over the real link; data in
+# A hub on http://127.0.0.1:8080 (the web app, and the API under /api/v1) and one simulated
+# lock, paired over the real link; data in
 # ./latchkey-data (kept across runs). `latchkey demo --script` is the scripted core walk-through.
 demo: deps
 	@$(MAKE) --no-print-directory build

@@ -3,8 +3,12 @@
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <boost/beast/websocket.hpp>
+#include <boost/beast/websocket/ssl.hpp>
 #include <cctype>
+
+#include "hub/tls_context.h"
 
 namespace latchkey::cli {
 
@@ -13,6 +17,7 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 namespace websocket = beast::websocket;
 using tcp = asio::ip::tcp;
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 
 namespace {
 
@@ -60,6 +65,48 @@ void Connect(asio::io_context& io, beast::tcp_stream& stream, const HubUrl& url,
   if (ec) throw Unreachable(url, ec, timeout);
 }
 
+// The client context for `url` (its CA file or the system's store); throws UsageError when the
+// CA file does not load.
+std::shared_ptr<hub::TlsContext> TlsContextFor(const HubUrl& url) {
+  auto context = hub::MakeClientTlsContext(url.ca_file);
+  if (!context.ok()) throw UsageError(context.status().message());
+  return *context;
+}
+
+// Connects and does the TLS handshake, checking the certificate against the trusted ones and
+// against the URL's host.
+void ConnectTls(asio::io_context& io, TlsStream& stream, const HubUrl& url, std::chrono::seconds timeout) {
+  if (!hub::SetTlsHost(stream.native_handle(), url.host)) {
+    throw ApiError(0, "tls", "cannot check the hub's certificate for '" + url.host + "'");
+  }
+  Connect(io, beast::get_lowest_layer(stream), url, timeout);
+  beast::get_lowest_layer(stream).expires_after(timeout);
+  const beast::error_code ec =
+      Await(io, [&](auto handler) { stream.async_handshake(asio::ssl::stream_base::client, std::move(handler)); });
+  if (ec == beast::error::timeout) throw Unreachable(url, ec, timeout);
+  if (ec) {
+    const long verify = SSL_get_verify_result(stream.native_handle());
+    std::string why = ec.message();
+    if (verify != X509_V_OK) {
+      why = std::string("its certificate is not trusted (") + X509_verify_cert_error_string(verify) + "); " +
+            (url.ca_file.empty() ? "give the hub's certificate or its CA with --cacert FILE (or LATCHKEY_CACERT)"
+                                 : "it was checked against " + url.ca_file);
+    }
+    throw ApiError(0, "tls", "no TLS connection to the hub at " + url.text + ": " + why);
+  }
+}
+
+// Sends `request` and reads the answer on a connected stream (plain or TLS).
+template <typename Stream>
+beast::error_code Exchange(asio::io_context& io, Stream& stream, http::request<http::string_body>& request,
+                           http::response_parser<http::string_body>& parser, std::chrono::seconds timeout) {
+  beast::get_lowest_layer(stream).expires_after(timeout);
+  beast::error_code ec = Await(io, [&](auto handler) { http::async_write(stream, request, std::move(handler)); });
+  if (ec) return ec;
+  beast::flat_buffer buffer;
+  return Await(io, [&](auto handler) { http::async_read(stream, buffer, parser, std::move(handler)); });
+}
+
 // The ApiError for a non-2xx answer: the API's error object, or a summary of whatever came back.
 ApiError ErrorFromAnswer(unsigned status, const std::string& body) {
   const Json parsed = Json::parse(body, nullptr, false);
@@ -101,17 +148,14 @@ std::string ApiError::Describe() const {
 
 HubUrl ParseHubUrl(std::string_view text) {
   const std::string original(text);
+  bool tls = false;
   while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) text.remove_prefix(1);
   while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.remove_suffix(1);
   if (const auto scheme_end = text.find("://"); scheme_end != std::string_view::npos) {
     std::string scheme(text.substr(0, scheme_end));
     for (char& c : scheme) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    if (scheme == "https") {
-      throw UsageError(
-          "https:// URLs are not supported yet: use the hub's http:// address (for a hub on another "
-          "machine, through an SSH tunnel or a TLS-terminating proxy on this one)");
-    }
-    if (scheme != "http") throw UsageError("'" + original + "' is not an http:// URL");
+    if (scheme != "http" && scheme != "https") throw UsageError("'" + original + "' is not an http:// or https:// URL");
+    tls = scheme == "https";
     text.remove_prefix(scheme_end + 3);
   }
   const auto slash = text.find('/');
@@ -119,9 +163,10 @@ HubUrl ParseHubUrl(std::string_view text) {
   std::string_view path = slash == std::string_view::npos ? std::string_view() : text.substr(slash);
   if (path.find_first_of("?#") != std::string_view::npos || authority.find('@') != std::string_view::npos) {
     throw UsageError("the hub URL '" + original +
-                     "' must be http://HOST[:PORT][/PATH], without user, query or fragment");
+                     "' must be http[s]://HOST[:PORT][/PATH], without user, query or fragment");
   }
   HubUrl url;
+  url.tls = tls;
   std::string_view port;
   if (!authority.empty() && authority.front() == '[') {
     const auto close = authority.find(']');
@@ -136,7 +181,7 @@ HubUrl ParseHubUrl(std::string_view text) {
     if (colon != std::string_view::npos) port = authority.substr(colon + 1);
   }
   if (url.host.empty()) throw UsageError("the hub URL '" + original + "' has no host");
-  if (port.empty()) port = "80";
+  if (port.empty()) port = tls ? "443" : "80";
   if (port.size() > 5 || port.find_first_not_of("0123456789") != std::string_view::npos ||
       std::stoi(std::string(port)) < 1 || std::stoi(std::string(port)) > 65535) {
     throw UsageError("the hub URL '" + original + "' has a bad port");
@@ -144,7 +189,7 @@ HubUrl ParseHubUrl(std::string_view text) {
   url.port = std::string(port);
   while (!path.empty() && path.back() == '/') path.remove_suffix(1);
   url.prefix = std::string(path);
-  url.text = "http://" + HostHeader(url) + url.prefix;
+  url.text = (tls ? "https://" : "http://") + HostHeader(url) + url.prefix;
   return url;
 }
 
@@ -172,10 +217,6 @@ std::string UrlEncode(std::string_view text) {
 ApiClient::ApiClient(HubUrl url, std::string token) : url_(std::move(url)), token_(std::move(token)) {}
 
 Json ApiClient::Call(std::string_view method, const std::string& path, const Json* body) const {
-  asio::io_context io;
-  beast::tcp_stream stream(io);
-  Connect(io, stream, url_, timeout);
-
   http::request<http::string_body> request(http::string_to_verb(beast::string_view(method.data(), method.size())),
                                            url_.prefix + path, 11);
   request.set(http::field::host, HostHeader(url_));
@@ -187,16 +228,26 @@ Json ApiClient::Call(std::string_view method, const std::string& path, const Jso
     request.body() = body->dump();
   }
   request.prepare_payload();
-  stream.expires_after(timeout);
-  beast::error_code ec = Await(io, [&](auto handler) { http::async_write(stream, request, std::move(handler)); });
-  if (ec) throw Unreachable(url_, ec, timeout);
 
-  beast::flat_buffer buffer;
+  asio::io_context io;
   http::response_parser<http::string_body> parser;
   parser.body_limit(kMaxBody);
-  ec = Await(io, [&](auto handler) { http::async_read(stream, buffer, parser, std::move(handler)); });
+  beast::error_code ec;
+  if (url_.tls) {
+    const auto context = TlsContextFor(url_);
+    TlsStream stream(io, *context);
+    ConnectTls(io, stream, url_, timeout);
+    ec = Exchange(io, stream, request, parser, timeout);
+    beast::error_code ignored;
+    beast::get_lowest_layer(stream).socket().close(ignored);  // one call per connection; no close_notify wait
+  } else {
+    beast::tcp_stream stream(io);
+    Connect(io, stream, url_, timeout);
+    ec = Exchange(io, stream, request, parser, timeout);
+    beast::error_code ignored;
+    stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
+  }
   if (ec) throw Unreachable(url_, ec, timeout);
-  stream.socket().shutdown(tcp::socket::shutdown_both, ec);
 
   const auto& response = parser.get();
   const unsigned status = response.result_int();
@@ -209,27 +260,50 @@ Json ApiClient::Call(std::string_view method, const std::string& path, const Jso
 
 struct StreamConnection::Impl {
   asio::io_context io;
-  websocket::stream<beast::tcp_stream> ws{io};
+  std::shared_ptr<hub::TlsContext> tls;
+  // One of them: ws:// or wss://.
+  std::unique_ptr<websocket::stream<beast::tcp_stream>> ws;
+  std::unique_ptr<websocket::stream<TlsStream>> wss;
   beast::flat_buffer buffer;
+
+  template <typename F>
+  auto With(F&& f) {
+    return ws ? f(*ws) : f(*wss);
+  }
 };
 
 StreamConnection::StreamConnection(const HubUrl& url, const std::string& query) : impl_(std::make_unique<Impl>()) {
+  if (url.tls) {
+    impl_->tls = TlsContextFor(url);
+    impl_->wss = std::make_unique<websocket::stream<TlsStream>>(impl_->io, *impl_->tls);
+  } else {
+    impl_->ws = std::make_unique<websocket::stream<beast::tcp_stream>>(impl_->io);
+  }
+  impl_->With([&](auto& ws) { Open(ws, url, query); });
+}
+
+template <typename WebSocket>
+void StreamConnection::Open(WebSocket& ws, const HubUrl& url, const std::string& query) {
   constexpr std::chrono::seconds kConnectTimeout(10);
-  auto& tcp_layer = beast::get_lowest_layer(impl_->ws);
-  Connect(impl_->io, tcp_layer, url, kConnectTimeout);
+  auto& tcp_layer = beast::get_lowest_layer(ws);
+  if constexpr (std::is_same_v<WebSocket, websocket::stream<TlsStream>>) {
+    ConnectTls(impl_->io, ws.next_layer(), url, kConnectTimeout);
+  } else {
+    Connect(impl_->io, tcp_layer, url, kConnectTimeout);
+  }
   tcp_layer.expires_never();  // from here on the WebSocket's own timeouts apply
   websocket::stream_base::timeout timeouts;
   timeouts.handshake_timeout = kConnectTimeout;
   timeouts.idle_timeout = std::chrono::seconds(20);  // ping after 10 s of silence, give up after 20
   timeouts.keep_alive_pings = true;
-  impl_->ws.set_option(timeouts);
-  impl_->ws.set_option(websocket::stream_base::decorator(
+  ws.set_option(timeouts);
+  ws.set_option(websocket::stream_base::decorator(
       [](websocket::request_type& request) { request.set(http::field::user_agent, kUserAgent); }));
-  impl_->ws.read_message_max(kMaxBody);
+  ws.read_message_max(kMaxBody);
   websocket::response_type response;
   const std::string target = url.prefix + "/api/v1/stream" + (query.empty() ? "" : "?" + query);
   const beast::error_code ec = Await(impl_->io, [&](auto handler) {
-    impl_->ws.async_handshake(response, HostHeader(url), target, std::move(handler));
+    ws.async_handshake(response, HostHeader(url), target, std::move(handler));
   });
   if (ec == websocket::error::upgrade_declined && response.result_int() != 0) {
     throw ErrorFromAnswer(response.result_int(), response.body());
@@ -242,7 +316,9 @@ StreamConnection::~StreamConnection() = default;
 std::optional<std::string> StreamConnection::Read(std::string* error) {
   impl_->buffer.clear();
   const beast::error_code ec =
-      Await(impl_->io, [&](auto handler) { impl_->ws.async_read(impl_->buffer, std::move(handler)); });
+      Await(impl_->io, [&](auto handler) {
+        impl_->With([&](auto& ws) { ws.async_read(impl_->buffer, std::move(handler)); });
+      });
   if (ec) {
     if (error != nullptr) *error = ec == websocket::error::closed ? "the hub closed the stream" : ec.message();
     return std::nullopt;

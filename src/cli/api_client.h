@@ -1,6 +1,7 @@
 // A blocking client of the hub's REST API (API.md) and of its live stream, for the command line.
-// Plain HTTP/1.1 over TCP with Boost.Beast; every call has a deadline. https:// is not supported
-// yet and is refused with a clear message rather than silently sent in the clear.
+// HTTP/1.1 with Boost.Beast, over TCP (http://) or TLS (https://, the hub's certificate verified
+// against a CA file or the system's trust store, and its name or address checked; there is no
+// mode that skips the check). Every call has a deadline.
 #pragma once
 
 #include <chrono>
@@ -41,14 +42,19 @@ class ApiError : public std::runtime_error {
   Json error_;
 };
 
-// http://HOST[:PORT][/PREFIX]; `text` is the canonical form (explicit port, no trailing slash).
+// http[s]://HOST[:PORT][/PREFIX]; `text` is the canonical form (explicit port, no trailing slash).
 struct HubUrl {
   std::string host;  // without brackets for IPv6
   std::string port;
   std::string prefix;
   std::string text;
+  bool tls = false;  // https://
+  // https://: the PEM file of the certificates to trust (e.g. the hub's own self-signed
+  // DATA/tls/cert.pem); empty: the system's trust store. Not part of `text`.
+  std::string ca_file;
 };
-// Throws UsageError for anything but an http:// URL (a bare HOST:PORT is taken as http://).
+// Throws UsageError for anything but an http:// or https:// URL (a bare HOST:PORT is taken as
+// http://).
 HubUrl ParseHubUrl(std::string_view text);
 
 // j[key] as text (strings bare, numbers and the rest as JSON), or `missing` when absent or null.
@@ -79,7 +85,7 @@ class ApiClient {
   std::string token_;
 };
 
-// One WebSocket connection to GET /api/v1/stream.
+// One WebSocket connection to GET /api/v1/stream (wss:// for an https:// hub).
 class StreamConnection {
  public:
   // Connects and upgrades; `query` is what follows "?" (token=...&after=...). Throws ApiError:
@@ -95,6 +101,8 @@ class StreamConnection {
 
  private:
   struct Impl;
+  template <typename WebSocket>
+  void Open(WebSocket& ws, const HubUrl& url, const std::string& query);
   std::unique_ptr<Impl> impl_;
 };
 

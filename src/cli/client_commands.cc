@@ -4,6 +4,7 @@
 #include <cctype>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 
 #include "cli/client_config.h"
 #include "cli/table.h"
@@ -38,9 +39,13 @@ void ClientCommands::Register(CLI::App& app) {
 
 CLI::App* ClientCommands::Add(CLI::App* cmd, std::function<int()> run) {
   cmd->add_option("--url", url_,
-                  std::string("The hub, http://HOST:PORT (default: the login's, else ") + kDefaultUrl + ")")
+                  std::string("The hub, http[s]://HOST:PORT (default: the login's, else ") + kDefaultUrl + ")")
       ->envname("LATCHKEY_URL");
   cmd->add_option("--token", token_, "An API or session token (default: the login's)")->envname("LATCHKEY_TOKEN");
+  cmd->add_option("--cacert", cacert_,
+                  "For an https:// hub: trust the certificates in this PEM file (e.g. the hub's DATA/tls/cert.pem) "
+                  "instead of the system's (default: the login's)")
+      ->envname("LATCHKEY_CACERT");
   cmd->add_flag("--json", json_, "Print the API's JSON instead of a table");
   commands_.push_back({cmd, std::move(run)});
   return cmd;
@@ -139,20 +144,35 @@ int ClientCommands::Run() {
   return 2;
 }
 
+namespace {
+
+// The URL of a stored login, with the CA file it was made with.
+HubUrl StoredUrl(const StoredLogin& login) {
+  HubUrl url = ParseHubUrl(login.url);
+  url.ca_file = login.cacert;
+  return url;
+}
+
+}  // namespace
+
 ApiClient ClientCommands::Connect(bool need_token) const {
   const auto stored = LoadLogin();
   std::string url_text = url_;
   if (url_text.empty() && stored) url_text = stored->url;
   if (url_text.empty()) url_text = kDefaultUrl;
-  const HubUrl url = ParseHubUrl(url_text);
+  HubUrl url = ParseHubUrl(url_text);
+  url.ca_file = cacert_;
   std::string token = token_;
-  if (token.empty() && stored) {
-    // The stored token belongs to the hub that issued it: never send it anywhere else.
+  bool same_hub = false;
+  if (stored) {
     try {
-      if (ParseHubUrl(stored->url).text == url.text) token = stored->token;
+      same_hub = ParseHubUrl(stored->url).text == url.text;
     } catch (const UsageError&) {
     }
   }
+  // The stored token belongs to the hub that issued it: never send it anywhere else.
+  if (token.empty() && same_hub) token = stored->token;
+  if (url.ca_file.empty() && same_hub) url.ca_file = stored->cacert;
   if (token.empty() && need_token) throw ApiError(401, "unauthorized", "not logged in to " + url.text);
   return ApiClient(url, token);
 }
@@ -216,12 +236,13 @@ int ClientCommands::Login() {
     throw ApiError(200, "bad_answer", "the hub sent no token");
   }
   const auto previous = LoadLogin();
-  StoredLogin login{url.text, reply["token"], username_, JsonText(reply, "expires_at", "")};
+  StoredLogin login{url.text, reply["token"], username_, JsonText(reply, "expires_at", ""), ""};
+  if (!url.ca_file.empty()) login.cacert = std::filesystem::absolute(url.ca_file).string();
   SaveLogin(login);
   // A session replaced by this one is revoked at its hub (best effort: it may have expired).
   if (previous && previous->token != login.token) {
     try {
-      ApiClient(ParseHubUrl(previous->url), previous->token).Post("/api/v1/auth/logout", Json::object());
+      ApiClient(StoredUrl(*previous), previous->token).Post("/api/v1/auth/logout", Json::object());
     } catch (const std::exception&) {
     }
   }
@@ -241,7 +262,7 @@ int ClientCommands::Logout() {
   const auto stored = LoadLogin();
   std::optional<ApiClient> client;
   if (stored) {
-    client.emplace(ParseHubUrl(stored->url), stored->token);
+    client.emplace(StoredUrl(*stored), stored->token);
   } else if (!token_.empty()) {
     client.emplace(Connect());
   } else {

@@ -12,7 +12,8 @@
 //   latchkey history LOCK [--kind K] [--user N] [--limit N] [--after SEQ] [--follow]
 // LOCK is a lock's id or its name. The hub's URL and token come from --url / --token, else
 // LATCHKEY_URL / LATCHKEY_TOKEN, else the login stored by `latchkey login` (the token is only
-// sent to the URL it was issued by). Tables by default, the API's JSON with --json. Exit status:
+// sent to the URL it was issued by). An https:// hub's certificate is verified against --cacert
+// FILE / LATCHKEY_CACERT, else the file the login was made with, else the system's trust store. Tables by default, the API's JSON with --json. Exit status:
 // 0 done, 1 the API or the hub refused or failed, 2 a usage error.
 #pragma once
 
@@ -86,6 +87,7 @@ class ClientCommands {
   // Option values; each command binds the ones it takes.
   std::string url_;
   std::string token_;
+  std::string cacert_;  // --cacert / LATCHKEY_CACERT: whom to trust for an https:// hub
   bool json_ = false;
   std::string lock_;
   std::string pin_;

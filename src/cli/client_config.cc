@@ -71,6 +71,7 @@ std::optional<StoredLogin> LoadLogin() {
   login.token = j["token"];
   login.username = j.value("username", "");
   login.expires_at = j.value("expires_at", "");
+  login.cacert = j.value("cacert", "");
   return login;
 }
 
@@ -80,8 +81,9 @@ void SaveLogin(const StoredLogin& login) {
   const bool made = std::filesystem::create_directories(path.parent_path(), ec);
   if (ec) throw std::runtime_error("cannot create " + path.parent_path().string() + ": " + ec.message());
   if (made) ::chmod(path.parent_path().c_str(), 0700);
-  const nlohmann::json j{
+  nlohmann::json j{
       {"url", login.url}, {"token", login.token}, {"username", login.username}, {"expires_at", login.expires_at}};
+  if (!login.cacert.empty()) j["cacert"] = login.cacert;
   const core::Status s = store::WriteFileAtomically(path.string(), j.dump(2) + "\n", 0600);
   if (!s.ok()) throw std::runtime_error("cannot write " + path.string() + ": " + s.message());
   ::chmod(path.c_str(), 0600);  // in case an older file with a wider mode was replaced

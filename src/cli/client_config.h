@@ -13,6 +13,8 @@ struct StoredLogin {
   std::string token;
   std::string username;
   std::string expires_at;
+  // The CA file that `latchkey login --cacert` verified an https:// hub with ("" = the system's).
+  std::string cacert;
 };
 
 // $XDG_CONFIG_HOME/latchkey/credentials.json, else ~/.config/latchkey/credentials.json.

@@ -30,8 +30,16 @@ std::string OwnerPasswordFromEnv() {
   return env == nullptr ? "" : env;
 }
 
-void PrintLogin(const hub::Hub& hub, uint16_t port, const std::string& data_dir) {
-  std::printf("latchkey hub on http://127.0.0.1:%u\n", port);
+void PrintLogin(const hub::Hub& hub, const std::string& data_dir) {
+  const std::string url = hub.url();
+  std::printf("latchkey hub on %s\n", url.c_str());
+  std::string curl_tls;
+  if (hub.tls()) {
+    const std::string cert =
+        hub.options().tls_cert.empty() ? data_dir + "/tls/cert.pem" : hub.options().tls_cert;
+    std::printf("TLS certificate %s, SHA-256 fingerprint %s\n", cert.c_str(), hub.tls_fingerprint().c_str());
+    if (hub.options().tls_cert.empty()) curl_tls = "--cacert " + cert + " ";
+  }
   if (!hub.generated_owner_password().empty()) {
     std::printf("log in as 'owner' with password %s (shown once; also in %s/initial-owner-password)\n",
                 hub.generated_owner_password().c_str(), data_dir.c_str());
@@ -39,8 +47,8 @@ void PrintLogin(const hub::Hub& hub, uint16_t port, const std::string& data_dir)
     std::printf("log in as 'owner' (password from LATCHKEY_OWNER_PASSWORD on first start, or %s/initial-owner-password)\n",
                 data_dir.c_str());
   }
-  std::printf("  curl -s -X POST http://127.0.0.1:%u/api/v1/auth/login -d '{\"username\":\"owner\",\"password\":\"...\"}'\n",
-              port);
+  std::printf("  curl -s %s-X POST %s/api/v1/auth/login -d '{\"username\":\"owner\",\"password\":\"...\"}'\n",
+              curl_tls.c_str(), url.c_str());
   std::fflush(stdout);
 }
 
@@ -100,11 +108,24 @@ core::Status LoadHubConfig(HubCommandOptions& options) {
   }
   const toml::table& table = parsed.table();
   for (const auto& [key, value] : table) {
-    if (key != "data" && key != "http") return core::Status::Invalid(options.config + ": unknown key '" + std::string(key.str()) + "'");
+    if (key == "metrics_open_on_loopback") {
+      if (!value.is_boolean()) return core::Status::Invalid(options.config + ": metrics_open_on_loopback must be true or false");
+      continue;
+    }
+    if (key == "tls") {
+      if (!value.is_boolean()) return core::Status::Invalid(options.config + ": tls must be true or false");
+      continue;
+    }
+    if (key != "data" && key != "http" && key != "tls_cert" && key != "tls_key") return core::Status::Invalid(options.config + ": unknown key '" + std::string(key.str()) + "'");
     if (!value.is_string()) return core::Status::Invalid(options.config + ": " + std::string(key.str()) + " must be a string");
   }
+  // The flag can only turn it on: the flag or the file's `true` opens /metrics on loopback.
+  if (auto open = table["metrics_open_on_loopback"].value<bool>(); open && *open) options.metrics_open_on_loopback = true;
   if (auto data = table["data"].value<std::string>(); data && !options.data_from_flag) options.data_dir = *data;
   if (auto http = table["http"].value<std::string>(); http && !options.http_from_flag) options.http = *http;
+  if (auto tls = table["tls"].value<bool>(); tls && *tls) options.tls = true;
+  if (auto cert = table["tls_cert"].value<std::string>(); cert && !options.tls_cert_from_flag) options.tls_cert = *cert;
+  if (auto key = table["tls_key"].value<std::string>(); key && !options.tls_key_from_flag) options.tls_key = *key;
   return core::Status::Ok();
 }
 
@@ -119,12 +140,16 @@ int RunHub(const HubCommandOptions& options_in) {
   hub_options.data_dir = options.data_dir;
   hub_options.http = options.http;
   hub_options.owner_password = OwnerPasswordFromEnv();
+  hub_options.metrics_open_on_loopback = options.metrics_open_on_loopback;
+  hub_options.tls_cert = options.tls_cert;
+  hub_options.tls_key = options.tls_key;
+  hub_options.tls = options.tls;
   hub::Hub hub(io, hub_options);
   if (core::Status s = hub.Start(); !s.ok()) {
     spdlog::error("hub: {}", s.ToString());
     return 1;
   }
-  PrintLogin(hub, hub.http_port(), options.data_dir);
+  PrintLogin(hub, options.data_dir);
   asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code& ec, int) {
     if (!ec) hub.Drain([&io] { io.stop(); });
@@ -157,6 +182,10 @@ int RunDemo(const DemoOptions& options) {
   hub_options.data_dir = options.data_dir + "/hub";
   hub_options.http = options.http;
   hub_options.owner_password = OwnerPasswordFromEnv();
+  hub_options.metrics_open_on_loopback = options.metrics_open_on_loopback;
+  hub_options.tls_cert = options.tls_cert;
+  hub_options.tls_key = options.tls_key;
+  hub_options.tls = options.tls;
   hub::Hub hub(io, hub_options);
   // The locks' ports change from run to run: point the hub's records at where they are now,
   // before its sessions start (a lock is known by its key, not by its address).
@@ -201,7 +230,7 @@ int RunDemo(const DemoOptions& options) {
       }
     });
   }
-  PrintLogin(hub, hub.http_port(), hub_options.data_dir);
+  PrintLogin(hub, hub_options.data_dir);
   std::printf("%d simulated lock(s); data in %s; Ctrl-C stops the demo\n", options.locks, options.data_dir.c_str());
   std::fflush(stdout);
 

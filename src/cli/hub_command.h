@@ -11,10 +11,20 @@ namespace latchkey::cli {
 struct HubCommandOptions {
   std::string data_dir = "./latchkey-hub";
   std::string http = "127.0.0.1:8080";
-  // An optional TOML file with `data` and `http`; a flag given on the command line wins.
+  // GET /metrics without a token for loopback clients (hub::HubOptions).
+  bool metrics_open_on_loopback = false;
+  // An optional TOML file with `data`, `http` and `metrics_open_on_loopback`; a flag given on
+  // the command line wins.
   std::string config;
   bool data_from_flag = false;
   bool http_from_flag = false;
+  // HTTPS (hub::HubOptions): `tls_cert` / `tls_key` in the file or --tls-cert / --tls-key (the
+  // flag wins); `tls = true` or --tls for HTTPS on loopback too.
+  std::string tls_cert;
+  std::string tls_key;
+  bool tls = false;
+  bool tls_cert_from_flag = false;
+  bool tls_key_from_flag = false;
 };
 
 // Reads `options.config` (when set) into `options`; an error names the file and the key.
@@ -26,6 +36,10 @@ struct DemoOptions {
   std::string http = "127.0.0.1:8080";
   int locks = 1;
   int motor_ms = 400;
+  std::string tls_cert;
+  std::string tls_key;
+  bool tls = false;
+  bool metrics_open_on_loopback = false;
 };
 int RunDemo(const DemoOptions& options);
 

@@ -49,14 +49,26 @@ int main(int argc, char** argv) {
   demo->add_option("--http", demo_options.http, "The hub's address HOST:PORT");
   demo->add_option("--data", demo_options.data_dir, "Data folder (kept across restarts)");
   demo->add_option("--motor-ms", demo_options.motor_ms, "The simulated locks' bolt travel time");
+  demo->add_flag("--metrics-loopback", demo_options.metrics_open_on_loopback,
+                 "Serve GET /metrics to loopback clients without a token");
+  demo->add_option("--tls-cert", demo_options.tls_cert, "HTTPS: certificate chain (PEM)");
+  demo->add_option("--tls-key", demo_options.tls_key, "HTTPS: private key (PEM)");
+  demo->add_flag("--tls", demo_options.tls, "Serve HTTPS on loopback too (self-signed unless --tls-cert)");
   demo->add_flag("--script", script, "Instead: a scripted walk through the lock's core on a simulated clock");
   demo->add_flag("--fast", fast, "With --script: do not pause between steps");
 
   latchkey::cli::HubCommandOptions hub_options;
   auto* hub = app.add_subcommand("hub", "Run a hub (the REST + live API for paired locks)");
   hub->add_option("--data", hub_options.data_dir, "Data folder");
-  hub->add_option("--http", hub_options.http, "Address HOST:PORT (loopback)");
-  hub->add_option("--config", hub_options.config, "TOML file with data = \"...\" and http = \"...\"");
+  hub->add_option("--http", hub_options.http, "Address HOST:PORT (beyond loopback: HTTPS)");
+  hub->add_option("--tls-cert", hub_options.tls_cert, "HTTPS: certificate chain (PEM); else self-signed in DATA/tls");
+  hub->add_option("--tls-key", hub_options.tls_key, "HTTPS: the certificate's private key (PEM)");
+  hub->add_flag("--tls", hub_options.tls, "Serve HTTPS on loopback too");
+  hub->add_option("--config", hub_options.config,
+                  "TOML file with data = \"...\", http = \"...\", metrics_open_on_loopback = true|false, "
+                  "tls = true|false, tls_cert = \"...\", tls_key = \"...\"");
+  hub->add_flag("--metrics-loopback", hub_options.metrics_open_on_loopback,
+                "Serve GET /metrics to loopback clients without a token");
 
   latchkey::device::LockDaemonOptions lock_options;
   AddLockCommand(app, lock_options);
@@ -75,6 +87,8 @@ int main(int argc, char** argv) {
   if (hub->parsed()) {
     hub_options.data_from_flag = hub->count("--data") > 0;
     hub_options.http_from_flag = hub->count("--http") > 0;
+    hub_options.tls_cert_from_flag = hub->count("--tls-cert") > 0;
+    hub_options.tls_key_from_flag = hub->count("--tls-key") > 0;
     return latchkey::cli::RunHub(hub_options);
   }
   if (client_commands.parsed()) return client_commands.Run();

@@ -36,21 +36,21 @@ Status ValidateCredentialData(CredentialType type, std::string_view data, const 
   switch (type) {
     case CredentialType::kPin:
     case CredentialType::kProgrammingPin:
-      if (!AllDigits(data)) return Status::Invalid("a PIN has digits only");
+      if (!AllDigits(data)) return Status::Invalid("data: a PIN has digits only");
       if (data.size() < caps.min_pin_length || data.size() > caps.max_pin_length) {
-        return Status::Invalid("PIN length " + std::to_string(data.size()) + " is outside " +
+        return Status::Invalid("data: a PIN of " + std::to_string(data.size()) + " digits is outside " +
                                std::to_string(caps.min_pin_length) + ".." +
                                std::to_string(caps.max_pin_length));
       }
       return Status::Ok();
     case CredentialType::kRfid: {
       for (char c : data) {
-        if (!IsHex(c)) return Status::Invalid("an RFID UID is hex digits only");
+        if (!IsHex(c)) return Status::Invalid("data: an RFID UID is hex digits only");
       }
-      if (data.size() % 2 != 0) return Status::Invalid("an RFID UID has an even number of hex digits");
+      if (data.size() % 2 != 0) return Status::Invalid("data: an RFID UID has an even number of hex digits");
       const std::size_t bytes = data.size() / 2;
       if (bytes < caps.rfid_min_bytes || bytes > caps.rfid_max_bytes) {
-        return Status::Invalid("RFID UID of " + std::to_string(bytes) + " bytes is outside " +
+        return Status::Invalid("data: an RFID UID of " + std::to_string(bytes) + " bytes is outside " +
                                std::to_string(caps.rfid_min_bytes) + ".." +
                                std::to_string(caps.rfid_max_bytes));
       }
@@ -58,18 +58,18 @@ Status ValidateCredentialData(CredentialType type, std::string_view data, const 
     }
     case CredentialType::kFingerprint:
     case CredentialType::kFace: {
-      if (data.empty() || data.size() > 32) return Status::Invalid("a template reference has 1..32 bytes");
-      if (!Utf8Length(data)) return Status::Invalid("a template reference must be UTF-8");
+      if (data.empty() || data.size() > 32) return Status::Invalid("data: a template reference has 1..32 bytes");
+      if (!Utf8Length(data)) return Status::Invalid("data: a template reference must be UTF-8");
       for (char c : data) {
         const auto u = static_cast<unsigned char>(c);
-        if (u < 0x20 || u == 0x7F) return Status::Invalid("a template reference has no control characters");
+        if (u < 0x20 || u == 0x7F) return Status::Invalid("data: a template reference has no control characters");
       }
       return Status::Ok();
     }
     case CredentialType::kPhoneKey:
       break;
   }
-  return Status::Invalid("credential type " + std::string(ToString(type)) + " is not supported");
+  return Status::Invalid("type: " + std::string(ToString(type)) + " is not a supported credential type");
 }
 
 std::vector<uint8_t> DigestInput(CredentialType type, std::string_view data) {

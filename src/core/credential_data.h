@@ -13,6 +13,8 @@
 namespace latchkey::core {
 
 // Checks `data` for `type` against the lock's capabilities (LOCK-SEMANTICS.md 4, step 1).
+// A refusal starts with the field it is about ("data: ..." or "type: ..."): the hub passes
+// the message on as the 400 of API.md, which must name the field.
 Status ValidateCredentialData(CredentialType type, std::string_view data, const Capabilities& caps);
 
 // The input of the keyed digest: a domain byte (PIN and programming PIN share the keypad's

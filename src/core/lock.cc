@@ -240,7 +240,7 @@ Status Lock::AcceptClock(int64_t wall_ms, const Actor& actor) {
   if (Status s = m.CheckFault(); !s.ok()) return s;
   const int64_t latest = m.rt_.clock_trusted ? std::max(m.rt_.latest_wall_ms, m.Wall()) : m.rt_.latest_wall_ms;
   if (wall_ms < latest - m.config_.clock_rollback_tolerance_ms) {
-    return Status::Invalid("the new time is earlier than the latest time the lock has seen");
+    return Status::Invalid("time: is earlier than the latest time the lock has seen");
   }
   m.rt_.clock_trusted = true;
   m.rt_.latest_wall_ms = std::max(latest, wall_ms);

@@ -19,6 +19,17 @@ std::optional<CredentialType> TypeAt(Source source) {
   }
 }
 
+// What the simulated world's request calls the data a reader took (API.md "Simulated hardware").
+std::string_view DataField(Source source) {
+  switch (source) {
+    case Source::kKeypad: return "keys";
+    case Source::kRfid: return "uid";
+    case Source::kFingerprint:
+    case Source::kFace: return "template";
+    default: return "data";
+  }
+}
+
 uint32_t FactorsNeeded(CredentialRule rule) {
   switch (rule) {
     case CredentialRule::kSingle: return 1;
@@ -250,7 +261,7 @@ Result<Decision> Lock::Present(Source source, std::string_view data) {
   Impl& m = *impl_;
   if (Status s = m.CheckFault(); !s.ok()) return s;
   if (!TypeAt(source)) return Status::Invalid(std::string(ToString(source)) + " is not a credential reader");
-  if (data.size() > 256) return Status::Invalid("credential data is too long");
+  if (data.size() > 256) return Status::Invalid(std::string(DataField(source)) + ": is too long");
   m.ProcessTimers();
   Impl::AccessRequest request;
   request.source = source;
@@ -268,10 +279,10 @@ Result<Decision> Lock::Present(Source source, std::string_view data) {
 Result<std::optional<Decision>> Lock::PressKeys(std::string_view keys) {
   Impl& m = *impl_;
   if (Status s = m.CheckFault(); !s.ok()) return s;
-  if (keys.size() > 64) return Status::Invalid("at most 64 keys at a time");
+  if (keys.size() > 64) return Status::Invalid("keys: at most 64 at a time");
   for (char c : keys) {
     if (!(c >= '0' && c <= '9') && c != '*' && c != '#') {
-      return Status::Invalid("keys are digits, '*' and '#'");
+      return Status::Invalid("keys: digits, '*' and '#' only");
     }
   }
   m.ProcessTimers();
@@ -302,9 +313,9 @@ Result<Decision> Lock::Remote(const RemoteCommand& command) {
     return Status::Invalid("a remote command is lock, unlock or unlatch");
   }
   if (command.timeout_s && (op != Operation::kUnlock || *command.timeout_s < 1 || *command.timeout_s > 86400)) {
-    return Status::Invalid("timeout_s goes with unlock only, 1..86400");
+    return Status::Invalid("timeout_s: goes with unlock only, 1..86400");
   }
-  if (command.pin && command.pin->size() > 64) return Status::Invalid("pin is too long");
+  if (command.pin && command.pin->size() > 64) return Status::Invalid("pin: is too long");
   m.ProcessTimers();
   Impl::AccessRequest request;
   request.source = Source::kRemote;

@@ -24,9 +24,9 @@ Event CredentialChange(CredentialRef ref, ChangeOperation op, UserIndex user, co
 Status CheckName(const std::optional<std::string>& name, uint32_t max_length) {
   if (!name) return Status::Ok();
   const auto length = Utf8Length(*name);
-  if (!length) return Status::Invalid("name is not valid UTF-8");
+  if (!length) return Status::Invalid("name: is not valid UTF-8");
   if (*length > max_length) {
-    return Status::Invalid("name has " + std::to_string(*length) + " characters; at most " +
+    return Status::Invalid("name: has " + std::to_string(*length) + " characters; at most " +
                            std::to_string(max_length));
   }
   return Status::Ok();
@@ -53,19 +53,21 @@ bool Upsert(std::vector<Schedule>& list, const Schedule& schedule) {
   return false;
 }
 
+// The field names differ: a user's own "status" and "type", a credential's "user_status" and
+// "user_type" (for the user it creates).
 Status CheckUserEnums(const std::optional<UserStatus>& status, const std::optional<UserType>& type,
-                      const std::optional<CredentialRule>& rule) {
-  if (status && !IsValid(*status)) return Status::Invalid("status must be enabled or disabled");
-  if (type && !IsValid(*type)) return Status::Invalid("type is not a known user type");
-  if (rule && !IsValid(*rule)) return Status::Invalid("credential_rule must be single, dual or tri");
+                      const std::optional<CredentialRule>& rule, std::string_view prefix) {
+  if (status && !IsValid(*status)) return Status::Invalid(std::string(prefix) + "status: must be enabled or disabled");
+  if (type && !IsValid(*type)) return Status::Invalid(std::string(prefix) + "type: is not a known user type");
+  if (rule && !IsValid(*rule)) return Status::Invalid("credential_rule: must be single, dual or tri");
   return Status::Ok();
 }
 
 }  // namespace
 
-Status Lock::Impl::CheckUserIndex(uint32_t index) const {
+Status Lock::Impl::CheckUserIndex(uint32_t index, std::string_view field) const {
   if (index < 1 || index > config_.capabilities.max_users) {
-    return Status::Invalid("user index " + std::to_string(index) + " is outside 1.." +
+    return Status::Invalid(std::string(field) + ": user index " + std::to_string(index) + " is outside 1.." +
                            std::to_string(config_.capabilities.max_users));
   }
   return Status::Ok();
@@ -130,7 +132,7 @@ Result<Settings> Lock::UpdateSettings(const SettingsPatch& patch, const Actor& a
   const OperatingMode old_setting = m.settings_.operating_mode;
   if (next->operating_mode == OperatingMode::kPrivacy && old_setting != OperatingMode::kPrivacy &&
       m.rt_.lock_state != LockState::kLocked) {
-    return Status::Invalid("operating_mode privacy may be entered only while locked");
+    return Status::Invalid("operating_mode: privacy may be entered only while locked");
   }
   const OperatingMode before = m.effective_mode_;
   m.settings_ = next.value();
@@ -151,11 +153,11 @@ Result<User> Lock::AddUser(const UserRequest& request, const Actor& actor) {
   Impl& m = *impl_;
   if (Status s = m.CheckFault(); !s.ok()) return s;
   if (request.index) {
-    if (Status s = m.CheckUserIndex(*request.index); !s.ok()) return s;
+    if (Status s = m.CheckUserIndex(*request.index, "index"); !s.ok()) return s;
   }
-  if (Status s = CheckUserEnums(request.status, request.type, request.credential_rule); !s.ok()) return s;
+  if (Status s = CheckUserEnums(request.status, request.type, request.credential_rule, ""); !s.ok()) return s;
   if (request.type == UserType::kProgramming) {
-    return Status::Invalid("the programming user is created by adding the programming PIN");
+    return Status::Invalid("type: the programming user is created by adding the programming PIN");
   }
   if (Status s = CheckName(request.name, m.config_.capabilities.max_user_name_length); !s.ok()) return s;
   UserIndex index;
@@ -189,15 +191,15 @@ Result<User> Lock::AddUser(const UserRequest& request, const Actor& actor) {
 Result<User> Lock::ModifyUser(const UserRequest& request, const Actor& actor) {
   Impl& m = *impl_;
   if (Status s = m.CheckFault(); !s.ok()) return s;
-  if (!request.index) return Status::Invalid("index is required to modify a user");
-  if (Status s = m.CheckUserIndex(*request.index); !s.ok()) return s;
-  if (Status s = CheckUserEnums(request.status, request.type, request.credential_rule); !s.ok()) return s;
+  if (!request.index) return Status::Invalid("index: is required to modify a user");
+  if (Status s = m.CheckUserIndex(*request.index, "index"); !s.ok()) return s;
+  if (Status s = CheckUserEnums(request.status, request.type, request.credential_rule, ""); !s.ok()) return s;
   if (Status s = CheckName(request.name, m.config_.capabilities.max_user_name_length); !s.ok()) return s;
   User* user = m.FindUser(*request.index);
   if (user == nullptr) return Status::NotFound("user " + std::to_string(*request.index) + " does not exist");
   if (request.type && *request.type != user->type &&
       (*request.type == UserType::kProgramming || user->type == UserType::kProgramming)) {
-    return Status::Invalid("the programming user's type cannot be given or taken");
+    return Status::Invalid("type: the programming user's type cannot be given or taken");
   }
   if (request.name) user->name = *request.name;
   if (request.unique_id) user->unique_id = request.unique_id;
@@ -220,7 +222,7 @@ Result<User> Lock::ModifyUser(const UserRequest& request, const Actor& actor) {
 }
 
 Result<User> Lock::GetUser(UserIndex index) const {
-  if (Status s = impl_->CheckUserIndex(index); !s.ok()) return s;
+  if (Status s = impl_->CheckUserIndex(index, "index"); !s.ok()) return s;
   const auto it = impl_->users_.find(index);
   if (it == impl_->users_.end()) return Status::NotFound("user " + std::to_string(index) + " does not exist");
   return it->second;
@@ -237,7 +239,7 @@ std::vector<User> Lock::ListUsers() const {
 Status Lock::ClearUser(UserIndex index, const Actor& actor) {
   Impl& m = *impl_;
   if (Status s = m.CheckFault(); !s.ok()) return s;
-  if (Status s = m.CheckUserIndex(index); !s.ok()) return s;
+  if (Status s = m.CheckUserIndex(index, "index"); !s.ok()) return s;
   if (m.FindUser(index) == nullptr) return Status::NotFound("user " + std::to_string(index) + " does not exist");
   m.EraseUser(index);
   m.Record(UserChange(ChangeOperation::kClear, index, actor));
@@ -262,14 +264,14 @@ namespace {
 
 Status CheckCredentialSlot(CredentialType type, std::optional<CredentialIndex> index, const Capabilities& caps) {
   if (!IsValid(type) || !Capabilities::SupportsType(type)) {
-    return Status::Invalid("credential type " + std::string(ToString(type)) + " is not supported");
+    return Status::Invalid("type: " + std::string(ToString(type)) + " is not a supported credential type");
   }
   if (type == CredentialType::kProgrammingPin) {
-    if (index && *index != 0) return Status::Invalid("the programming PIN lives at index 0 only");
+    if (index && *index != 0) return Status::Invalid("index: the programming PIN lives at index 0 only");
     return Status::Ok();
   }
   if (index && (*index < 1 || *index > caps.credential_slots())) {
-    return Status::Invalid("credential index " + std::to_string(*index) + " is outside 1.." +
+    return Status::Invalid("index: credential index " + std::to_string(*index) + " is outside 1.." +
                            std::to_string(caps.credential_slots()));
   }
   return Status::Ok();
@@ -284,10 +286,10 @@ Result<CredentialResult> Lock::AddCredential(const CredentialRequest& request, c
   const bool programming = request.type == CredentialType::kProgrammingPin;
   // 1. type, index, data
   if (Status s = CheckCredentialSlot(request.type, request.index, caps); !s.ok()) return s;
-  if (Status s = CheckUserEnums(request.user_status, request.user_type, std::nullopt); !s.ok()) return s;
+  if (Status s = CheckUserEnums(request.user_status, request.user_type, std::nullopt, "user_"); !s.ok()) return s;
   if (Status s = ValidateCredentialData(request.type, request.data, caps); !s.ok()) return s;
   if (request.user) {
-    if (Status s = m.CheckUserIndex(*request.user); !s.ok()) return s;
+    if (Status s = m.CheckUserIndex(*request.user, "user"); !s.ok()) return s;
   }
   // 2. the same data anywhere
   const Digest digest = m.env_.crypto->KeyedDigest(DigestInput(request.type, request.data));
@@ -311,21 +313,23 @@ Result<CredentialResult> Lock::AddCredential(const CredentialRequest& request, c
   bool new_user = false;
   if (programming) {
     if (request.user || request.user_type || request.user_status) {
-      return Status::Invalid("the programming PIN names no user, user type or status");
+      const char* field = request.user ? "user" : request.user_type ? "user_type" : "user_status";
+      return Status::Invalid(std::string(field) + ": the programming PIN names no user, user_type or user_status");
     }
     if (m.programming_user_) owner = m.FindUser(*m.programming_user_);
   } else if (request.user) {
     owner = m.FindUser(*request.user);
     if (owner == nullptr) return Status::NotFound("user " + std::to_string(*request.user) + " does not exist");
     if (request.user_type || request.user_status) {
-      return Status::Invalid("user_type and user_status go only with a new user");
+      return Status::Invalid(std::string(request.user_type ? "user_type" : "user_status") +
+                             ": user_type and user_status go only with a new user, not with user");
     }
     if (owner->credentials.size() >= caps.credentials_per_user) {
       return Status::ResourceExhausted("user " + std::to_string(*request.user) + " holds " +
                                        std::to_string(caps.credentials_per_user) + " credentials already");
     }
   } else if (request.user_type == UserType::kProgramming) {
-    return Status::Invalid("user_type programming comes only with the programming PIN");
+    return Status::Invalid("user_type: programming comes only with the programming PIN");
   }
   if (owner == nullptr) {
     const auto free = m.user_slots_.LowestFree();
@@ -412,7 +416,7 @@ Status Lock::ClearCredential(CredentialRef ref, const Actor& actor) {
   Impl& m = *impl_;
   if (Status s = m.CheckFault(); !s.ok()) return s;
   if (ref.type == CredentialType::kProgrammingPin) {
-    return Status::Invalid("the programming PIN can only be modified");
+    return Status::Invalid("type: the programming PIN can only be modified");
   }
   if (Status s = CheckCredentialSlot(ref.type, ref.index, m.config_.capabilities); !s.ok()) return s;
   const StoredCredential* existing = m.credentials_.Find(ref);
@@ -426,9 +430,9 @@ Status Lock::ClearCredential(CredentialRef ref, const Actor& actor) {
 Status Lock::ClearCredentials(std::optional<CredentialType> type, const Actor& actor) {
   Impl& m = *impl_;
   if (Status s = m.CheckFault(); !s.ok()) return s;
-  if (type == CredentialType::kProgrammingPin) return Status::Invalid("the programming PIN can only be modified");
+  if (type == CredentialType::kProgrammingPin) return Status::Invalid("type: the programming PIN can only be modified");
   if (type && (!IsValid(*type) || !Capabilities::SupportsType(*type))) {
-    return Status::Invalid("credential type " + std::string(ToString(*type)) + " is not supported");
+    return Status::Invalid("type: " + std::string(ToString(*type)) + " is not a supported credential type");
   }
   for (CredentialType t : {CredentialType::kPin, CredentialType::kRfid, CredentialType::kFingerprint,
                            CredentialType::kFace}) {
@@ -459,7 +463,7 @@ Result<WeekDaySchedule> Lock::SetWeekDaySchedule(UserIndex user_index, WeekDaySc
                                                  const Actor& actor) {
   Impl& m = *impl_;
   if (Status s = m.CheckFault(); !s.ok()) return s;
-  if (Status s = m.CheckUserIndex(user_index); !s.ok()) return s;
+  if (Status s = m.CheckUserIndex(user_index, "user"); !s.ok()) return s;
   const uint32_t max_index = m.config_.capabilities.week_day_schedules_per_user;
   WeekDaySchedule probe = schedule;
   if (probe.index == 0) probe.index = 1;  // validate the rest before choosing an index
@@ -483,7 +487,7 @@ Result<YearDaySchedule> Lock::SetYearDaySchedule(UserIndex user_index, YearDaySc
                                                  const Actor& actor) {
   Impl& m = *impl_;
   if (Status s = m.CheckFault(); !s.ok()) return s;
-  if (Status s = m.CheckUserIndex(user_index); !s.ok()) return s;
+  if (Status s = m.CheckUserIndex(user_index, "user"); !s.ok()) return s;
   const uint32_t max_index = m.config_.capabilities.year_day_schedules_per_user;
   YearDaySchedule probe = schedule;
   if (probe.index == 0) probe.index = 1;
@@ -507,12 +511,13 @@ Status Lock::ClearSchedule(UserIndex user_index, ScheduleKind kind, std::optiona
                            const Actor& actor) {
   Impl& m = *impl_;
   if (Status s = m.CheckFault(); !s.ok()) return s;
-  if (Status s = m.CheckUserIndex(user_index); !s.ok()) return s;
+  if (Status s = m.CheckUserIndex(user_index, "user"); !s.ok()) return s;
   const bool week = kind == ScheduleKind::kWeekDay;
   const uint32_t max_index = week ? m.config_.capabilities.week_day_schedules_per_user
                                   : m.config_.capabilities.year_day_schedules_per_user;
   if (index && (*index < 1 || *index > max_index)) {
-    return Status::Invalid("schedule index " + std::to_string(*index) + " is outside 1.." + std::to_string(max_index));
+    return Status::Invalid("index: " + std::string(week ? "week_day" : "year_day") + " schedule index " +
+                           std::to_string(*index) + " is outside 1.." + std::to_string(max_index));
   }
   User* user = m.FindUser(user_index);
   if (user == nullptr) return Status::NotFound("user " + std::to_string(user_index) + " does not exist");
@@ -555,7 +560,8 @@ Status Lock::ClearHoliday(std::optional<uint32_t> index, const Actor& actor) {
   if (Status s = m.CheckFault(); !s.ok()) return s;
   const uint32_t max_index = m.config_.capabilities.holiday_schedules;
   if (index && (*index < 1 || *index > max_index)) {
-    return Status::Invalid("holiday index " + std::to_string(*index) + " is outside 1.." + std::to_string(max_index));
+    return Status::Invalid("index: holiday index " + std::to_string(*index) + " is outside 1.." +
+                           std::to_string(max_index));
   }
   std::vector<uint32_t> gone;
   for (const auto& [i, holiday] : m.holidays_) {

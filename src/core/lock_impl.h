@@ -72,7 +72,9 @@ class Lock::Impl {
   std::optional<AccessError> ScheduleRefusal(const User& user) const;
 
   // --- admin helpers (lock_admin.cc) ---
-  Status CheckUserIndex(uint32_t index) const;
+  // `field` is the request field holding the user index ("index" of a user, "user" of a
+  // credential or schedule), named first in the refusal.
+  Status CheckUserIndex(uint32_t index, std::string_view field) const;
   User* FindUser(UserIndex index);
   // Removes a user with its credentials (never holidays), staging the writes.
   void EraseUser(UserIndex index);

@@ -192,7 +192,7 @@ Status Lock::ManualOperation(Source source, Operation operation) {
     return Status::Invalid("a manual operation comes from the thumbturn (manual) or the key");
   }
   if (operation != Operation::kLock && operation != Operation::kUnlock) {
-    return Status::Invalid("the thumbturn and the key lock or unlock");
+    return Status::Invalid("action: the thumbturn and the key lock or unlock");
   }
   m.ProcessTimers();
   m.motor_due_.reset();  // a hand on the bolt ends any motor move
@@ -256,7 +256,7 @@ Status Lock::SetBattery(uint32_t millivolts) {
   Impl& m = *impl_;
   if (Status s = m.CheckFault(); !s.ok()) return s;
   if (millivolts > kMaxBatteryMillivolts) {
-    return Status::Invalid("millivolts " + std::to_string(millivolts) + " is above " +
+    return Status::Invalid("millivolts: " + std::to_string(millivolts) + " is above " +
                            std::to_string(kMaxBatteryMillivolts));
   }
   m.ProcessTimers();

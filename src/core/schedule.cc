@@ -26,9 +26,17 @@ int DaysInMonth(int year, int month) {
 
 Status CheckIndex(uint32_t index, uint32_t max_index, const char* kind) {
   if (index < 1 || index > max_index) {
-    return Status::Invalid(std::string(kind) + " index " + std::to_string(index) + " is outside 1.." +
+    return Status::Invalid("index: " + std::string(kind) + " index " + std::to_string(index) + " is outside 1.." +
                            std::to_string(max_index));
   }
+  return Status::Ok();
+}
+
+// The local date-times of a year-day or holiday schedule: each a real date, start first.
+Status CheckStartEnd(const LocalDateTime& start, const LocalDateTime& end) {
+  if (!LocalDateTime::Parse(start.ToString())) return Status::Invalid("start: must be a valid local date-time");
+  if (!LocalDateTime::Parse(end.ToString())) return Status::Invalid("end: must be a valid local date-time");
+  if (!(start < end)) return Status::Invalid("start: must be before end");
   return Status::Ok();
 }
 
@@ -83,30 +91,25 @@ bool HolidaySchedule::Contains(const LocalTime& now) const { return InRange(star
 
 Status ValidateWeekDay(const WeekDaySchedule& s, uint32_t max_index) {
   if (Status st = CheckIndex(s.index, max_index, "week_day schedule"); !st.ok()) return st;
-  if (s.days == 0 || s.days > 0x7F) return Status::Invalid("days must name at least one of mon..sun");
-  if (s.start_min >= 24 * 60 || s.end_min >= 24 * 60) return Status::Invalid("time must be 00:00..23:59");
-  if (s.start_min >= s.end_min) return Status::Invalid("start must be before end");
+  if (s.days == 0 || s.days > 0x7F) return Status::Invalid("days: must name at least one of mon..sun");
+  if (s.start_min >= 24 * 60) return Status::Invalid("start: must be 00:00..23:59");
+  if (s.end_min >= 24 * 60) return Status::Invalid("end: must be 00:00..23:59");
+  if (s.start_min >= s.end_min) return Status::Invalid("start: must be before end");
   return Status::Ok();
 }
 
 Status ValidateYearDay(const YearDaySchedule& s, uint32_t max_index) {
   if (Status st = CheckIndex(s.index, max_index, "year_day schedule"); !st.ok()) return st;
-  if (!LocalDateTime::Parse(s.start.ToString()) || !LocalDateTime::Parse(s.end.ToString())) {
-    return Status::Invalid("start and end must be valid local date-times");
-  }
-  if (!(s.start < s.end)) return Status::Invalid("start must be before end");
+  if (Status st = CheckStartEnd(s.start, s.end); !st.ok()) return st;
   return Status::Ok();
 }
 
 Status ValidateHoliday(const HolidaySchedule& s, uint32_t max_index) {
   if (Status st = CheckIndex(s.index, max_index, "holiday schedule"); !st.ok()) return st;
-  if (!LocalDateTime::Parse(s.start.ToString()) || !LocalDateTime::Parse(s.end.ToString())) {
-    return Status::Invalid("start and end must be valid local date-times");
-  }
-  if (!(s.start < s.end)) return Status::Invalid("start must be before end");
-  if (!IsValid(s.mode)) return Status::Invalid("operating_mode is not a known value");
+  if (Status st = CheckStartEnd(s.start, s.end); !st.ok()) return st;
+  if (!IsValid(s.mode)) return Status::Invalid("operating_mode: is not a known value");
   if (s.mode == OperatingMode::kLockdown) {
-    return Status::Invalid("operating_mode lockdown cannot be scheduled");
+    return Status::Invalid("operating_mode: lockdown cannot be scheduled");
   }
   return Status::Ok();
 }

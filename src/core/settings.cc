@@ -9,7 +9,7 @@ namespace {
 
 Status CheckRange(const char* name, const std::optional<uint32_t>& value, uint32_t lo, uint32_t hi) {
   if (value && (*value < lo || *value > hi)) {
-    return Status::Invalid(std::string(name) + " " + std::to_string(*value) + " is outside " +
+    return Status::Invalid(std::string(name) + ": " + std::to_string(*value) + " is outside " +
                            std::to_string(lo) + ".." + std::to_string(hi));
   }
   return Status::Ok();
@@ -69,17 +69,17 @@ Result<Settings> ApplySettingsPatch(const Settings& current, const SettingsPatch
   for (const Status& s : checks) {
     if (!s.ok()) return s;
   }
-  if (patch.sound_volume && !IsValid(*patch.sound_volume)) return Status::Invalid("sound_volume is not a known value");
+  if (patch.sound_volume && !IsValid(*patch.sound_volume)) return Status::Invalid("sound_volume: is not a known value");
   if (patch.operating_mode && !IsValid(*patch.operating_mode)) {
-    return Status::Invalid("operating_mode is not a known value");
+    return Status::Invalid("operating_mode: is not a known value");
   }
   if (patch.timezone && !zones.IsKnownZone(*patch.timezone)) {
-    return Status::Invalid("timezone '" + *patch.timezone + "' is not a known IANA zone");
+    return Status::Invalid("timezone: '" + *patch.timezone + "' is not a known IANA zone");
   }
   if (patch.name) {
     const auto length = Utf8Length(*patch.name);
-    if (!length) return Status::Invalid("name is not valid UTF-8");
-    if (*length < 1 || *length > 64) return Status::Invalid("name must have 1..64 characters");
+    if (!length) return Status::Invalid("name: is not valid UTF-8");
+    if (*length < 1 || *length > 64) return Status::Invalid("name: must have 1..64 characters");
   }
   Settings next = current;
   Assign(next.auto_relock_s, patch.auto_relock_s);
@@ -97,7 +97,7 @@ Result<Settings> ApplySettingsPatch(const Settings& current, const SettingsPatch
   Assign(next.timezone, patch.timezone);
   Assign(next.name, patch.name);
   if (next.lockout_max_s < next.lockout_s) {
-    return Status::Invalid("lockout_max_s " + std::to_string(next.lockout_max_s) +
+    return Status::Invalid("lockout_max_s: " + std::to_string(next.lockout_max_s) +
                            " is below lockout_s " + std::to_string(next.lockout_s));
   }
   return next;

@@ -40,7 +40,7 @@ class [[nodiscard]] Status {
   bool ok() const { return code_ == Code::kOk; }
   Code code() const { return code_; }
   const std::string& message() const { return message_; }
-  // "invalid: pin length 3 is outside 6..12", or "ok".
+  // "invalid: data: a PIN of 3 digits is outside 6..12", or "ok".
   std::string ToString() const;
 
  private:

@@ -1,6 +1,7 @@
 #include "device/lock_ops.h"
 
 #include "device/sim_world.h"
+#include "link/list_pages.h"
 #include "wire/json_codec.h"
 #include "wire/json_fields.h"
 
@@ -53,6 +54,21 @@ core::Result<core::UserRequest> UserRequestFrom(const Json& args, bool modify) {
   if (!f.ok()) return f.status();
   return r;
 }
+
+// A list op's answer: the whole list, or with `from` or `limit` one page that fits a frame.
+Json ListAnswer(const Json& args, const link::ListSource& source) {
+  auto page = link::PageArgsFrom(args);
+  if (!page.ok()) return LockOps::FromStatus(page.status());
+  auto result = link::ListResult(source, *page);
+  if (!result) return LockOps::Error("too_large", "one entry does not fit a link frame");
+  return LockOps::Ok(std::move(*result));
+}
+
+// Page keys (docs/link.md "Paged lists"): each list's own order as one ascending number.
+uint64_t CredentialKey(const core::CredentialRef& ref) {
+  return static_cast<uint64_t>(ref.type) << 32 | ref.index;
+}
+constexpr uint64_t kYearDayKeys = 1u << 8;  // week-day schedules first, then year-day ones
 
 }  // namespace
 
@@ -143,9 +159,19 @@ Json LockOps::Dispatch(std::string_view op, const Json& args) {
     return result.ok() ? Ok(wire::SettingsToJson(*result)) : FromStatus(result.status());
   }
   if (op == "list_users") {
-    Json users = Json::array();
-    for (const auto& u : lock.ListUsers()) users.push_back(wire::UserToJson(u));
-    return Ok(users);
+    const auto users = lock.ListUsers();
+    link::ListSource source;
+    source.size = users.size();
+    source.key = [&](std::size_t i) -> uint64_t { return users[i].index; };
+    source.entry = [&](std::size_t i) { return wire::UserToJson(users[i]); };
+    source.shrunk = [&](std::size_t i) {
+      Json user = wire::UserToJson(users[i]);
+      user.erase("week_day_schedules");
+      user.erase("year_day_schedules");
+      user[link::kSchedulesApart] = true;
+      return user;
+    };
+    return ListAnswer(args, source);
   }
   if (op == "get_user") {
     const auto index = f.Uint("index", 0, 65535, true);
@@ -178,9 +204,12 @@ Json LockOps::Dispatch(std::string_view op, const Json& args) {
   if (op == "list_credentials") {
     const auto type = f.Enum<core::CredentialType>("type", false);
     if (!f.ok()) return FromStatus(f.status());
-    Json list = Json::array();
-    for (const auto& c : lock.ListCredentials(type)) list.push_back(CredentialJson(c));
-    return Ok(list);
+    const auto credentials = lock.ListCredentials(type);  // by type, then index
+    link::ListSource source;
+    source.size = credentials.size();
+    source.key = [&](std::size_t i) { return CredentialKey(credentials[i].ref); };
+    source.entry = [&](std::size_t i) { return CredentialJson(credentials[i]); };
+    return ListAnswer(args, source);
   }
   if (op == "get_credential") {
     const auto type = f.Enum<core::CredentialType>("type", true);
@@ -233,10 +262,17 @@ Json LockOps::Dispatch(std::string_view op, const Json& args) {
     if (!f.ok()) return FromStatus(f.status());
     auto u = lock.GetUser(static_cast<core::UserIndex>(*user));
     if (!u.ok()) return FromStatus(u.status());
-    Json list = Json::array();
-    for (const auto& s : u->week_day_schedules) list.push_back(wire::WeekDayToJson(s));
-    for (const auto& s : u->year_day_schedules) list.push_back(wire::YearDayToJson(s));
-    return Ok(list);
+    const auto& week = u->week_day_schedules;
+    const auto& year = u->year_day_schedules;
+    link::ListSource source;
+    source.size = week.size() + year.size();
+    source.key = [&](std::size_t i) -> uint64_t {
+      return i < week.size() ? week[i].index : kYearDayKeys + year[i - week.size()].index;
+    };
+    source.entry = [&](std::size_t i) {
+      return i < week.size() ? wire::WeekDayToJson(week[i]) : wire::YearDayToJson(year[i - week.size()]);
+    };
+    return ListAnswer(args, source);
   }
   if (op == "set_schedule") {
     const auto user = f.Uint("user", 0, 65535, true);
@@ -269,9 +305,12 @@ Json LockOps::Dispatch(std::string_view op, const Json& args) {
     return s.ok() ? Ok(Json::object()) : FromStatus(s);
   }
   if (op == "list_holidays") {
-    Json list = Json::array();
-    for (const auto& h : lock.ListHolidays()) list.push_back(wire::HolidayToJson(h));
-    return Ok(list);
+    const auto holidays = lock.ListHolidays();  // by index
+    link::ListSource source;
+    source.size = holidays.size();
+    source.key = [&](std::size_t i) -> uint64_t { return holidays[i].index; };
+    source.entry = [&](std::size_t i) { return wire::HolidayToJson(holidays[i]); };
+    return ListAnswer(args, source);
   }
   if (op == "set_holiday") {
     auto h = wire::HolidayFromJson(args);

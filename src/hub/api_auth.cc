@@ -1,5 +1,7 @@
 // Accounts and sessions (API.md "Accounts, roles, sessions").
 #include "hub/api.h"
+#include "hub/stream.h"
+#include "hub/cookie_session.h"
 #include "platform/time_format.h"
 #include "wire/json_fields.h"
 
@@ -96,6 +98,7 @@ void RegisterAuthRoutes(Hub& hub, Router& router) {
     wire::JsonFields f(*body, "login");
     const auto username = f.Str("username", true, 64);
     const auto password = f.Str("password", true, 256);
+    const bool cookie = f.Bool("cookie", false).value_or(false);  // the web app's session (cookie_session.h)
     if (!f.ok()) return respond(HttpResponse::Error(400, "invalid", f.status().message()));
     const int64_t now = hub.NowMs();
     if (const int64_t wait = hub.limiter().RetryAfterSeconds(*username, request.client_address, now); wait > 0) {
@@ -121,15 +124,32 @@ void RegisterAuthRoutes(Hub& hub, Router& router) {
     if (core::Status s = hub.store().PutToken(record, token.hash); !s.ok()) {
       return respond(HttpResponse::Error(500, "internal", s.message()));
     }
-    respond(HttpResponse::Json(200, Json{{"token", token.token},
-                                         {"expires_at", platform::FormatRfc3339Ms(*record.expires_at_ms)},
-                                         {"account", AccountJson(**account)}}));
+    Json answer{{"expires_at", platform::FormatRfc3339Ms(*record.expires_at_ms)}, {"account", AccountJson(**account)}};
+    if (!cookie) {
+      answer["token"] = token.token;
+      return respond(HttpResponse::Json(200, answer));
+    }
+    // The token goes only into the HttpOnly cookie, out of the reach of scripts.
+    const std::string csrf = hub.CsrfTokenFor(token.token);
+    answer["csrf_token"] = csrf;
+    HttpResponse r = HttpResponse::Json(200, answer);
+    r.headers = SessionCookies(token.token, csrf, kSessionMs / 1000, RequestIsSecure(request));
+    respond(std::move(r));
   });
 
+  // Clears the web app's cookies also when the session had expired (401): a stale cookie is no
+  // use. Not on a CSRF refusal (403), which another site could provoke to log the user out.
   router.Add(http::verb::post, "/api/v1/auth/logout", [&hub](HttpRequest& request, Respond respond) {
-    api::Authenticated(hub, request, respond, [&](const Principal& p) {
+    Respond clearing = [respond = std::move(respond), secure = RequestIsSecure(request)](HttpResponse r) {
+      if (r.status != 403) {
+        for (auto& header : ClearedSessionCookies(secure)) r.headers.push_back(std::move(header));
+      }
+      respond(std::move(r));
+    };
+    api::Authenticated(hub, request, clearing, [&](const Principal& p) {
       const core::Status s = hub.store().DeleteToken(p.token_id);
-      respond(s.ok() ? HttpResponse::Json(200, Json::object()) : HttpResponse::Error(500, "internal", s.message()));
+      hub.stream().Recheck();
+      clearing(s.ok() ? HttpResponse::Json(200, Json::object()) : HttpResponse::Error(500, "internal", s.message()));
     });
   });
 
@@ -205,6 +225,7 @@ void RegisterAuthRoutes(Hub& hub, Router& router) {
       }
       if (!ReadAccountFields(*body, a, false, respond)) return;
       if (core::Status s = hub.store().PutAccount(a); !s.ok()) return respond(HttpResponse::Error(500, "internal", s.message()));
+      hub.stream().Recheck();
       respond(HttpResponse::Json(200, AccountJson(a)));
     });
   });
@@ -213,6 +234,7 @@ void RegisterAuthRoutes(Hub& hub, Router& router) {
     with_account(request, respond, [&](const Principal&, Account& a) {
       if (a.role == "owner") return respond(HttpResponse::Error(400, "invalid", "the owner account cannot be deleted"));
       const core::Status s = hub.store().DeleteAccount(a.username);
+      hub.stream().Recheck();
       respond(s.ok() ? HttpResponse::Json(200, Json::object()) : HttpResponse::Error(500, "internal", s.message()));
     });
   });
@@ -248,7 +270,7 @@ void RegisterAuthRoutes(Hub& hub, Router& router) {
         std::vector<std::string> ids;
         for (const Json& id : *locks) {
           if (!id.is_string()) return respond(HttpResponse::Error(400, "invalid", "locks: must be a list of lock ids"));
-          if (!p.SeesLock(id.get<std::string>())) return respond(api::Forbidden("a token cannot be wider than its creator"));
+          if (!p.ListsLock(id.get<std::string>())) return respond(api::Forbidden("a token cannot be wider than its creator"));
           ids.push_back(id.get<std::string>());
         }
         record.locks = ids;
@@ -291,6 +313,7 @@ void RegisterAuthRoutes(Hub& hub, Router& router) {
       const bool mine = std::any_of(tokens->begin(), tokens->end(), [&](const TokenRecord& t) { return t.id == id; });
       if (!mine) return respond(HttpResponse::Error(404, "not_found", "no such token"));
       const core::Status s = hub.store().DeleteToken(id);
+      hub.stream().Recheck();
       respond(s.ok() ? HttpResponse::Json(200, Json::object()) : HttpResponse::Error(500, "internal", s.message()));
     });
   });

@@ -1,6 +1,7 @@
 // Users, credentials, schedules and holidays of a lock (owner, admin). The lock decides; the
 // hub checks the caller, the shape of the request, and passes the lock's answer on.
 #include "hub/api.h"
+#include "link/list_pages.h"
 #include "wire/json_fields.h"
 
 namespace latchkey::hub {
@@ -53,6 +54,26 @@ Respond FindIn(Respond respond, std::string key, Json value, std::string what) {
   };
 }
 
+// Requests to `lock`, for the paged walks of link/list_pages.h.
+link::RequestFn LockRequests(Hub& hub, const LockRecord& lock) {
+  return [&hub, id = lock.id](const std::string& op, Json args, link::ReplyFn done) {
+    hub.sessions().Request(id, op, std::move(args), std::move(done));
+  };
+}
+
+Json WithActor(Json args, const Principal& principal) {
+  args["actor"] = {{"name", principal.username}, {"role", std::string(RoleName(principal.role))}};
+  return args;
+}
+
+// ToLock for a list op: the lock answers in pages that fit a link frame; the caller gets the
+// whole list in one answer, as API.md shows it.
+void ToLockList(Hub& hub, const LockRecord& lock, const Principal& principal, const std::string& op, Json args,
+                Respond respond) {
+  link::RequestWholeList(LockRequests(hub, lock), op, WithActor(std::move(args), principal),
+                         [respond = std::move(respond)](Json reply) { respond(FromLockReply(reply)); });
+}
+
 }  // namespace
 
 void RegisterLockDataRoutes(Hub& hub, Router& router) {
@@ -62,7 +83,7 @@ void RegisterLockDataRoutes(Hub& hub, Router& router) {
   // --- users ---
   router.Add(http::verb::get, base + "/users", [&hub](HttpRequest& request, Respond respond) {
     Manage(hub, request, respond, [&](const Principal& p, const LockRecord& lock) {
-      ToLock(hub, lock, p, "list_users", Json::object(), respond);
+      ToLockList(hub, lock, p, "list_users", Json::object(), respond);
     });
   });
   router.Add(http::verb::post, base + "/users", [&hub](HttpRequest& request, Respond respond) {
@@ -80,7 +101,11 @@ void RegisterLockDataRoutes(Hub& hub, Router& router) {
   });
   router.Add(http::verb::get, base + "/users/{index}", [&hub](HttpRequest& request, Respond respond) {
     Manage(hub, request, respond, [&](const Principal& p, const LockRecord& lock) {
-      if (auto index = PathNumber(request, "index", respond)) ToLock(hub, lock, p, "get_user", Json{{"index", *index}}, respond);
+      auto index = PathNumber(request, "index", respond);
+      if (!index) return;
+      // A user with hundreds of schedules does not fit one frame: link::RequestUser pages it.
+      link::RequestUser(LockRequests(hub, lock), WithActor(Json{{"index", *index}}, p),
+                        [respond](Json reply) { respond(FromLockReply(reply)); });
     });
   });
   router.Add(http::verb::patch, base + "/users/{index}", [&hub](HttpRequest& request, Respond respond) {
@@ -113,7 +138,7 @@ void RegisterLockDataRoutes(Hub& hub, Router& router) {
     Manage(hub, request, respond, [&](const Principal& p, const LockRecord& lock) {
       Json args = Json::object();
       if (request.query.contains("type")) args["type"] = request.query.at("type");
-      ToLock(hub, lock, p, "list_credentials", args, respond);
+      ToLockList(hub, lock, p, "list_credentials", args, respond);
     });
   });
   router.Add(http::verb::delete_, base + "/credentials", [&hub](HttpRequest& request, Respond respond) {
@@ -163,7 +188,7 @@ void RegisterLockDataRoutes(Hub& hub, Router& router) {
   });
   router.Add(http::verb::get, schedules, [&hub](HttpRequest& request, Respond respond) {
     Manage(hub, request, respond, [&](const Principal& p, const LockRecord& lock) {
-      if (auto index = PathNumber(request, "index", respond)) ToLock(hub, lock, p, "list_schedules", Json{{"user", *index}}, respond);
+      if (auto index = PathNumber(request, "index", respond)) ToLockList(hub, lock, p, "list_schedules", Json{{"user", *index}}, respond);
     });
   });
   router.Add(http::verb::delete_, schedules, [&hub](HttpRequest& request, Respond respond) {
@@ -193,7 +218,7 @@ void RegisterLockDataRoutes(Hub& hub, Router& router) {
         }
         respond(HttpResponse::Error(404, "not_found", "no such schedule"));
       };
-      ToLock(hub, lock, p, "list_schedules", Json{{"user", *index}}, filtered);
+      ToLockList(hub, lock, p, "list_schedules", Json{{"user", *index}}, filtered);
     });
   });
   router.Add(http::verb::delete_, one_schedule, [&hub](HttpRequest& request, Respond respond) {
@@ -210,7 +235,7 @@ void RegisterLockDataRoutes(Hub& hub, Router& router) {
   // --- holidays ---
   router.Add(http::verb::get, base + "/holidays", [&hub](HttpRequest& request, Respond respond) {
     Manage(hub, request, respond, [&](const Principal& p, const LockRecord& lock) {
-      ToLock(hub, lock, p, "list_holidays", Json::object(), respond);
+      ToLockList(hub, lock, p, "list_holidays", Json::object(), respond);
     });
   });
   router.Add(http::verb::post, base + "/holidays", [&hub](HttpRequest& request, Respond respond) {
@@ -222,7 +247,7 @@ void RegisterLockDataRoutes(Hub& hub, Router& router) {
   router.Add(http::verb::get, base + "/holidays/{index}", [&hub](HttpRequest& request, Respond respond) {
     Manage(hub, request, respond, [&](const Principal& p, const LockRecord& lock) {
       auto index = PathNumber(request, "index", respond);
-      if (index) ToLock(hub, lock, p, "list_holidays", Json::object(), FindIn(respond, "index", Json(*index), "holiday"));
+      if (index) ToLockList(hub, lock, p, "list_holidays", Json::object(), FindIn(respond, "index", Json(*index), "holiday"));
     });
   });
   router.Add(http::verb::delete_, base + "/holidays/{index}", [&hub](HttpRequest& request, Respond respond) {

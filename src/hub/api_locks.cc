@@ -1,5 +1,6 @@
 // Locks: listing, pairing, settings, remote commands, the clock and the simulated world.
 #include "hub/api.h"
+#include "hub/sim_forward.h"
 #include "wire/json_fields.h"
 
 namespace latchkey::hub {
@@ -37,8 +38,9 @@ void RegisterLockRoutes(Hub& hub, Router& router) {
       auto locks = hub.store().ListLocks();
       if (!locks.ok()) return respond(HttpResponse::Error(500, "internal", locks.status().message()));
       Json list = Json::array();
+      const int64_t now = hub.NowMs();
       for (const auto& record : *locks) {
-        if (p.SeesLock(record.id)) list.push_back(hub.LockJson(record));
+        if (p.SeesLock(record.id, now)) list.push_back(hub.LockJson(record));
       }
       respond(HttpResponse::Json(200, list));
     });
@@ -120,8 +122,19 @@ void RegisterLockRoutes(Hub& hub, Router& router) {
       }
       auto body = api::JsonBody(request, respond);
       if (!body) return;
+      const std::string& what = request.params.at("what");
+      // With the link cut (sim/network), the lock's own loopback sim-control server still reaches
+      // its world, so that the virtual door can restore the network.
+      const std::string sim_url = hub.LockJson(*lock).value("sim_control_url", "");
+      if (!hub.sessions().online(lock->id) && IsLoopbackSimControlUrl(sim_url)) {
+        if (what.empty() || what.size() > 32 ||
+            what.find_first_not_of("abcdefghijklmnopqrstuvwxyz_") != std::string::npos) {
+          return respond(HttpResponse::Error(400, "invalid", "what: no simulated part is called '" + what + "'"));
+        }
+        return ForwardToSimControl(hub.io(), sim_url, what, *body, std::move(respond));
+      }
       Json args = *body;
-      args["what"] = request.params.at("what");
+      args["what"] = what;
       api::ToLock(hub, *lock, p, "sim", std::move(args), std::move(respond));
     });
   });

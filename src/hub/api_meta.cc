@@ -1,4 +1,5 @@
-// About the hub itself: GET /metrics (Prometheus text, owner/admin), GET /api/v1/openapi.yaml
+// About the hub itself: GET /metrics (Prometheus text, owner/admin, or any loopback client when
+// HubOptions::metrics_open_on_loopback), GET /api/v1/openapi.yaml
 // (the API description, embedded at build time; no auth), and the plain-HTTP answer of the
 // WebSocket path /api/v1/stream.
 #include <map>
@@ -45,51 +46,57 @@ void Metric(std::ostringstream& out, const char* name, const char* type, const c
   out << "# HELP " << name << ' ' << help << "\n# TYPE " << name << ' ' << type << '\n';
 }
 
+// The exposition text of every metric, answered with `respond`.
+void Metrics(Hub& hub, Respond& respond) {
+  auto locks = hub.store().ListLocks();
+  if (!locks.ok()) return respond(HttpResponse::Error(500, "internal", locks.status().message()));
+  auto events = CountBy(hub.store().database(), "SELECT lock, COUNT(*) FROM events GROUP BY lock");
+  if (!events.ok()) return respond(HttpResponse::Error(500, "internal", events.status().message()));
+  auto deliveries = CountBy(hub.store().database(), "SELECT status, COUNT(*) FROM deliveries GROUP BY status");
+  if (!deliveries.ok()) return respond(HttpResponse::Error(500, "internal", deliveries.status().message()));
+
+  std::ostringstream out;
+  Metric(out, "latchkey_locks", "gauge", "Locks paired with the hub.");
+  out << "latchkey_locks " << locks->size() << '\n';
+  Metric(out, "latchkey_locks_online", "gauge", "Paired locks connected to the hub now.");
+  std::size_t online = 0;
+  for (const LockRecord& r : *locks) online += hub.sessions().online(r.id) ? 1 : 0;
+  out << "latchkey_locks_online " << online << '\n';
+  Metric(out, "latchkey_events_stored_total", "counter", "Events in the hub's mirror of each lock's log.");
+  for (const LockRecord& r : *locks) {
+    const auto it = events->find(r.id);
+    out << "latchkey_events_stored_total{lock=\"" << Label(r.id) << "\"} " << (it == events->end() ? 0 : it->second)
+        << '\n';
+  }
+  Metric(out, "latchkey_http_requests_total", "counter", "HTTP responses sent since the hub started, by status code.");
+  for (const auto& [code, count] : hub.router().ResponseCounts()) {
+    out << "latchkey_http_requests_total{code=\"" << code << "\"} " << count << '\n';
+  }
+  Metric(out, "latchkey_stream_clients", "gauge", "Live WebSocket stream clients.");
+  out << "latchkey_stream_clients " << hub.stream().clients() << '\n';
+  Metric(out, "latchkey_webhook_deliveries", "gauge", "Webhook deliveries in the store, by status.");
+  for (const char* status : {"pending", "delivered", "failed"}) {
+    const auto it = deliveries->find(status);
+    out << "latchkey_webhook_deliveries{status=\"" << status << "\"} " << (it == deliveries->end() ? 0 : it->second)
+        << '\n';
+  }
+  Metric(out, "latchkey_login_failures_total", "counter", "Logins refused for a wrong username or password since the hub started.");
+  out << "latchkey_login_failures_total " << hub.limiter().failures_total() << '\n';
+
+  HttpResponse response;
+  response.content_type = "text/plain; version=0.0.4; charset=utf-8";
+  response.body = out.str();
+  respond(std::move(response));
+}
+
 }  // namespace
 
 void RegisterMetaRoutes(Hub& hub, Router& router) {
   router.Add(http::verb::get, "/metrics", [&hub](HttpRequest& request, Respond respond) {
+    if (MetricsOpenTo(hub.options().metrics_open_on_loopback, request.client_address)) return Metrics(hub, respond);
     api::Authenticated(hub, request, respond, [&](const Principal& p) {
       if (!p.MayManageLock()) return respond(api::Forbidden());
-      auto locks = hub.store().ListLocks();
-      if (!locks.ok()) return respond(HttpResponse::Error(500, "internal", locks.status().message()));
-      auto events = CountBy(hub.store().database(), "SELECT lock, COUNT(*) FROM events GROUP BY lock");
-      if (!events.ok()) return respond(HttpResponse::Error(500, "internal", events.status().message()));
-      auto deliveries = CountBy(hub.store().database(), "SELECT status, COUNT(*) FROM deliveries GROUP BY status");
-      if (!deliveries.ok()) return respond(HttpResponse::Error(500, "internal", deliveries.status().message()));
-
-      std::ostringstream out;
-      Metric(out, "latchkey_locks", "gauge", "Locks paired with the hub.");
-      out << "latchkey_locks " << locks->size() << '\n';
-      Metric(out, "latchkey_locks_online", "gauge", "Paired locks connected to the hub now.");
-      std::size_t online = 0;
-      for (const LockRecord& r : *locks) online += hub.sessions().online(r.id) ? 1 : 0;
-      out << "latchkey_locks_online " << online << '\n';
-      Metric(out, "latchkey_events_stored_total", "counter", "Events in the hub's mirror of each lock's log.");
-      for (const LockRecord& r : *locks) {
-        const auto it = events->find(r.id);
-        out << "latchkey_events_stored_total{lock=\"" << Label(r.id) << "\"} " << (it == events->end() ? 0 : it->second)
-            << '\n';
-      }
-      Metric(out, "latchkey_http_requests_total", "counter", "HTTP responses sent since the hub started, by status code.");
-      for (const auto& [code, count] : hub.router().ResponseCounts()) {
-        out << "latchkey_http_requests_total{code=\"" << code << "\"} " << count << '\n';
-      }
-      Metric(out, "latchkey_stream_clients", "gauge", "Live WebSocket stream clients.");
-      out << "latchkey_stream_clients " << hub.stream().clients() << '\n';
-      Metric(out, "latchkey_webhook_deliveries", "gauge", "Webhook deliveries in the store, by status.");
-      for (const char* status : {"pending", "delivered", "failed"}) {
-        const auto it = deliveries->find(status);
-        out << "latchkey_webhook_deliveries{status=\"" << status << "\"} " << (it == deliveries->end() ? 0 : it->second)
-            << '\n';
-      }
-      Metric(out, "latchkey_login_failures_total", "counter", "Logins refused for a wrong username or password since the hub started.");
-      out << "latchkey_login_failures_total " << hub.limiter().failures_total() << '\n';
-
-      HttpResponse response;
-      response.content_type = "text/plain; version=0.0.4; charset=utf-8";
-      response.body = out.str();
-      respond(std::move(response));
+      Metrics(hub, respond);
     });
   });
 

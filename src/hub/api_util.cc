@@ -8,6 +8,9 @@ namespace latchkey::hub::api {
 void Authenticated(Hub& hub, HttpRequest& request, Respond& respond, const std::function<void(const Principal&)>& then) {
   auto principal = hub.Authenticate(request);
   if (!principal.ok()) return respond(HttpResponse::Error(401, "unauthorized", principal.status().message()));
+  if (principal->via_cookie && !hub.CsrfOk(request)) {
+    return respond(HttpResponse::Error(403, "forbidden", "csrf: missing or wrong X-CSRF-Token"));
+  }
   then(*principal);
 }
 
@@ -39,7 +42,7 @@ std::optional<LockRecord> VisibleLock(Hub& hub, const HttpRequest& request, cons
   }
   const auto it = std::find_if(locks->begin(), locks->end(), [&](const LockRecord& r) { return r.id == id; });
   // A lock the caller may not see is answered like one that does not exist.
-  if (it == locks->end() || !principal.SeesLock(id)) {
+  if (it == locks->end() || !principal.SeesLock(id, hub.NowMs())) {
     respond(HttpResponse::Error(404, "not_found", "no such lock"));
     return std::nullopt;
   }

@@ -1,5 +1,6 @@
 #include "hub/auth.h"
 
+#include <boost/asio/ip/address.hpp>
 #include <sodium.h>
 
 #include <algorithm>
@@ -66,21 +67,32 @@ std::string_view RoleName(Role role) {
   return "guest";
 }
 
-bool Principal::SeesLock(const std::string& lock_id) const {
-  if (role == Role::kOwner || role == Role::kAdmin) return true;
-  return !locks || std::find(locks->begin(), locks->end(), lock_id) != locks->end();
-}
-
-bool Principal::MayOperate(const std::string& lock_id, int64_t now_ms) const {
-  if (!SeesLock(lock_id)) return false;
+bool Principal::InWindow(int64_t now_ms) const {
   if (role != Role::kGuest) return true;
   if (valid_from_ms && now_ms < *valid_from_ms) return false;
   if (valid_until_ms && now_ms > *valid_until_ms) return false;
   return true;
 }
 
+bool Principal::ListsLock(const std::string& lock_id) const {
+  if (role == Role::kOwner || role == Role::kAdmin) return true;
+  return !locks || std::find(locks->begin(), locks->end(), lock_id) != locks->end();
+}
+
+// Guests never read history, so the window does not matter here.
 bool Principal::MayReadHistory(const std::string& lock_id) const {
-  return role != Role::kGuest && SeesLock(lock_id);
+  return role != Role::kGuest && ListsLock(lock_id);
+}
+
+bool MetricsOpenTo(bool open_on_loopback, std::string_view client_address) {
+  if (!open_on_loopback) return false;
+  boost::system::error_code ec;
+  const auto address = boost::asio::ip::make_address(std::string(client_address), ec);
+  if (ec) return false;
+  if (address.is_v6() && address.to_v6().is_v4_mapped()) {
+    return boost::asio::ip::make_address_v4(boost::asio::ip::v4_mapped, address.to_v6()).is_loopback();
+  }
+  return address.is_loopback();
 }
 
 namespace {

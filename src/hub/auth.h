@@ -39,14 +39,30 @@ struct Principal {
   std::optional<std::vector<std::string>> locks;  // absent: every lock
   std::optional<int64_t> valid_from_ms, valid_until_ms;
   std::string token_id;
+  TokenHash token_hash{};  // to check the token again later (an open stream, Stream::Recheck)
+  // Authenticated by the web app's session cookie (cookie_session.h): writes need the CSRF
+  // header, and a WebSocket must come from the hub's own origin.
+  bool via_cookie = false;
 
-  bool SeesLock(const std::string& lock_id) const;
-  // Operating (lock, unlock, sim) needs the lock in the list and, for guests, the time window.
-  bool MayOperate(const std::string& lock_id, int64_t now_ms) const;
+  // A guest outside `valid_from..valid_until` (the hub's clock) sees no lock at all: not in
+  // /locks, not by id (404), not on the stream. It can still log in and read /me, so its app
+  // can say when its access starts or ended. Other roles are always inside.
+  bool InWindow(int64_t now_ms) const;
+  // The lock is in the account's (or token's) list, whatever the time: what a token made by
+  // this account may name.
+  bool ListsLock(const std::string& lock_id) const;
+  bool SeesLock(const std::string& lock_id, int64_t now_ms) const { return InWindow(now_ms) && ListsLock(lock_id); }
+  // Operating (lock, unlock, sim): whoever sees the lock.
+  bool MayOperate(const std::string& lock_id, int64_t now_ms) const { return SeesLock(lock_id, now_ms); }
   bool MayReadHistory(const std::string& lock_id) const;
   bool MayManageLock() const { return role == Role::kOwner || role == Role::kAdmin; }
   bool MayManageAccounts() const { return role == Role::kOwner; }
 };
+
+// GET /metrics without a token: only when the hub is configured so (HubOptions) and the client
+// connects from a loopback address (127.0.0.0/8, ::1, or IPv4-mapped loopback), i.e. a scraper
+// on the hub's own machine. Forwarding headers are not trusted: the TCP peer decides.
+bool MetricsOpenTo(bool open_on_loopback, std::string_view client_address);
 
 // Failed logins, per account and per client address: after 5 failures each further one doubles
 // the wait (1 s, 2 s, ... up to 15 min); a success for the account clears its count.

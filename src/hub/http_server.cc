@@ -1,5 +1,7 @@
 #include "hub/http_server.h"
 
+#include <spdlog/spdlog.h>
+
 #include <boost/beast/websocket.hpp>
 
 #include "core/settings.h"
@@ -102,6 +104,9 @@ void Router::Dispatch(HttpRequest& request, Respond respond) const {
     return;
   }
   if (path_known) return respond(HttpResponse::Error(405, "invalid", "method not allowed on this path"));
+  if (fallback_ && (request.method == http::verb::get || request.method == http::verb::head)) {
+    return fallback_(request, std::move(respond));
+  }
   respond(HttpResponse::Error(404, "not_found", "no such path"));
 }
 
@@ -113,22 +118,93 @@ std::vector<std::string> Router::Routes() const {
 
 namespace {
 
-class Session : public std::enable_shared_from_this<Session> {
+// A stalled or half-open client gets this long for the TLS handshake, then the connection closes.
+constexpr std::chrono::seconds kHandshakeTimeout(10);
+
+// One connection: plain (Stream = beast::tcp_stream) or TLS (Stream = TlsStream). Everything
+// after the handshake is the same code, so limits, errors and draining behave the same.
+template <typename Stream>
+class Session : public std::enable_shared_from_this<Session<Stream>> {
  public:
-  Session(asio::ip::tcp::socket socket, const Router& router, const HttpServer::Upgrade& upgrade,
-          std::shared_ptr<int> in_flight)
-      : stream_(std::move(socket)), router_(router), upgrade_(upgrade), in_flight_(std::move(in_flight)) {
+  static constexpr bool kTls = std::is_same_v<Stream, TlsStream>;
+
+  Session(Stream stream, const Router& router, const HttpServer::Upgrade& upgrade, std::shared_ptr<int> in_flight)
+      : stream_(std::move(stream)), router_(router), upgrade_(upgrade), in_flight_(std::move(in_flight)) {
     beast::error_code ec;
-    const auto endpoint = stream_.socket().remote_endpoint(ec);
+    const auto endpoint = beast::get_lowest_layer(stream_).socket().remote_endpoint(ec);
     if (!ec) address_ = endpoint.address().to_string();
+  }
+
+  void Start() {
+    if constexpr (!kTls) {
+      Read();
+    } else {
+      // Peek at the first bytes: a TLS ClientHello goes on to the handshake (with what was
+      // read), anything else is someone speaking plain HTTP to the HTTPS port.
+      beast::get_lowest_layer(stream_).expires_after(kHandshakeTimeout);
+      beast::async_detect_ssl(beast::get_lowest_layer(stream_), buffer_,
+                              [self = this->shared_from_this()](beast::error_code ec, bool is_tls) {
+                                if (ec) return self->Close();
+                                if (!is_tls) return self->RefusePlainHttp();
+                                self->Handshake();
+                              });
+    }
+  }
+
+ private:
+  void Handshake() {
+    stream_.async_handshake(boost::asio::ssl::stream_base::server, buffer_.data(),
+                            [self = this->shared_from_this()](beast::error_code ec, std::size_t used) {
+                              if (ec) {
+                                spdlog::debug("hub: TLS handshake with {} failed: {}", self->address_, ec.message());
+                                return self->Close();
+                              }
+                              self->buffer_.consume(used);
+                              self->Read();
+                            });
+  }
+
+  // A plain answer on the HTTPS port, so that `curl http://...` says what is wrong instead of
+  // failing with an empty reply. It carries nothing but this error.
+  void RefusePlainHttp() {
+    router_.CountResponse(400);
+    auto out = std::make_shared<http::response<http::string_body>>(http::status::bad_request, 11);
+    out->set(http::field::content_type, "application/json");
+    out->set(http::field::server, "latchkey");
+    out->keep_alive(false);
+    out->body() = HttpResponse::Error(400, "invalid", "this port serves HTTPS: use https://").body;
+    out->prepare_payload();
+    http::async_write(beast::get_lowest_layer(stream_), *out,
+                      [self = this->shared_from_this(), out](beast::error_code, std::size_t) {
+                        beast::error_code ignored;
+                        beast::get_lowest_layer(self->stream_).socket().shutdown(asio::ip::tcp::socket::shutdown_send,
+                                                                                 ignored);
+                        self->buffer_.clear();
+                        self->DiscardUntilClosed();
+                      });
+  }
+
+  // Reads what the client still sends until it hangs up (or the handshake timer ends it): closing
+  // with unread input would reset the connection and could lose the answer on its way.
+  void DiscardUntilClosed() {
+    beast::get_lowest_layer(stream_).async_read_some(
+        buffer_.prepare(4096), [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
+          self->buffer_.clear();
+          if (!ec) self->DiscardUntilClosed();
+        });
   }
 
   void Read() {
     parser_.emplace();
+    head_ = false;
     parser_->body_limit(kMaxBody);
     parser_->header_limit(16 * 1024);
-    stream_.expires_after(std::chrono::seconds(60));
-    http::async_read(stream_, buffer_, *parser_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
+    beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(60));
+    http::async_read(stream_, buffer_, *parser_, [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
+      // A broken TLS record or a peer gone without close_notify: nothing more can be said on it.
+      if (kTls && (ec.category() == asio::error::get_ssl_category() || ec == asio::ssl::error::stream_truncated)) {
+        return self->Close();
+      }
       if (ec == http::error::body_limit) {
         return self->Send(HttpResponse::Error(413, "too_large", "request body over 64 KiB"), false);
       }
@@ -144,14 +220,16 @@ class Session : public std::enable_shared_from_this<Session> {
   void Handle() {
     http::request<http::string_body> raw = parser_->release();
     if (websocket::is_upgrade(raw) && upgrade_) {
-      stream_.expires_never();
-      upgrade_(stream_.release_socket(), std::move(raw), address_);
+      beast::get_lowest_layer(stream_).expires_never();
+      upgrade_(UpgradedStream(std::move(stream_)), std::move(raw), address_);
       return;
     }
     keep_alive_ = raw.keep_alive();
+    head_ = raw.method() == http::verb::head;
     HttpRequest request;
     request.method = raw.method();
     request.client_address = address_;
+    request.secure = kTls;
     request.headers = raw.base();
     const std::string target(raw.target());
     const auto question = target.find('?');
@@ -172,7 +250,7 @@ class Session : public std::enable_shared_from_this<Session> {
       }
     }
     request.body = std::move(raw.body());
-    auto self = shared_from_this();
+    auto self = this->shared_from_this();
     ++*in_flight_;
     router_.Dispatch(request, [self](HttpResponse response) {
       --*self->in_flight_;
@@ -186,22 +264,49 @@ class Session : public std::enable_shared_from_this<Session> {
     out->set(http::field::content_type, response.content_type);
     out->set(http::field::server, "latchkey");
     out->set(http::field::cache_control, "no-store");
-    for (const auto& [name, value] : response.headers) out->set(name, value);
+    // Every answer, API or app: no content sniffing, no Referer to elsewhere.
+    out->set("X-Content-Type-Options", "nosniff");
+    out->set("Referrer-Policy", "no-referrer");
+    for (const auto& [name, value] : response.headers) {
+      // A response may set several cookies; any other header replaces the default above.
+      if (beast::iequals(name, "Set-Cookie")) {
+        out->insert(http::field::set_cookie, value);
+      } else {
+        out->set(name, value);
+      }
+    }
     out->keep_alive(keep_alive);
     out->body() = std::move(response.body);
     out->prepare_payload();
-    http::async_write(stream_, *out, [self = shared_from_this(), out, keep_alive](beast::error_code ec, std::size_t) {
+    if (head_) {
+      // HEAD: the headers of the GET answer, Content-Length included, and no body.
+      const auto length = out->body().size();
+      out->body().clear();
+      out->content_length(length);
+    }
+    http::async_write(stream_, *out, [self = this->shared_from_this(), out, keep_alive](beast::error_code ec, std::size_t) {
       if (ec || !keep_alive) return self->Shutdown();
       self->Read();
     });
   }
 
   void Shutdown() {
-    beast::error_code ec;
-    stream_.socket().shutdown(asio::ip::tcp::socket::shutdown_send, ec);
+    if constexpr (kTls) {
+      // close_notify, then the socket; a peer that never answers it is given 5 s.
+      beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(5));
+      stream_.async_shutdown([self = this->shared_from_this()](beast::error_code) { self->Close(); });
+    } else {
+      beast::error_code ec;
+      stream_.socket().shutdown(asio::ip::tcp::socket::shutdown_send, ec);
+    }
   }
 
-  beast::tcp_stream stream_;
+  void Close() {
+    beast::error_code ec;
+    beast::get_lowest_layer(stream_).socket().close(ec);
+  }
+
+  Stream stream_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   const Router& router_;
@@ -209,12 +314,13 @@ class Session : public std::enable_shared_from_this<Session> {
   std::shared_ptr<int> in_flight_;
   std::string address_;
   bool keep_alive_ = true;
+  bool head_ = false;
 };
 
 }  // namespace
 
-HttpServer::HttpServer(asio::io_context& io, const Router& router, Upgrade upgrade)
-    : io_(io), acceptor_(io), router_(router), upgrade_(std::move(upgrade)) {}
+HttpServer::HttpServer(asio::io_context& io, const Router& router, Upgrade upgrade, std::shared_ptr<TlsContext> tls)
+    : io_(io), acceptor_(io), router_(router), upgrade_(std::move(upgrade)), tls_(std::move(tls)) {}
 
 core::Status HttpServer::Listen(const asio::ip::tcp::endpoint& endpoint) {
   const boost::system::error_code ec = platform::OpenAcceptor(acceptor_, endpoint);
@@ -237,7 +343,14 @@ void HttpServer::Stop() {
 void HttpServer::Accept() {
   acceptor_.async_accept([this](const boost::system::error_code& ec, asio::ip::tcp::socket socket) {
     if (ec == asio::error::operation_aborted || !acceptor_.is_open()) return;
-    if (!ec) std::make_shared<Session>(std::move(socket), router_, upgrade_, in_flight_)->Read();
+    if (!ec && tls_) {
+      std::make_shared<Session<TlsStream>>(TlsStream(beast::tcp_stream(std::move(socket)), *tls_), router_, upgrade_,
+                                           in_flight_)
+          ->Start();
+    } else if (!ec) {
+      std::make_shared<Session<beast::tcp_stream>>(beast::tcp_stream(std::move(socket)), router_, upgrade_, in_flight_)
+          ->Start();
+    }
     Accept();
   });
 }

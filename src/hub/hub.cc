@@ -7,7 +7,10 @@
 #include <filesystem>
 
 #include "hub/api.h"
+#include "hub/cookie_session.h"
 #include "hub/stream.h"
+#include "hub/tls_certificate.h"
+#include "hub/web_app.h"
 #include "hub/webhooks.h"
 #include "platform/host_port.h"
 #include "platform/time_format.h"
@@ -56,6 +59,7 @@ core::Status Hub::Start() {
 
   auto secret = store::LoadOrCreateSecret(options_.data_dir + "/hub.key");
   if (!secret.ok()) return secret.status();
+  csrf_key_ = DeriveCsrfKey(*secret);
   auto keypair = crypto::KeypairFromPrivate(*secret);
   if (!keypair.ok()) return keypair.status();
   stream_ = std::make_unique<Stream>(*this);
@@ -77,15 +81,57 @@ core::Status Hub::Start() {
   boost::system::error_code ec;
   const auto address = asio::ip::make_address(host, ec);
   if (ec) return core::Status::Invalid("--http: '" + host + "' is not an IP address");
-  if (!address.is_loopback()) {
-    return core::Status::Invalid("serving beyond loopback needs HTTPS, which this build does not serve yet");
-  }
-  server_ = std::make_unique<HttpServer>(io_, router_, [this](asio::ip::tcp::socket socket,
-                                                              http::request<http::string_body> request,
-                                                              std::string address_text) {
-    stream_->Accept(std::move(socket), std::move(request), std::move(address_text));
-  });
+  auto tls = SetUpTls(address);
+  if (!tls.ok()) return tls.status();
+  // A hub on every address is reached on this machine at 127.0.0.1.
+  url_host_ = address.is_unspecified() ? "127.0.0.1" : address.is_v6() ? "[" + host + "]" : host;
+  server_ = std::make_unique<HttpServer>(
+      io_, router_,
+      [this](UpgradedStream connection, http::request<http::string_body> request, std::string address_text) {
+        stream_->Accept(std::move(connection), std::move(request), std::move(address_text));
+      },
+      *tls);
   return server_->Listen(asio::ip::tcp::endpoint(address, port));
+}
+
+core::Result<std::shared_ptr<TlsContext>> Hub::SetUpTls(const asio::ip::address& address) {
+  const bool configured = !options_.tls_cert.empty() || !options_.tls_key.empty();
+  if (configured && (options_.tls_cert.empty() || options_.tls_key.empty())) {
+    return core::Status::Invalid("HTTPS needs both tls_cert and tls_key (or neither, for a self-signed certificate)");
+  }
+  // SECURITY.md 5.5: beyond loopback, never plain HTTP.
+  if (!configured && !options_.tls && address.is_loopback()) return std::shared_ptr<TlsContext>();
+  std::string cert = options_.tls_cert, key = options_.tls_key;
+  if (!configured) {
+    SelfSignedOptions self_signed;
+    if (address.is_unspecified()) {
+      self_signed.extra_ip_addresses = LocalAddresses();
+    } else {
+      self_signed.ip_addresses.push_back(address.to_string());
+    }
+    auto files = LoadOrCreateSelfSigned(options_.data_dir + "/tls", self_signed);
+    if (!files.ok()) return files.status();
+    if (!files->replaced_because.empty()) {
+      spdlog::warn("hub: made a new self-signed TLS certificate because the old one {}; clients that pinned it "
+                   "must accept the new fingerprint",
+                   files->replaced_because);
+    } else if (files->generated) {
+      spdlog::info("hub: made a self-signed TLS certificate in {}", files->cert_path);
+    }
+    cert = files->cert_path;
+    key = files->key_path;
+  }
+  auto context = MakeServerTlsContext(cert, key);
+  if (!context.ok()) return context.status();
+  auto fingerprint = CertificateFingerprint(cert);
+  if (!fingerprint.ok()) return fingerprint.status();
+  tls_fingerprint_ = *fingerprint;
+  spdlog::info("hub: HTTPS with {} (SHA-256 fingerprint {})", cert, tls_fingerprint_);
+  return context;
+}
+
+std::string Hub::url() const {
+  return std::string(tls() ? "https://" : "http://") + url_host_ + ":" + std::to_string(http_port());
 }
 
 void Hub::RegisterRoutes() {
@@ -95,6 +141,7 @@ void Hub::RegisterRoutes() {
   RegisterEventRoutes(*this, router_);
   RegisterWebhookRoutes(*this, router_);
   RegisterMetaRoutes(*this, router_);
+  RegisterWebAppRoutes(router_);
 }
 
 void Hub::Drain(std::function<void()> done) {
@@ -154,8 +201,19 @@ core::Result<Principal> Hub::Authenticate(const HttpRequest& request) {
     if (value.substr(0, 7) == "Bearer ") token = std::string(value.substr(7));
   }
   if (token.empty() && request.query.contains("token")) token = request.query.at("token");
+  bool via_cookie = false;
+  if (token.empty() && auth == request.headers.end()) {
+    if (auto cookie = CookieValue(request, kSessionCookie)) {
+      token = std::move(*cookie);
+      via_cookie = true;
+    }
+  }
   if (token.empty() || token.size() > 128) return core::Status::Invalid("no bearer token");
-  auto found = store_->FindToken(HashToken(token));
+  return PrincipalOf(HashToken(token), via_cookie);
+}
+
+core::Result<Principal> Hub::PrincipalOf(const TokenHash& token_hash, bool via_cookie) {
+  auto found = store_->FindToken(token_hash);
   if (!found.ok() || !found->has_value()) return core::Status::Invalid("the token is not valid");
   const TokenRecord& record = **found;
   if (record.expires_at_ms && *record.expires_at_ms < NowMs()) return core::Status::Invalid("the token has expired");
@@ -169,6 +227,8 @@ core::Result<Principal> Hub::Authenticate(const HttpRequest& request) {
   p.valid_from_ms = a.valid_from_ms;
   p.valid_until_ms = a.valid_until_ms;
   p.token_id = record.id;
+  p.token_hash = token_hash;
+  p.via_cookie = via_cookie;
   // An API token is never wider than its creator: it may only narrow the role and the locks.
   if (record.role) {
     const auto narrowed = ParseRole(*record.role).value_or(Role::kGuest);
@@ -177,12 +237,20 @@ core::Result<Principal> Hub::Authenticate(const HttpRequest& request) {
   if (record.locks) {
     std::vector<std::string> both;
     for (const auto& id : *record.locks) {
-      if (p.SeesLock(id)) both.push_back(id);
+      if (p.ListsLock(id)) both.push_back(id);
     }
     p.locks = both;
   }
   return p;
 }
+
+bool Hub::CsrfOk(const HttpRequest& request) const {
+  if (IsSafeMethod(request.method)) return true;
+  const auto token = CookieValue(request, kSessionCookie);
+  return token && CsrfMatches(csrf_key_, *token, request);
+}
+
+std::string Hub::CsrfTokenFor(std::string_view session_token) const { return CsrfToken(csrf_key_, session_token); }
 
 Json Hub::LockJson(const LockRecord& record) const {
   const Json& s = record.state;

@@ -2,10 +2,14 @@
 
 #include <boost/beast/core.hpp>
 #include <boost/beast/websocket.hpp>
+#include <boost/beast/websocket/ssl.hpp>
+#include <spdlog/spdlog.h>
 
 #include <deque>
 #include <map>
+#include <variant>
 
+#include "hub/cookie_session.h"
 #include "hub/hub.h"
 #include "platform/time_format.h"
 
@@ -16,36 +20,74 @@ namespace beast = boost::beast;
 namespace websocket = beast::websocket;
 
 namespace {
-constexpr std::size_t kMaxQueued = 1000;  // a client this far behind is dropped, not buffered forever
+// Messages queued for one client before it counts as behind (docs/hub.md "The live stream"):
+// from then on its live events come from the mirror in pages, so a client that falls behind
+// is bounded in memory without being dropped.
+constexpr std::size_t kMaxQueued = 1000;
+
+// A WebSocket over plain TCP (ws://) or over TLS (wss://); the client's logic is the same.
+using WebSocket = std::variant<websocket::stream<beast::tcp_stream>, websocket::stream<TlsStream>>;
+
+WebSocket ToWebSocket(UpgradedStream connection) {
+  return std::visit(
+      [](auto&& next) -> WebSocket {
+        using Next = std::decay_t<decltype(next)>;
+        return WebSocket(std::in_place_type<websocket::stream<Next>>, std::move(next));
+      },
+      std::move(connection));
+}
+
+// Answers the upgrade request with an HTTP error and closes the connection.
+template <typename Next>
+void Refuse(Next connection, std::shared_ptr<http::response<http::string_body>> response) {
+  auto next = std::make_shared<Next>(std::move(connection));
+  http::async_write(*next, *response, [next, response](beast::error_code, std::size_t) {
+    if constexpr (std::is_same_v<Next, TlsStream>) {
+      beast::get_lowest_layer(*next).expires_after(std::chrono::seconds(5));
+      next->async_shutdown([next](beast::error_code) {
+        beast::error_code ignored;
+        beast::get_lowest_layer(*next).socket().close(ignored);
+      });
+    } else {
+      beast::error_code ignored;
+      next->socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+    }
+  });
+}
 
 }  // namespace
 
 class Stream::Client : public std::enable_shared_from_this<Stream::Client> {
  public:
-  Client(Stream& stream, asio::ip::tcp::socket socket, Principal principal)
-      : stream_(stream), ws_(std::move(socket)), principal_(std::move(principal)) {
+  Client(Stream& stream, UpgradedStream connection, Principal principal)
+      : stream_(stream), ws_(ToWebSocket(std::move(connection))), principal_(std::move(principal)) {
     beast::error_code ec;
-    beast::get_lowest_layer(ws_).socket().set_option(asio::ip::tcp::no_delay(true), ec);
+    Socket().set_option(asio::ip::tcp::no_delay(true), ec);
   }
 
   void Start(http::request<http::string_body> request, std::vector<std::pair<std::string, uint64_t>> after) {
     for (const auto& [lock, seq] : after) {
-      if (principal_.MayReadHistory(lock)) {
+      if (principal_.MayReadHistory(lock) && !sent_seq_.contains(lock)) {  // a lock named twice: the first
         replay_.emplace_back(lock, seq);
         sent_seq_[lock] = seq;
       }
     }
-    ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
-    ws_.read_message_max(4096);
-    ws_.async_accept(request, [self = shared_from_this()](beast::error_code ec) {
-      if (ec) return self->Close();
-      self->open_ = true;
-      self->ReadLoop();
-      self->WriteMore();
-    });
+    std::visit(
+        [&](auto& ws) {
+          ws.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
+          ws.read_message_max(4096);
+          ws.async_accept(request, [self = shared_from_this()](beast::error_code ec) {
+            if (ec) return self->Close();
+            self->open_ = true;
+            self->ReadLoop();
+            self->WriteMore();
+          });
+        },
+        ws_);
   }
 
   const Principal& principal() const { return principal_; }
+  void set_principal(Principal principal) { principal_ = std::move(principal); }
 
   // A live event. While a lock's history is being replayed its live events are skipped: they
   // are in the store already (events are stored before they are published), so the replay
@@ -56,14 +98,41 @@ class Stream::Client : public std::enable_shared_from_this<Stream::Client> {
     }
     auto it = sent_seq_.find(lock);
     if (it != sent_seq_.end() && seq <= it->second) return;
+    if (queue_.size() >= kMaxQueued) {
+      // Behind: a slow reader, or a burst (a lock's backlog after an outage is published far
+      // faster than one write per turn sends it). The rest of this lock's events come from the
+      // mirror, where they are already, once the queue has drained. An account that may not
+      // read the history (a guest) is dropped instead, as nothing may be replayed to it.
+      if (!principal_.MayReadHistory(lock)) {
+        spdlog::info("hub: stream of {} dropped, {} messages behind", principal_.username, queue_.size());
+        return Close();
+      }
+      spdlog::info("hub: stream of {} is {} messages behind; lock {} continues from the mirror", principal_.username,
+                   queue_.size(), lock);
+      replay_.emplace_back(lock, it != sent_seq_.end() ? it->second : seq - 1);
+      return;
+    }
     sent_seq_[lock] = seq;
-    Send(message);
+    Queue(message, "");
   }
 
-  void Send(const Json& message) {
+  // A state message is the whole lock object: a newer one takes the place of one of the same
+  // lock still queued, so state messages hold at most one place per lock in the queue (a lock
+  // back from an outage publishes a state for each change it had, thousands in a burst).
+  void SendState(const std::string& lock, const Json& message) {
     if (closed_) return;
-    if (queue_.size() >= kMaxQueued) return Close();  // live traffic faster than the client reads
-    queue_.push_back(message.dump(-1, ' ', false, Json::error_handler_t::replace));
+    for (Queued& q : queue_) {
+      if (q.state_of == lock) {
+        q.text = message.dump(-1, ' ', false, Json::error_handler_t::replace);
+        return;
+      }
+    }
+    Queue(message, lock);
+  }
+
+  void Queue(const Json& message, const std::string& state_of) {
+    if (closed_) return;
+    queue_.push_back({message.dump(-1, ' ', false, Json::error_handler_t::replace), state_of, false});
     WriteMore();
   }
 
@@ -71,15 +140,21 @@ class Stream::Client : public std::enable_shared_from_this<Stream::Client> {
     if (closed_) return;
     closed_ = true;
     beast::error_code ec;
-    beast::get_lowest_layer(ws_).socket().close(ec);
+    Socket().close(ec);
     stream_.Remove(this);
   }
 
  private:
-  // Queues the next page of the history being replayed (called whenever the queue is empty),
-  // so a client that missed a million events gets them all without a million in memory.
+  asio::ip::tcp::socket& Socket() {
+    return std::visit([](auto& ws) -> asio::ip::tcp::socket& { return beast::get_lowest_layer(ws).socket(); }, ws_);
+  }
+
+  // Queues the next page of the history being replayed once the previous page is written, so
+  // a client that missed a million events gets them all without a million in memory. Live
+  // messages queued meanwhile (other locks' events, state messages) do not hold the replay up:
+  // under steady traffic the queue is never empty.
   void ReplayMore() {
-    while (!replay_.empty() && queue_.empty()) {
+    while (!replay_.empty() && replayed_queued_ == 0) {
       auto& [lock, from] = replay_.front();
       EventQuery query;
       query.lock = lock;
@@ -93,39 +168,58 @@ class Stream::Client : public std::enable_shared_from_this<Stream::Client> {
       for (auto& e : *events) {
         from = e.value("seq", from);
         sent_seq_[lock] = from;
-        queue_.push_back(Json{{"type", "event"}, {"lock", lock}, {"event", ApiEventJson(std::move(e), lock)}}.dump(
-            -1, ' ', false, Json::error_handler_t::replace));
+        queue_.push_back({Json{{"type", "event"}, {"lock", lock}, {"event", ApiEventJson(std::move(e), lock)}}.dump(
+                              -1, ' ', false, Json::error_handler_t::replace),
+                          "", true});
+        ++replayed_queued_;
       }
     }
   }
 
   void ReadLoop() {
-    ws_.async_read(read_buffer_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
-      if (ec) return self->Close();
-      self->read_buffer_.consume(self->read_buffer_.size());  // the stream is one-way; input is ignored
-      self->ReadLoop();
-    });
+    std::visit(
+        [&](auto& ws) {
+          ws.async_read(read_buffer_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
+            if (ec) return self->Close();
+            self->read_buffer_.consume(self->read_buffer_.size());  // the stream is one-way; input is ignored
+            self->ReadLoop();
+          });
+        },
+        ws_);
   }
 
   void WriteMore() {
     if (!open_ || writing_ || closed_) return;
-    if (queue_.empty()) ReplayMore();
+    ReplayMore();
     if (queue_.empty()) return;
     writing_ = true;
-    ws_.text(true);
-    ws_.async_write(asio::buffer(queue_.front()), [self = shared_from_this()](beast::error_code ec, std::size_t) {
-      self->writing_ = false;
-      if (ec) return self->Close();
-      self->queue_.pop_front();
-      self->WriteMore();
-    });
+    in_flight_ = std::move(queue_.front().text);
+    if (queue_.front().replayed) --replayed_queued_;
+    queue_.pop_front();
+    std::visit(
+        [&](auto& ws) {
+          ws.text(true);
+          ws.async_write(asio::buffer(in_flight_), [self = shared_from_this()](beast::error_code ec, std::size_t) {
+            self->writing_ = false;
+            if (ec) return self->Close();
+            self->WriteMore();
+          });
+        },
+        ws_);
   }
 
   Stream& stream_;
-  websocket::stream<beast::tcp_stream> ws_;
+  WebSocket ws_;
   Principal principal_;
   beast::flat_buffer read_buffer_;
-  std::deque<std::string> queue_;
+  struct Queued {
+    std::string text;
+    std::string state_of;   // the lock of a state message; "" for an event
+    bool replayed = false;  // read from the mirror by ReplayMore
+  };
+  std::deque<Queued> queue_;
+  std::string in_flight_;  // the message being written, out of queue_ so that queue_ may change
+  std::size_t replayed_queued_ = 0;  // messages of queue_ that ReplayMore queued
   std::vector<std::pair<std::string, uint64_t>> replay_;  // (lock, last seq queued) still to replay
   std::map<std::string, uint64_t> sent_seq_;              // last event seq queued, per lock
   bool open_ = false;
@@ -141,8 +235,9 @@ Stream::~Stream() {
 
 std::size_t Stream::clients() const { return clients_.size(); }
 
-void Stream::Accept(asio::ip::tcp::socket socket, http::request<http::string_body> request, std::string client_address) {
+void Stream::Accept(UpgradedStream connection, http::request<http::string_body> request, std::string client_address) {
   HttpRequest parsed;
+  parsed.secure = std::holds_alternative<TlsStream>(connection);
   parsed.headers = request.base();
   parsed.client_address = client_address;
   const std::string target(request.target());
@@ -188,18 +283,31 @@ void Stream::Accept(asio::ip::tcp::socket socket, http::request<http::string_bod
     response->set(http::field::content_type, "application/json");
     response->body() = Json{{"error", {{"code", std::string(code)}, {"message", std::string(message)}}}}.dump();
     response->prepare_payload();
-    auto stream = std::make_shared<beast::tcp_stream>(std::move(socket));
-    http::async_write(*stream, *response, [stream, response](beast::error_code, std::size_t) {
-      beast::error_code ignored;
-      stream->socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
-    });
+    std::visit([&](auto&& next) { Refuse(std::move(next), response); }, std::move(connection));
   };
   if (parsed.path != "/api/v1/stream") return refuse(http::status::not_found, "not_found", "no such path");
   if (bad) return refuse(http::status::bad_request, "invalid", "after: must be <lock>:<seq>,...");
   if (!principal.ok()) return refuse(http::status::unauthorized, "unauthorized", principal.status().message());
-  auto client = std::make_shared<Client>(*this, std::move(socket), *principal);
+  // A page of another site could open this socket with the user's cookie (SameSite does not
+  // cover every WebSocket handshake): a cookie session streams only to the hub's own pages.
+  if (principal->via_cookie && !FromOwnOrigin(parsed)) {
+    return refuse(http::status::forbidden, "forbidden", "origin: the session cookie is only for the hub's own pages");
+  }
+  auto client = std::make_shared<Client>(*this, std::move(connection), *principal);
   clients_.push_back(client);
   client->Start(std::move(request), std::move(after));
+}
+
+void Stream::Recheck() {
+  for (auto& client : std::list<std::shared_ptr<Client>>(clients_)) {
+    auto now = hub_.PrincipalOf(client->principal().token_hash, client->principal().via_cookie);
+    if (!now.ok()) {
+      spdlog::info("hub: stream of {} closed: {}", client->principal().username, now.status().message());
+      client->Close();
+      continue;
+    }
+    client->set_principal(std::move(now).value());
+  }
 }
 
 void Stream::Remove(Client* client) {
@@ -209,9 +317,11 @@ void Stream::Remove(Client* client) {
 void Stream::PublishEvent(const std::string& lock, const Json& event) {
   const Json message{{"type", "event"}, {"lock", lock}, {"event", ApiEventJson(event, lock)}};
   const uint64_t seq = event.value("seq", uint64_t{0});
+  // The clock is read at each event: a guest's window that ends closes its view live.
+  const int64_t now = hub_.NowMs();
   for (auto& client : std::list<std::shared_ptr<Client>>(clients_)) {
     // API.md: events of every lock the account may see (a guest's app shows its lock's alarms).
-    if (client->principal().SeesLock(lock)) client->SendEvent(lock, seq, message);
+    if (client->principal().SeesLock(lock, now)) client->SendEvent(lock, seq, message);
   }
 }
 
@@ -223,8 +333,9 @@ void Stream::PublishState(const std::string& lock) {
     Json message = hub_.LockJson(record);
     message["type"] = "state";
     message["lock"] = lock;
+    const int64_t now = hub_.NowMs();
     for (auto& client : std::list<std::shared_ptr<Client>>(clients_)) {
-      if (client->principal().SeesLock(lock)) client->Send(message);
+      if (client->principal().SeesLock(lock, now)) client->SendState(lock, message);
     }
   }
 }

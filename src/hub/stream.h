@@ -11,6 +11,7 @@
 #include <string>
 
 #include "hub/auth.h"
+#include "hub/http_server.h"
 #include "platform/asio.h"
 
 namespace latchkey::hub {
@@ -21,10 +22,15 @@ class Stream {
  public:
   explicit Stream(Hub& hub);
   ~Stream();
-  void Accept(boost::asio::ip::tcp::socket socket, boost::beast::http::request<boost::beast::http::string_body> request,
+  // Takes over an upgraded connection (ws:// or wss://).
+  void Accept(UpgradedStream connection, boost::beast::http::request<boost::beast::http::string_body> request,
               std::string client_address);
   void PublishEvent(const std::string& lock, const Json& event);
   void PublishState(const std::string& lock);
+  // Checks every open stream's token again after a logout, a revoked token or a changed or
+  // deleted account: a stream whose token no longer holds is closed, the others continue with
+  // the account as it is now (a narrowed lock list applies at once).
+  void Recheck();
   std::size_t clients() const;
 
   class Client;

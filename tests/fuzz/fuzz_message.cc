@@ -25,6 +25,8 @@
 #include "core/types.h"
 #include "fuzz_check.h"
 #include "link/frame.h"
+#include "link/link_client.h"
+#include "link/list_pages.h"
 #include "link/message.h"
 #include "wire/json_codec.h"
 #include "wire/json_fields.h"
@@ -320,6 +322,18 @@ void ReadLikeTheLock(const link::Message& message) {
         (void)a.Int("time", true);
       }
       {
+        // The paging args of every list op (link/list_pages.h).
+        const auto page = link::PageArgsFrom(args);
+        if (page.ok()) {
+          const bool given = (args.contains("from") && !args["from"].is_null()) ||
+                             (args.contains("limit") && !args["limit"].is_null());
+          FUZZ_CHECK(page->paged == given, "paged exactly when from or limit is given");
+          FUZZ_CHECK(page->limit >= 1 && page->limit <= link::kMaxPageLimit, "page limit out of range");
+        } else {
+          FUZZ_CHECK(page.status().code() == core::Code::kInvalid, "paging args status");
+        }
+      }
+      {
         JsonFields a(args, "sim");
         (void)a.Str("what", true, 32);
         (void)a.Str("keys", true, 64);
@@ -353,6 +367,31 @@ void ReadLikeTheHub(const link::Message& message) {
         response.erase("t");
         response.erase("id");
         FUZZ_CHECK(response.is_object(), "a response is a map");
+        // The hub's paged walks (link/list_pages.h) fed this answer as every page (and every
+        // schedules request) end with one reply, a list or an error, and never throw.
+        for (const char* op : {"list_users", "list_credentials"}) {
+          int asked = 0, replies = 0;
+          Json out;
+          link::RequestWholeList(
+              [&](const std::string&, Json, link::ReplyFn done) {
+                done(++asked < 4 ? response : link::ErrorReply("lock_offline", "fuzz"));
+              },
+              op, Json::object(), [&](Json r) {
+                ++replies;
+                out = std::move(r);
+              });
+          FUZZ_CHECK(replies == 1 && out.is_object(), "a paged walk did not answer exactly once");
+          if (out.contains("ok") && out["ok"] == true) FUZZ_CHECK(out["result"].is_array(), "a paged walk answered no list");
+        }
+        {
+          int asked = 0, replies = 0;
+          link::RequestUser(
+              [&](const std::string&, Json, link::ReplyFn done) {
+                done(++asked < 4 ? response : link::ErrorReply("lock_offline", "fuzz"));
+              },
+              Json{{"index", 1u}}, [&](Json) { ++replies; });
+          FUZZ_CHECK(replies == 1, "RequestUser did not answer exactly once");
+        }
       }
       return;
     case link::MessageType::kEvents: {

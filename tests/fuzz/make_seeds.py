@@ -124,6 +124,13 @@ def messages():
         "req_set_time": {"t": "req", "id": 14, "op": "set_time", "args": {"time": 1795600800000}},
         "req_sim_keypad": {"t": "req", "id": 15, "op": "sim", "args": {"what": "keypad", "keys": "135790#"}},
         "res_ok_user": {"t": "res", "id": 9, "ok": True, "result": user},
+        # Paged lists (docs/link.md): a page request, and a page with a user sent without its schedules.
+        "req_list_users_page": {"t": "req", "id": 16, "op": "list_users", "args": {"from": 2, "limit": 3}},
+        "res_list_users_page": {"t": "res", "id": 16, "ok": True,
+                                "result": {"items": [user, dict({k: v for k, v in user.items()
+                                                                 if k not in ("week_day_schedules", "year_day_schedules")},
+                                                                index=2, schedules_apart=True)],
+                                           "next": 3}},
         "res_ok_settings": {"t": "res", "id": 8, "ok": True, "result": settings},
         "res_error": {"t": "res", "id": 7, "ok": False,
                       "error": {"code": "denied", "message": "the lock refused the operation", "reason": "lockout"}},

@@ -23,6 +23,7 @@ struct Who {
   bool manage = false;     // users, credentials, schedules, holidays, settings, clock, pairing
   bool history = false;    // reads history
   bool operate = false;    // lock, unlock, unlatch, sim (inside its window)
+  bool in_window = true;   // false: a guest outside its window sees no lock at all
 };
 
 enum class Need { kPublic, kAny, kOwner, kManageGlobal, kSee, kOperate, kHistory, kManage };
@@ -111,7 +112,7 @@ class HubAuthzTest : public ::testing::Test {
         {"admin", admin, true, false, true, true, true},
         {"member", member, false, false, false, true, true},
         {"guest", guest, false, false, false, false, true},
-        {"guest_expired", expired, false, false, false, false, false},
+        {"guest_expired", expired, false, false, false, false, false, /*in_window=*/false},
         {"owner_token_as_member", as_member.json["token"], false, false, false, true, true},
         {"admin_token_as_guest", as_guest.json["token"], false, false, false, false, true},
     };
@@ -138,7 +139,7 @@ class HubAuthzTest : public ::testing::Test {
 
   // The expected answer of one cell: 0 = allowed, else the refusal's status.
   int Expected(const Route& route, const Who& who, const std::string& lock) const {
-    const bool sees = who.all_locks || lock == a_;
+    const bool sees = who.in_window && (who.all_locks || lock == a_);
     switch (route.need) {
       case Need::kPublic:
       case Need::kAny: return 0;
@@ -346,7 +347,9 @@ TEST_F(HubAuthzTest, ListsShowOnlyVisibleLocksAndHistory) {
     ASSERT_EQ(locks.status, 200) << who.name << ": " << locks.Describe();
     std::set<std::string> ids;
     for (const Json& l : locks.json) ids.insert(l["id"].get<std::string>());
-    EXPECT_EQ(ids, (who.all_locks ? std::set<std::string>{a_, b_} : std::set<std::string>{a_})) << who.name;
+    const std::set<std::string> visible =
+        !who.in_window ? std::set<std::string>{} : who.all_locks ? std::set<std::string>{a_, b_} : std::set<std::string>{a_};
+    EXPECT_EQ(ids, visible) << who.name;
 
     const HttpResult events = D().Call("GET", "/api/v1/events?limit=1000", nullptr, who.token);
     ASSERT_EQ(events.status, 200) << who.name << ": " << events.Describe();

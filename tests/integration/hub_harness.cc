@@ -87,6 +87,7 @@ HttpResult HttpCall(uint16_t port, const std::string& method, const std::string&
   beast::flat_buffer buffer;
   http::response_parser<http::string_body> parser;
   parser.body_limit(16 * 1024 * 1024);
+  parser.skip(request.method() == http::verb::head);  // the answer to HEAD has headers only
   bool answered = false;
   stream.expires_after(options.timeout);
   stream.async_connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port), [&](beast::error_code cec) {
@@ -116,6 +117,7 @@ HttpResult HttpCall(uint16_t port, const std::string& method, const std::string&
     std::string name(field.name_string());
     std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
     result.headers[name] = std::string(field.value());
+    if (name == "set-cookie") result.set_cookies.emplace_back(field.value());
   }
   result.json = Json::parse(result.body, nullptr, /*allow_exceptions=*/false);
   return result;
@@ -162,7 +164,7 @@ std::string ReadAll(const std::string& path) {
 
 }  // namespace
 
-HubDemo::HubDemo(int locks) : locks_(locks) {
+HubDemo::HubDemo(int locks, std::vector<std::string> extra_args) : locks_(locks), extra_args_(std::move(extra_args)) {
   char pattern[] = "/tmp/latchkey-hubtest-XXXXXX";
   const char* made = ::mkdtemp(pattern);
   if (made == nullptr) std::abort();
@@ -182,6 +184,7 @@ void HubDemo::Start() {
   std::vector<std::string> args = {LATCHKEY_BINARY, "demo", "--data", data_dir_, "--http",
                                    "127.0.0.1:" + std::to_string(port_), "--locks", std::to_string(locks_),
                                    "--motor-ms", "0"};
+  args.insert(args.end(), extra_args_.begin(), extra_args_.end());
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
@@ -257,6 +260,14 @@ void HubDemo::Stop() {
     std::this_thread::sleep_for(10ms);
   }
   ::kill(pid_, SIGKILL);
+  ::waitpid(pid_, &status, 0);
+  pid_ = -1;
+}
+
+void HubDemo::Kill() {
+  if (pid_ <= 0) return;
+  ::kill(pid_, SIGKILL);
+  int status = 0;
   ::waitpid(pid_, &status, 0);
   pid_ = -1;
 }
@@ -394,8 +405,13 @@ WsClient::WsClient() : impl_(std::make_unique<Impl>()) {}
 
 WsClient::~WsClient() { Close(); }
 
-int WsClient::Connect(uint16_t port, const std::string& target) {
+int WsClient::Connect(uint16_t port, const std::string& target) { return Connect(port, target, {}); }
+
+int WsClient::Connect(uint16_t port, const std::string& target, const std::map<std::string, std::string>& headers) {
   Impl& m = *impl_;
+  m.ws.set_option(websocket::stream_base::decorator([headers](websocket::request_type& request) {
+    for (const auto& [name, value] : headers) request.set(name, value);
+  }));
   beast::error_code ec;
   auto& tcp_layer = beast::get_lowest_layer(m.ws);
   tcp_layer.expires_after(10s);
@@ -414,6 +430,7 @@ int WsClient::Connect(uint16_t port, const std::string& target) {
                        {"Upgrade", "websocket"},
                        {"Sec-WebSocket-Version", "13"},
                        {"Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ=="}};
+    upgrade.headers.insert(headers.begin(), headers.end());
     const HttpResult refusal = HttpCall(port, "GET", target, "", upgrade);
     refusal_body_ = refusal.body;
     return refusal.status == 101 ? 0 : refusal.status;

@@ -33,6 +33,7 @@ struct HttpResult {
   std::string body;                           // raw
   Json json;                                  // parsed body (discarded when not JSON)
   std::map<std::string, std::string> headers;  // names in lower case
+  std::vector<std::string> set_cookies;       // every Set-Cookie header, in order
   std::string transport_error;                // why there was no answer
 
   std::string header(const std::string& lower_name) const;
@@ -68,7 +69,8 @@ class HubDemo {
  public:
   static constexpr const char* kOwnerPassword = "correct-horse-battery";
 
-  explicit HubDemo(int locks = 2);
+  // `extra_args` go to `latchkey demo` after the harness's own (e.g. "--metrics-loopback").
+  explicit HubDemo(int locks = 2, std::vector<std::string> extra_args = {});
   ~HubDemo();
   HubDemo(const HubDemo&) = delete;
   HubDemo& operator=(const HubDemo&) = delete;
@@ -77,7 +79,10 @@ class HubDemo {
   // logged in on the way). Use with ASSERT_NO_FATAL_FAILURE.
   void Start();
   void Stop();
+  // SIGKILL to the demo process alone (its locks die with it by PR_SET_PDEATHSIG), reaped.
+  void Kill();
   bool running() const { return pid_ > 0; }
+  pid_t pid() const { return pid_; }
 
   uint16_t port() const { return port_; }
   const std::string& data_dir() const { return data_dir_; }
@@ -117,6 +122,7 @@ class HubDemo {
 
  private:
   int locks_;
+  std::vector<std::string> extra_args_;
   std::string data_dir_;
   uint16_t port_ = 0;
   pid_t pid_ = -1;
@@ -137,6 +143,8 @@ class WsClient {
   // Opens ws://127.0.0.1:port`target`. Returns the HTTP status of the upgrade answer: 101 when
   // the stream is open, else the refusal (its body in refusal_body()), 0 when nothing answered.
   int Connect(uint16_t port, const std::string& target);
+  // The same with extra request headers (e.g. Cookie, Origin).
+  int Connect(uint16_t port, const std::string& target, const std::map<std::string, std::string>& headers);
   const std::string& refusal_body() const { return refusal_body_; }
 
   // The next message not yet taken, waiting up to `timeout`.

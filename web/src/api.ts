@@ -1,0 +1,280 @@
+// The typed client of the hub's API (shared/spec/API.md). Every call resolves with the typed
+// answer or rejects with an ApiError whose `human()` is a sentence a person can act on.
+//
+// Sessions are cookie sessions (docs: web contract): login asks for `cookie: true`, the hub sets
+// an HttpOnly `lk_session` cookie and returns a CSRF token that every non-GET call echoes in
+// `X-CSRF-Token` (after a reload it is read back from the `lk_csrf` cookie). A hub too old to
+// set cookies answers with a bearer `token` instead; the app then keeps it in memory only.
+import type {
+  Account,
+  AccountInput,
+  CommandDone,
+  CredentialCreated,
+  CredentialInput,
+  CredentialType,
+  Delivery,
+  EventKind,
+  EventPage,
+  Lock,
+  LockEvent,
+  LockUser,
+  LoginAnswer,
+  Schedule,
+  ScheduleKind,
+  Settings,
+  SimDecision,
+  UserInput,
+  Webhook,
+} from './types';
+
+const BASE = '/api/v1';
+
+/** Error codes of API.md plus the app's own `network` (the hub could not be reached). */
+export type ErrorCode =
+  | 'invalid'
+  | 'unauthorized'
+  | 'forbidden'
+  | 'denied'
+  | 'not_found'
+  | 'duplicate'
+  | 'occupied'
+  | 'resource_exhausted'
+  | 'jammed'
+  | 'too_large'
+  | 'rate_limited'
+  | 'lock_offline'
+  | 'lock_timeout'
+  | 'internal'
+  | 'network';
+
+/** What the caller was doing, so that a code can become a precise sentence. */
+export interface ErrorContext {
+  credentialType?: CredentialType;
+  login?: boolean;
+}
+
+const DENIED: Record<string, string> = {
+  invalid_credential: 'The lock did not accept that code or credential.',
+  disabled_user: 'This person is disabled on the lock.',
+  restricted: 'Not allowed right now: outside this person’s schedule, or the lock’s clock is not set.',
+  incomplete: 'More credentials were needed within the multi-factor window.',
+  insufficient_battery: 'The battery is too low to move the bolt. Connect USB power or replace the batteries.',
+  mode: 'The lock’s current mode does not allow this.',
+  lockout: 'Too many wrong codes: the lock is in a lockout. Try again later.',
+};
+
+const DUPLICATE: Record<CredentialType, string> = {
+  pin: 'This PIN is already in use on this lock',
+  programming_pin: 'This PIN is already in use on this lock',
+  rfid: 'This card is already registered on this lock',
+  fingerprint: 'This fingerprint is already registered on this lock',
+  face: 'This face is already registered on this lock',
+};
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: ErrorCode,
+    message: string,
+    readonly reason?: string,
+    readonly retryAfterS?: number,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+
+  /** A sentence for people; the hub's own message is kept where it names the bad field. */
+  human(context: ErrorContext = {}): string {
+    switch (this.code) {
+      case 'invalid':
+        return `Not accepted: ${this.message}.`;
+      case 'unauthorized':
+        return context.login ? 'Wrong username or password.' : 'Your session has ended. Please log in again.';
+      case 'forbidden':
+        return 'Your account is not allowed to do this.';
+      case 'denied':
+        return DENIED[this.reason ?? ''] ?? `The lock refused: ${this.reason ?? this.message}.`;
+      case 'not_found':
+        return 'Not found: it may have been removed, or your account cannot see it.';
+      case 'duplicate':
+        return `${DUPLICATE[context.credentialType ?? 'pin']}.`;
+      case 'occupied':
+        return 'That slot is already taken on the lock.';
+      case 'resource_exhausted':
+        return 'The lock is full: no free slot left, or this person already has the most credentials allowed.';
+      case 'jammed':
+        return 'The bolt jammed. Check the door, then try again.';
+      case 'too_large':
+        return 'That is more data than the hub accepts.';
+      case 'rate_limited':
+        return `Too many attempts. Try again in ${this.retryAfterS ?? 'a few'} seconds.`;
+      case 'lock_offline':
+        return 'The lock is offline right now.';
+      case 'lock_timeout':
+        return 'The lock did not answer in time.';
+      case 'network':
+        return 'Cannot reach the hub. Check the connection.';
+      default:
+        return `Something went wrong on the hub: ${this.message}.`;
+    }
+  }
+}
+
+/** The human sentence for anything a call may throw. */
+export function describeError(err: unknown, context: ErrorContext = {}): string {
+  if (err instanceof ApiError) return err.human(context);
+  return err instanceof Error ? err.message : String(err);
+}
+
+let csrfToken: string | null = readCookie('lk_csrf');
+let bearer: string | null = null;
+let onSessionLost: () => void = () => {};
+
+function readCookie(name: string): string | null {
+  for (const part of document.cookie.split(';')) {
+    const [k, ...v] = part.trim().split('=');
+    if (k === name) return decodeURIComponent(v.join('='));
+  }
+  return null;
+}
+
+/** Called when any call other than login answers 401: the app shows the login screen. */
+export function setSessionLostHandler(handler: () => void): void {
+  onSessionLost = handler;
+}
+
+/** The query string the stream needs besides the cookie (only for a bearer-token hub). */
+export function streamAuthQuery(): string {
+  return bearer ? `token=${encodeURIComponent(bearer)}` : '';
+}
+
+async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
+  const headers: Record<string, string> = { Accept: 'application/json' };
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  if (method !== 'GET' && method !== 'HEAD') {
+    csrfToken ??= readCookie('lk_csrf');
+    if (csrfToken) headers['X-CSRF-Token'] = csrfToken;
+  }
+  if (bearer) headers['Authorization'] = `Bearer ${bearer}`;
+  let response: Response;
+  try {
+    response = await fetch(BASE + path, {
+      method,
+      headers,
+      credentials: 'same-origin',
+      cache: 'no-store',
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  } catch (e) {
+    throw new ApiError(0, 'network', e instanceof Error ? e.message : 'network error');
+  }
+  const text = await response.text();
+  let json: unknown = undefined;
+  if (text) {
+    try {
+      json = JSON.parse(text);
+    } catch {
+      json = undefined;
+    }
+  }
+  if (!response.ok) {
+    const err = (json as { error?: { code?: string; message?: string; reason?: string; retry_after_s?: number } })?.error;
+    const error = new ApiError(
+      response.status,
+      (err?.code as ErrorCode) ?? 'internal',
+      err?.message ?? `HTTP ${response.status}`,
+      err?.reason,
+      err?.retry_after_s ?? (Number(response.headers.get('Retry-After')) || undefined),
+    );
+    if (response.status === 401 && path !== '/auth/login' && path !== '/me') onSessionLost();
+    throw error;
+  }
+  return json as T;
+}
+
+const enc = encodeURIComponent;
+const lockPath = (lock: string) => `/locks/${enc(lock)}`;
+
+function query(params: Record<string, string | number | undefined>): string {
+  const parts = Object.entries(params)
+    .filter(([, v]) => v !== undefined && v !== '')
+    .map(([k, v]) => `${k}=${enc(String(v))}`);
+  return parts.length ? `?${parts.join('&')}` : '';
+}
+
+export type SimWhat =
+  | 'keypad'
+  | 'rfid'
+  | 'finger'
+  | 'face'
+  | 'button'
+  | 'thumbturn'
+  | 'key'
+  | 'door'
+  | 'battery'
+  | 'external_power'
+  | 'tamper'
+  | 'jam'
+  | 'clock'
+  | 'power_cycle'
+  | 'network';
+
+export const api = {
+  async login(username: string, password: string): Promise<Account> {
+    const answer = await call<LoginAnswer>('POST', '/auth/login', { username, password, cookie: true });
+    csrfToken = answer.csrf_token ?? readCookie('lk_csrf');
+    bearer = answer.csrf_token ? null : (answer.token ?? null);
+    return answer.account;
+  },
+  async logout(): Promise<void> {
+    try {
+      await call('POST', '/auth/logout');
+    } finally {
+      csrfToken = null;
+      bearer = null;
+    }
+  },
+  me: () => call<Account>('GET', '/me'),
+
+  locks: () => call<Lock[]>('GET', '/locks'),
+  lock: (id: string) => call<Lock>('GET', lockPath(id)),
+  command: (id: string, action: 'lock' | 'unlock' | 'unlatch', body: { pin?: string; timeout_s?: number } = {}) =>
+    call<CommandDone>('POST', `${lockPath(id)}/${action}`, body),
+  patchSettings: (id: string, settings: Partial<Settings>) =>
+    call<Settings>('PATCH', `${lockPath(id)}/settings`, settings),
+  setClock: (id: string) => call<{ time: number }>('POST', `${lockPath(id)}/clock`),
+  sim: (id: string, what: SimWhat, body: Record<string, unknown> = {}) =>
+    call<SimDecision>('POST', `${lockPath(id)}/sim/${what}`, body),
+
+  users: (id: string) => call<LockUser[]>('GET', `${lockPath(id)}/users`),
+  addUser: (id: string, user: UserInput) => call<LockUser>('POST', `${lockPath(id)}/users`, user),
+  patchUser: (id: string, index: number, user: UserInput) =>
+    call<LockUser>('PATCH', `${lockPath(id)}/users/${index}`, user),
+  deleteUser: (id: string, index: number) => call<unknown>('DELETE', `${lockPath(id)}/users/${index}`),
+  addCredential: (id: string, credential: CredentialInput) =>
+    call<CredentialCreated>('POST', `${lockPath(id)}/credentials`, credential),
+  deleteCredential: (id: string, type: CredentialType, index: number) =>
+    call<unknown>('DELETE', `${lockPath(id)}/credentials/${type}/${index}`),
+  schedules: (id: string, user: number) => call<Schedule[]>('GET', `${lockPath(id)}/users/${user}/schedules`),
+  addSchedule: (id: string, user: number, schedule: Schedule) =>
+    call<Schedule>('POST', `${lockPath(id)}/users/${user}/schedules`, schedule),
+  deleteSchedule: (id: string, user: number, kind: ScheduleKind, index: number) =>
+    call<unknown>('DELETE', `${lockPath(id)}/users/${user}/schedules/${kind}/${index}`),
+
+  lockEvents: (id: string, params: { after?: number; limit?: number; kind?: EventKind; user?: number } = {}) =>
+    call<EventPage>('GET', `${lockPath(id)}/events${query(params)}`),
+  events: (params: { limit?: number; before_time?: string; after_time?: string } = {}) =>
+    call<{ events: LockEvent[] }>('GET', `/events${query(params)}`),
+
+  accounts: () => call<Account[]>('GET', '/accounts'),
+  addAccount: (account: AccountInput) => call<Account>('POST', '/accounts', account),
+  patchAccount: (username: string, account: AccountInput) =>
+    call<Account>('PATCH', `/accounts/${enc(username)}`, account),
+  deleteAccount: (username: string) => call<unknown>('DELETE', `/accounts/${enc(username)}`),
+
+  webhooks: () => call<Webhook[]>('GET', '/webhooks'),
+  addWebhook: (hook: { url: string; kinds?: EventKind[]; secret?: string }) =>
+    call<Webhook>('POST', '/webhooks', hook),
+  deleteWebhook: (hookId: string) => call<unknown>('DELETE', `/webhooks/${enc(hookId)}`),
+  deliveries: (hookId: string) => call<Delivery[]>('GET', `/webhooks/${enc(hookId)}/deliveries?limit=20`),
+};

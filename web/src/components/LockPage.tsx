@@ -1,0 +1,46 @@
+// One lock: its card, and sections for the virtual door (simulated locks), people, history and
+// settings, as far as the account's role allows.
+import { canManage, canReadHistory, useStore } from '../store';
+import { History } from './History';
+import { LockCard } from './LockCard';
+import { LockSettings } from './LockSettings';
+import { People } from './People';
+import { VirtualDoor } from './VirtualDoor';
+
+export function LockPage({ id }: { id: string }) {
+  const { locks, locksError } = useStore();
+  const lock = locks.find((l) => l.id === id);
+  if (!lock) {
+    return (
+      <section class="page">
+        <h1 tabIndex={-1}>Lock not found</h1>
+        <p>{locksError ?? 'This lock does not exist, or your account cannot see it.'}</p>
+        <p>
+          <a href="#/">Back to your locks</a>
+        </p>
+      </section>
+    );
+  }
+  const side = canManage() || canReadHistory();
+  return (
+    <div class="page lock-page">
+      <p class="crumbs">
+        <a href="#/">← All locks</a>
+      </p>
+      <h1 tabIndex={-1}>{lock.name}</h1>
+      <div class={side ? 'lock-grid' : 'lock-grid single'}>
+        <div class="col">
+          <LockCard lock={lock} heading="Lock and door" />
+          {lock.simulated && <VirtualDoor lock={lock} />}
+        </div>
+        {side && (
+          <div class="col">
+            {canManage() && <People lock={lock} />}
+            {canReadHistory() && <History lock={lock.id} />}
+            {canManage() && <LockSettings lock={lock} />}
+          </div>
+        )}
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,34 @@
+// Hash routing (`#/`, `#/locks/<id>`, `#/history`, `#/accounts`, `#/webhooks`): the hub serves
+// only real files, so every screen lives behind `#`.
+import { useEffect, useState } from 'preact/hooks';
+
+export type Route =
+  | { name: 'home' }
+  | { name: 'lock'; id: string }
+  | { name: 'history' }
+  | { name: 'accounts' }
+  | { name: 'webhooks' }
+  | { name: 'missing'; path: string };
+
+export function parseRoute(hash: string): Route {
+  const path = hash.replace(/^#/, '') || '/';
+  const parts = path.split('/').filter(Boolean).map(decodeURIComponent);
+  if (parts.length === 0) return { name: 'home' };
+  if (parts[0] === 'locks' && parts.length === 2) return { name: 'lock', id: parts[1]! };
+  if (parts.length === 1 && (parts[0] === 'history' || parts[0] === 'accounts' || parts[0] === 'webhooks')) {
+    return { name: parts[0] };
+  }
+  return { name: 'missing', path };
+}
+
+export const lockHref = (id: string) => `#/locks/${encodeURIComponent(id)}`;
+
+export function useRoute(): Route {
+  const [route, setRoute] = useState(() => parseRoute(location.hash));
+  useEffect(() => {
+    const onChange = () => setRoute(parseRoute(location.hash));
+    window.addEventListener('hashchange', onChange);
+    return () => window.removeEventListener('hashchange', onChange);
+  }, []);
+  return route;
+}
