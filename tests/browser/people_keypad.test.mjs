@@ -127,3 +127,19 @@ test('a wrong PIN is denied, a disabled person is refused, re-enabled works, del
   await page.getByTestId('sim-result').filter({ hasText: /^denied: invalid_credential$/ }).waitFor();
   assert.deepEqual(page.problems, []);
 });
+
+test('the virtual door cuts the network, still works while cut, and brings the lock back', async () => {
+  const [id] = demo.lockIds;
+  const online = lockCard(page, id).getByTestId('online');
+  await online.filter({ hasText: /^online$/ }).waitFor();
+  await page.getByLabel('Network connected').click();
+  await online.filter({ hasText: /^offline$/ }).waitFor();
+
+  // Cut off from the hub, the door is still reachable (through the lock's own sim control).
+  await typeOnKeypad([...'999999', '#']);
+  await page.getByTestId('sim-result').filter({ hasText: /^denied: invalid_credential$/ }).waitFor();
+
+  await page.getByLabel('Network connected').click();
+  await online.filter({ hasText: /^online$/ }).waitFor({ timeout: 45_000 });
+  assert.deepEqual(page.problems, []);
+});

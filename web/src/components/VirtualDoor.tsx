@@ -178,8 +178,8 @@ export function VirtualDoor({ lock }: { lock: Lock }) {
           </div>
           {!lock.online && lock.sim_control_url && (
             <p class="hint">
-              While its link is cut the hub cannot reach this lock; reconnect it at its own sim control: POST{' '}
-              <code>{lock.sim_control_url}/sim/network</code> {'{"connected": true}'}.
+              The link to the hub is cut: the hub drives this door through the lock's own sim control at{' '}
+              <code>{lock.sim_control_url}</code>. Tick "Network connected" to restore the link.
             </p>
           )}
         </fieldset>
