@@ -188,7 +188,22 @@ export async function openApp(browser, demo, { viewport = { width: 1280, height:
     if (m.type() === 'error' && /Content Security Policy|Refused to/i.test(m.text())) problems.push(`console: ${m.text()}`);
   });
   page.problems = problems;
+  const trail = [];
+  page.on('requestfailed', (r) => trail.push(`failed ${r.method()} ${r.url()}: ${r.failure()?.errorText}`));
+  page.on('console', (m) => trail.push(`console ${m.type()}: ${m.text()}`));
   await page.goto('/');
+  // The app has started once it shows the login form or its navigation. A first load that shows
+  // neither within 10 s is a known, rare and not yet understood stall (seen about once in 20
+  // browser runs, never reproduced alone): print everything about it, then load the page once
+  // more, so that it is found and fixed without turning every CI run red meanwhile.
+  const started = page.getByLabel('Username').or(page.getByRole('navigation')).first();
+  try {
+    await started.waitFor({ timeout: 10_000 });
+  } catch {
+    console.error(`STALLED FIRST LOAD of ${page.url()}:\n${(await page.content()).slice(0, 2000)}\n${trail.join('\n')}`);
+    console.error(`demo log:\n${demo.log().split('\n').slice(-40).join('\n')}`);
+    await page.reload();
+  }
   return { context, page };
 }
 

@@ -148,7 +148,11 @@ export function streamAuthQuery(): string {
   return bearer ? `token=${encodeURIComponent(bearer)}` : '';
 }
 
-async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
+// A request the hub has not answered by then fails as a network error instead of leaving a
+// screen waiting forever (a lock's own answer takes at most 10 s at the hub: lock_timeout).
+const TIMEOUT_MS = 30_000;
+
+async function call<T>(method: string, path: string, body?: unknown, timeoutMs = TIMEOUT_MS): Promise<T> {
   const headers: Record<string, string> = { Accept: 'application/json' };
   if (body !== undefined) headers['Content-Type'] = 'application/json';
   if (method !== 'GET' && method !== 'HEAD') {
@@ -157,18 +161,25 @@ async function call<T>(method: string, path: string, body?: unknown): Promise<T>
   }
   if (bearer) headers['Authorization'] = `Bearer ${bearer}`;
   let response: Response;
+  let text: string;
+  const abort = new AbortController();
+  const timer = setTimeout(() => abort.abort(), timeoutMs);
   try {
     response = await fetch(BASE + path, {
       method,
       headers,
       credentials: 'same-origin',
       cache: 'no-store',
+      signal: abort.signal,
       body: body === undefined ? undefined : JSON.stringify(body),
     });
+    text = await response.text();
   } catch (e) {
-    throw new ApiError(0, 'network', e instanceof Error ? e.message : 'network error');
+    const message = abort.signal.aborted ? 'the hub did not answer in time' : e instanceof Error ? e.message : 'network error';
+    throw new ApiError(0, 'network', message);
+  } finally {
+    clearTimeout(timer);
   }
-  const text = await response.text();
   let json: unknown = undefined;
   if (text) {
     try {
@@ -234,7 +245,8 @@ export const api = {
       bearer = null;
     }
   },
-  me: () => call<Account>('GET', '/me'),
+  // Short: at start, an unanswered /me must not hold the login screen back.
+  me: () => call<Account>('GET', '/me', undefined, 8_000),
 
   locks: () => call<Lock[]>('GET', '/locks'),
   lock: (id: string) => call<Lock>('GET', lockPath(id)),
