@@ -1,4 +1,4 @@
-// The web app's sessions (web-contract.md "Sessions"): the login token in an HttpOnly cookie
+// The web app's sessions (docs/hub.md "The web app"): the login token in an HttpOnly cookie
 // that scripts cannot read, and a CSRF token beside it that they can.
 //
 // `POST /auth/login {"cookie": true}` sets `lk_session=<token>` (HttpOnly) and `lk_csrf=<csrf>`,

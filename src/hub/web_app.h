@@ -31,7 +31,7 @@ std::span<const WebFile> WebFiles();
 // The embedded file at `path` ("/" is "/index.html"); nullptr when there is none.
 const WebFile* FindWebFile(std::string_view path);
 
-// The CSP of the app (web-contract.md): same-origin scripts, styles, connections and workers
+// The CSP of the app (docs/hub.md "The web app"): same-origin scripts, styles, connections and workers
 // only, no inline code, no framing.
 inline constexpr std::string_view kWebAppCsp =
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "

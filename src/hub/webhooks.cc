@@ -21,6 +21,7 @@
 #include <utility>
 #include <vector>
 
+#include "hub/http_post.h"
 #include "platform/time_format.h"
 #include "wire/json_codec.h"
 
@@ -59,68 +60,6 @@ bool StartsWithNoCase(std::string_view text, std::string_view prefix) {
   }
   return true;
 }
-
-// One POST of a delivery: connect, send, read the answer's header, close; `done` once.
-class Post : public std::enable_shared_from_this<Post> {
- public:
-  using Done = std::function<void(bool ok, std::string error)>;
-
-  Post(asio::io_context& io, WebhookUrl url, std::string body, std::string signature, const std::string& delivery_id,
-       Done done)
-      : stream_(io), url_(std::move(url)), done_(std::move(done)) {
-    request_.method(http::verb::post);
-    request_.target(url_.target);
-    request_.version(11);
-    request_.set(http::field::host, url_.host_header);
-    request_.set(http::field::user_agent, "latchkey-hub");
-    request_.set(http::field::content_type, "application/json");
-    request_.set("X-Latchkey-Signature", signature);
-    request_.set("X-Latchkey-Delivery", delivery_id);
-    request_.keep_alive(false);
-    request_.body() = std::move(body);
-    request_.prepare_payload();
-  }
-
-  void Run() {
-    boost::system::error_code ec;
-    const auto address = asio::ip::make_address(url_.host, ec);
-    if (ec) return Finish(false, "bad address '" + url_.host + "'");
-    // One deadline for the whole exchange: it is not moved by the steps below.
-    stream_.expires_after(Webhooks::kTimeout);
-    stream_.async_connect(asio::ip::tcp::endpoint(address, url_.port), [self = shared_from_this()](beast::error_code e) {
-      if (e) return self->Fail("connect", e);
-      http::async_write(self->stream_, self->request_, [self](beast::error_code we, std::size_t) {
-        if (we) return self->Fail("send", we);
-        http::async_read_header(self->stream_, self->buffer_, self->parser_, [self](beast::error_code re, std::size_t) {
-          if (re) return self->Fail("answer", re);
-          const unsigned status = self->parser_.get().result_int();
-          if (status >= 200 && status < 300) return self->Finish(true, "");
-          self->Finish(false, "HTTP " + std::to_string(status));
-        });
-      });
-    });
-  }
-
- private:
-  void Fail(const char* step, const beast::error_code& ec) {
-    if (ec == beast::error::timeout) return Finish(false, std::string("no answer within 10 s (") + step + ")");
-    Finish(false, std::string(step) + ": " + ec.message());
-  }
-
-  void Finish(bool ok, std::string error) {
-    beast::error_code ignored;
-    stream_.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
-    stream_.close();
-    if (Done done = std::exchange(done_, nullptr)) done(ok, std::move(error));
-  }
-
-  beast::tcp_stream stream_;
-  WebhookUrl url_;
-  Done done_;
-  http::request<http::string_body> request_;
-  beast::flat_buffer buffer_;
-  http::response_parser<http::empty_body> parser_;
-};
 
 }  // namespace
 
@@ -345,11 +284,17 @@ class Webhooks::Engine : public std::enable_shared_from_this<Webhooks::Engine> {
           Json{{"lock", d.lock}, {"event", ApiEventJson(std::move(event), d.lock)}}.dump(-1, ' ', false, Json::error_handler_t::replace);
       q.busy = true;
       ++in_flight_;
-      auto post = std::make_shared<Post>(io_, std::move(url).value(), body, WebhookSignature(hook->secret, body), d.id,
-                                         [self = shared_from_this(), key, id = d.id](bool ok, std::string error) {
-                                           self->Done(key, id, ok, std::move(error));
-                                         });
-      post->Run();
+      HttpPostRequest post;
+      post.url = std::move(url).value();
+      post.headers = {{"X-Latchkey-Signature", WebhookSignature(hook->secret, body)}, {"X-Latchkey-Delivery", d.id}};
+      post.body = body;
+      post.timeout = Webhooks::kTimeout;
+      post.body_limit = 0;  // the status says it all
+      HttpPost(io_, std::move(post), [self = shared_from_this(), key, id = d.id](HttpPostResult r) {
+        if (!r.error.empty()) return self->Done(key, id, false, std::move(r.error));
+        const bool ok = r.status >= 200 && r.status < 300;
+        self->Done(key, id, ok, ok ? "" : "HTTP " + std::to_string(r.status));
+      });
       return;
     }
     if (q.items.empty() && !q.busy) {

@@ -1,4 +1,4 @@
-// The web app as the hub serves it (web-contract.md): the embedded files with their types, cache
+// The web app as the hub serves it (docs/hub.md "The web app"): the embedded files with their types, cache
 // policy, ETags and security headers, and the app's cookie sessions: login with "cookie": true,
 // the CSRF header required on every write, logout clearing the cookies, and the live stream
 // that takes the cookie only from the hub's own origin.

@@ -1,0 +1,36 @@
+// One HTTP/1.1 POST from the hub to a plain http:// address (a webhook receiver, a simulated
+// lock's sim-control server): connect, send, read the answer, close, call back once. One
+// deadline covers the whole exchange.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "hub/webhooks.h"  // WebhookUrl: the parsed http://HOST[:PORT]/target
+#include "platform/asio.h"
+
+namespace latchkey::hub {
+
+struct HttpPostResult {
+  // Empty when an answer came (whatever its status); else what failed, e.g. "connect: Connection
+  // refused" or "no answer within 10 s (answer)".
+  std::string error;
+  unsigned status = 0;
+  std::string body;  // at most the body limit of the call
+};
+
+struct HttpPostRequest {
+  WebhookUrl url;
+  std::string body;
+  std::string content_type = "application/json";
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::chrono::seconds timeout{10};
+  std::size_t body_limit = 64 * 1024;  // of the answer; 0: read the header only
+};
+
+void HttpPost(boost::asio::io_context& io, HttpPostRequest request, std::function<void(HttpPostResult)> done);
+
+}  // namespace latchkey::hub
