@@ -285,8 +285,35 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
       out->content_length(length);
     }
     http::async_write(stream_, *out, [self = this->shared_from_this(), out, keep_alive](beast::error_code ec, std::size_t) {
-      if (ec || !keep_alive) return self->Shutdown();
+      if (ec) return self->Shutdown();
+      if (!keep_alive) return self->Linger();
       self->Read();
+    });
+  }
+
+  // After a last answer, read and drop what the client still sends (the rest of a refused 413
+  // body) until it hangs up, 5 s at most: closing with unread input resets the connection, and
+  // the reset can destroy the answer before the client has read it.
+  void Linger() {
+    beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(5));
+    if constexpr (!kTls) {
+      beast::error_code ignored;
+      stream_.socket().shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+    }
+    Drain();
+  }
+
+  void Drain() {
+    buffer_.clear();
+    stream_.async_read_some(buffer_.prepare(4096), [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
+      self->buffer_.clear();
+      if (!ec) return self->Drain();
+      if constexpr (kTls) {
+        if (ec == asio::error::eof || ec == asio::ssl::error::stream_truncated) return self->Close();
+        return self->Shutdown();
+      } else {
+        self->Close();
+      }
     });
   }
 
