@@ -17,48 +17,66 @@ std::vector<uint8_t> EncodeMessage(const Json& body) { return Json::to_cbor(body
 
 namespace {
 
-// Whether the CBOR items in `bytes` nest at most `max_depth` deep. Runs before the parser so
-// that a 16 KiB frame of nested arrays cannot recurse the parser through the stack. Anything
-// it cannot walk is left to the parser to refuse.
+// Whether the arrays and maps in `bytes` nest at most `max_depth` deep, counting every one
+// (empty and indefinite-length ones too, as a parsed document shows them). Runs before the
+// parser so that a 16 KiB frame of nested arrays cannot recurse the parser through the stack.
+// Anything it cannot walk is well within the limit or malformed: the parser decides.
 bool NestingWithin(std::span<const uint8_t> bytes, int max_depth) {
-  std::vector<uint64_t> remaining;  // items still to read at each open level
+  constexpr uint64_t kUntilBreak = UINT64_MAX;  // an indefinite-length level, closed by 0xff
+  std::vector<uint64_t> remaining;              // items still to read at each open level
   std::size_t i = 0;
   while (i < bytes.size()) {
+    // Levels whose items are all read are closed.
+    while (!remaining.empty() && remaining.back() == 0) remaining.pop_back();
     const uint8_t initial = bytes[i++];
+    if (initial == 0xff) {  // "break" closes the innermost indefinite-length level
+      if (remaining.empty() || remaining.back() != kUntilBreak) return true;
+      remaining.pop_back();
+      continue;
+    }
     const uint8_t major = initial >> 5, info = initial & 31;
     uint64_t arg = info;
+    bool indefinite = false;
     if (info >= 24 && info <= 27) {
       const std::size_t n = std::size_t{1} << (info - 24);
-      if (i + n > bytes.size()) return true;
+      if (n > bytes.size() - i) return true;
       arg = 0;
       for (std::size_t k = 0; k < n; ++k) arg = arg << 8 | bytes[i++];
+    } else if (info == 31 && major >= 2 && major <= 5) {
+      indefinite = true;
     } else if (info > 27) {
-      return true;  // indefinite lengths and reserved values: the strict parser decides
+      return true;  // reserved values: the parser refuses them
     }
-    if (major == 2 || major == 3) {  // byte and text strings: skip the payload
-      if (arg > bytes.size() - i) return true;
-      i += static_cast<std::size_t>(arg);
-    }
-    // One item of the enclosing container is done (containers count when they open).
-    while (!remaining.empty() && remaining.back() == 0) remaining.pop_back();
-    if (!remaining.empty()) --remaining.back();
-    if ((major == 4 || major == 5) && arg > 0) {
-      if (static_cast<int>(remaining.size()) >= max_depth) return false;
-      remaining.push_back(major == 5 ? arg * 2 : arg);
+    // This item is one of the enclosing level's (a container counts when it opens).
+    if (!remaining.empty() && remaining.back() != kUntilBreak) --remaining.back();
+    if (major == 2 || major == 3) {
+      if (indefinite) {
+        remaining.push_back(kUntilBreak);  // chunks follow; they are strings, not a level
+      } else {
+        if (arg > bytes.size() - i) return true;
+        i += static_cast<std::size_t>(arg);
+      }
+    } else if (major == 4 || major == 5) {
+      // (An open chunked string counts too: a container inside one is malformed anyway.)
+      if (remaining.size() >= static_cast<std::size_t>(max_depth)) return false;
+      if (indefinite) {
+        remaining.push_back(kUntilBreak);
+      } else {
+        if (arg > (kUntilBreak - 1) / 2) return true;  // longer than any input: malformed
+        remaining.push_back(major == 5 ? arg * 2 : arg);
+      }
     } else if (major == 6) {
-      // A tag wraps the next item at the same depth.
-      if (!remaining.empty()) ++remaining.back();
+      // A tag wraps the next item at the same level.
+      if (!remaining.empty() && remaining.back() != kUntilBreak) ++remaining.back();
     }
   }
   return true;
 }
 
-constexpr int kMaxNesting = 16;  // our messages nest 4 deep at most (events > event > credential)
-
 }  // namespace
 
 core::Result<Message> DecodeMessage(std::span<const uint8_t> bytes) {
-  if (!NestingWithin(bytes, kMaxNesting)) return core::Status::Invalid("message nests too deep");
+  if (!NestingWithin(bytes, kMaxMessageNesting)) return core::Status::Invalid("message nests too deep");
   // allow_exceptions=false turns most malformed input into a discarded value, but nlohmann 3.11
   // still throws for a container length beyond max_size(): catch that too.
   Json body;

@@ -26,8 +26,16 @@ struct Message {
   Json body;  // the whole map, "t" included
 };
 
+// How deep arrays and maps may nest in a message, the message map counting as 1; empty and
+// indefinite-length ones count too. Ours nest 4 deep at most (events > event > credential); the
+// limit keeps a frame of nested arrays from recursing the parser through the stack.
+inline constexpr int kMaxMessageNesting = 16;
+
 // CBOR bytes of `body` (which must hold "t").
 std::vector<uint8_t> EncodeMessage(const Json& body);
+// The message in `bytes`; kInvalid for anything but well-formed CBOR (RFC 8949, definite or
+// indefinite lengths, no tags) nesting at most kMaxMessageNesting deep that is a map whose "t"
+// is a known type.
 core::Result<Message> DecodeMessage(std::span<const uint8_t> bytes);
 
 // Builders for the messages both sides send.

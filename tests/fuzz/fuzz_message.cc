@@ -10,6 +10,7 @@
 //     a failure recorded otherwise; the first failure kept);
 //   - every wire decoder of json_codec.h, fed the document and its sub-documents, either refuses
 //     with kInvalid or returns a record that survives ToJson -> FromJson unchanged.
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <initializer_list>
@@ -46,6 +47,14 @@ constexpr std::size_t kMaxPlaintext = link::kMaxFrame - 16;
 constexpr int kMaxDocs = 48;
 constexpr std::size_t kMaxFieldDocs = 8;
 constexpr std::size_t kMaxKeys = 10;
+
+// How deep arrays and objects nest in `value`, each counting (the measure of kMaxMessageNesting).
+int Depth(const Json& value) {
+  if (!value.is_structured()) return 0;
+  int deepest = 0;
+  for (const Json& item : value) deepest = std::max(deepest, Depth(item));
+  return deepest + 1;
+}
 
 bool KnownType(const Json& body) {
   const auto t = body.find("t");
@@ -435,7 +444,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
 
   if (!decoded.ok()) {
     FUZZ_CHECK(decoded.status().code() == core::Code::kInvalid, "DecodeMessage refuses with kInvalid");
-    FUZZ_CHECK(raw.is_discarded() || !raw.is_object() || !KnownType(raw), "DecodeMessage refused a good message");
+    FUZZ_CHECK(raw.is_discarded() || !raw.is_object() || !KnownType(raw) || Depth(raw) > link::kMaxMessageNesting,
+               "DecodeMessage refused a good message");
     // A well-formed document without a known "t" still goes through the decoders (the hub's API
     // hands them JSON of any shape too).
     if (!raw.is_discarded()) VisitAll(raw);
@@ -447,6 +457,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
   FUZZ_CHECK(!raw.is_discarded() && Json::to_cbor(raw) == Json::to_cbor(message.body),
              "DecodeMessage changed the document");
   FUZZ_CHECK(message.body.is_object() && KnownType(message.body), "DecodeMessage accepted a bad message");
+  FUZZ_CHECK(Depth(message.body) <= link::kMaxMessageNesting, "DecodeMessage accepted a message nesting too deep");
   FUZZ_CHECK(message.body.at("t").get_ref<const std::string&>() == link::ToString(message.type),
              "the message type is not its \"t\"");
 

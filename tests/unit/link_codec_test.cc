@@ -174,5 +174,38 @@ TEST(MessageTest, DeepNestingIsRefused) {
   EXPECT_TRUE(DecodeMessage(EncodeMessage(events)).ok());
 }
 
+// A message nested `depth` deep: {"t":"req","args":[[...[]...]]} with depth-1 arrays, the
+// innermost one empty or, with `indefinite`, every array of indefinite length.
+std::vector<uint8_t> NestedMessage(int depth, bool indefinite) {
+  std::vector<uint8_t> bytes = EncodeMessage(Json{{"t", "req"}});
+  bytes[0] = 0xa2;  // a map of two entries
+  for (char c : std::string_view("\x64" "args")) bytes.push_back(static_cast<uint8_t>(c));
+  for (int i = 1; i < depth; ++i) bytes.push_back(indefinite ? 0x9f : (i + 1 < depth ? 0x81 : 0x80));
+  if (indefinite) bytes.insert(bytes.end(), static_cast<std::size_t>(depth - 1), 0xff);
+  return bytes;
+}
+
+// Found by fuzz_message: the limit is on how deep containers nest, the message map counting as
+// one; empty arrays and arrays of indefinite length count like any other.
+TEST(MessageTest, NestingLimitCountsEveryContainer) {
+  for (bool indefinite : {false, true}) {
+    const auto at_limit = DecodeMessage(NestedMessage(kMaxMessageNesting, indefinite));
+    ASSERT_TRUE(at_limit.ok()) << indefinite << ": " << at_limit.status().ToString();
+    const Json* inner = &at_limit->body["args"];
+    int arrays = 0;
+    while (inner->is_array()) {
+      ++arrays;
+      if (inner->empty()) break;
+      inner = &inner->front();
+    }
+    EXPECT_EQ(arrays, kMaxMessageNesting - 1) << indefinite;
+    EXPECT_FALSE(DecodeMessage(NestedMessage(kMaxMessageNesting + 1, indefinite)).ok()) << indefinite;
+  }
+  // 16 KiB of indefinite-length arrays is refused before the parser sees it.
+  std::vector<uint8_t> deep(8000, 0x9f);
+  deep.insert(deep.end(), 8000, 0xff);
+  EXPECT_FALSE(DecodeMessage(deep).ok());
+}
+
 }  // namespace
 }  // namespace latchkey::link
