@@ -104,3 +104,22 @@ test('the session survives a reload and Log out ends it', async () => {
     await context.close();
   }
 });
+
+// Found as a rare stall: the app subscribed to its state in an effect, which Preact runs after
+// the next frame, so an answer to /me that came first was never rendered and the page stayed on
+// "Loading". Without frames the effect comes 100 ms late, after the answer, every time.
+test('the app starts, and logs out, when its first answers come before the first frame', async () => {
+  const { context, page } = await openApp(browser, demo, { lateFrames: true });
+  try {
+    await logIn(page, 'owner', OWNER_PASSWORD);
+    await page.reload();
+    await page.locator('[data-testid="lock-card"]').first().waitFor();
+    await page.getByRole('navigation').getByRole('button', { name: 'Log out' }).click();
+    await page.getByRole('button', { name: 'Log in' }).waitFor();
+    await page.reload();
+    await page.getByRole('button', { name: 'Log in' }).waitFor();
+    assert.deepEqual(page.problems, []);
+  } finally {
+    await context.close();
+  }
+});

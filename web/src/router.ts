@@ -25,9 +25,12 @@ export const lockHref = (id: string) => `#/locks/${encodeURIComponent(id)}`;
 
 export function useRoute(): Route {
   const [route, setRoute] = useState(() => parseRoute(location.hash));
+  const renderedHash = location.hash;
   useEffect(() => {
     const onChange = () => setRoute(parseRoute(location.hash));
     window.addEventListener('hashchange', onChange);
+    // A change between the first render and this effect had no listener yet.
+    if (location.hash !== renderedHash) onChange();
     return () => window.removeEventListener('hashchange', onChange);
   }, []);
   return route;

@@ -51,9 +51,13 @@ export function getState(): AppState {
 /** Re-renders the calling component whenever the state changes. */
 export function useStore(): AppState {
   const [, setTick] = useState(0);
+  const rendered = state;
   useEffect(() => {
     const listener = () => setTick((n) => n + 1);
     listeners.add(listener);
+    // Effects run after the paint: a change made in between (the answer to /me at start can
+    // arrive first) found no listener, so render again if the state is not what was rendered.
+    if (state !== rendered) listener();
     return () => {
       listeners.delete(listener);
     };
