@@ -116,7 +116,7 @@ core::Status LoadHubConfig(HubCommandOptions& options) {
       if (!value.is_boolean()) return core::Status::Invalid(options.config + ": tls must be true or false");
       continue;
     }
-    if (key != "data" && key != "http" && key != "tls_cert" && key != "tls_key") return core::Status::Invalid(options.config + ": unknown key '" + std::string(key.str()) + "'");
+    if (key != "data" && key != "http" && key != "tls_cert" && key != "tls_key" && key != "webhook_cacert") return core::Status::Invalid(options.config + ": unknown key '" + std::string(key.str()) + "'");
     if (!value.is_string()) return core::Status::Invalid(options.config + ": " + std::string(key.str()) + " must be a string");
   }
   // The flag can only turn it on: the flag or the file's `true` opens /metrics on loopback.
@@ -126,6 +126,9 @@ core::Status LoadHubConfig(HubCommandOptions& options) {
   if (auto tls = table["tls"].value<bool>(); tls && *tls) options.tls = true;
   if (auto cert = table["tls_cert"].value<std::string>(); cert && !options.tls_cert_from_flag) options.tls_cert = *cert;
   if (auto key = table["tls_key"].value<std::string>(); key && !options.tls_key_from_flag) options.tls_key = *key;
+  if (auto ca = table["webhook_cacert"].value<std::string>(); ca && !options.webhook_cacert_from_flag) {
+    options.webhook_cacert = *ca;
+  }
   return core::Status::Ok();
 }
 
@@ -144,6 +147,7 @@ int RunHub(const HubCommandOptions& options_in) {
   hub_options.tls_cert = options.tls_cert;
   hub_options.tls_key = options.tls_key;
   hub_options.tls = options.tls;
+  hub_options.webhook_cacert = options.webhook_cacert;
   hub::Hub hub(io, hub_options);
   if (core::Status s = hub.Start(); !s.ok()) {
     spdlog::error("hub: {}", s.ToString());
@@ -186,6 +190,7 @@ int RunDemo(const DemoOptions& options) {
   hub_options.tls_cert = options.tls_cert;
   hub_options.tls_key = options.tls_key;
   hub_options.tls = options.tls;
+  hub_options.webhook_cacert = options.webhook_cacert;
   hub::Hub hub(io, hub_options);
   // The locks' ports change from run to run: point the hub's records at where they are now,
   // before its sessions start (a lock is known by its key, not by its address).

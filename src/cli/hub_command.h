@@ -25,6 +25,10 @@ struct HubCommandOptions {
   bool tls = false;
   bool tls_cert_from_flag = false;
   bool tls_key_from_flag = false;
+  // https:// webhooks: a PEM CA bundle trusted besides the system's store (`webhook_cacert` in
+  // the file or --webhook-cacert; the flag wins).
+  std::string webhook_cacert;
+  bool webhook_cacert_from_flag = false;
 };
 
 // Reads `options.config` (when set) into `options`; an error names the file and the key.
@@ -40,6 +44,7 @@ struct DemoOptions {
   std::string tls_key;
   bool tls = false;
   bool metrics_open_on_loopback = false;
+  std::string webhook_cacert;
 };
 int RunDemo(const DemoOptions& options);
 

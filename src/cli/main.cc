@@ -54,6 +54,8 @@ int main(int argc, char** argv) {
   demo->add_option("--tls-cert", demo_options.tls_cert, "HTTPS: certificate chain (PEM)");
   demo->add_option("--tls-key", demo_options.tls_key, "HTTPS: private key (PEM)");
   demo->add_flag("--tls", demo_options.tls, "Serve HTTPS on loopback too (self-signed unless --tls-cert)");
+  demo->add_option("--webhook-cacert", demo_options.webhook_cacert,
+                   "https:// webhooks: also trust the CA certificates in this PEM file (besides the system's)");
   demo->add_flag("--script", script, "Instead: a scripted walk through the lock's core on a simulated clock");
   demo->add_flag("--fast", fast, "With --script: do not pause between steps");
 
@@ -64,9 +66,12 @@ int main(int argc, char** argv) {
   hub->add_option("--tls-cert", hub_options.tls_cert, "HTTPS: certificate chain (PEM); else self-signed in DATA/tls");
   hub->add_option("--tls-key", hub_options.tls_key, "HTTPS: the certificate's private key (PEM)");
   hub->add_flag("--tls", hub_options.tls, "Serve HTTPS on loopback too");
+  hub->add_option("--webhook-cacert", hub_options.webhook_cacert,
+                  "https:// webhooks: also trust the CA certificates in this PEM file (besides the system's); "
+                  "there is no way to skip the check");
   hub->add_option("--config", hub_options.config,
                   "TOML file with data = \"...\", http = \"...\", metrics_open_on_loopback = true|false, "
-                  "tls = true|false, tls_cert = \"...\", tls_key = \"...\"");
+                  "tls = true|false, tls_cert = \"...\", tls_key = \"...\", webhook_cacert = \"...\"");
   hub->add_flag("--metrics-loopback", hub_options.metrics_open_on_loopback,
                 "Serve GET /metrics to loopback clients without a token");
 
@@ -89,6 +94,7 @@ int main(int argc, char** argv) {
     hub_options.http_from_flag = hub->count("--http") > 0;
     hub_options.tls_cert_from_flag = hub->count("--tls-cert") > 0;
     hub_options.tls_key_from_flag = hub->count("--tls-key") > 0;
+    hub_options.webhook_cacert_from_flag = hub->count("--webhook-cacert") > 0;
     return latchkey::cli::RunHub(hub_options);
   }
   if (client_commands.parsed()) return client_commands.Run();

@@ -82,6 +82,13 @@ bool ReadAccountFields(const Json& body, Account& a, bool creating, Respond& res
     }
     *field = *ms;
   }
+  // A change that sets `locks`, `valid_from` or `valid_until` to null removes the restriction
+  // (every lock; no bound), as in a JSON merge patch.
+  if (!creating) {
+    if (body.contains("locks") && body["locks"].is_null()) a.locks.reset();
+    if (body.contains("valid_from") && body["valid_from"].is_null()) a.valid_from_ms.reset();
+    if (body.contains("valid_until") && body["valid_until"].is_null()) a.valid_until_ms.reset();
+  }
   if (a.valid_from_ms && a.valid_until_ms && *a.valid_from_ms >= *a.valid_until_ms) {
     respond(HttpResponse::Error(400, "invalid", "valid_from must be before valid_until"));
     return false;

@@ -1,4 +1,7 @@
 // History from the hub's mirror (readable while a lock is offline) and the hash-chain check.
+#include <algorithm>
+#include <charconv>
+
 #include "core/event.h"
 #include "crypto/sodium_crypto.h"
 #include "hub/api.h"
@@ -21,6 +24,29 @@ bool QueryNumber(const HttpRequest& request, const char* name, uint64_t max, Res
   }
   *out = std::stoull(text);
   return true;
+}
+
+// `next_before` is "<time ms>.<seq>.<lock id>": opaque to clients, and what the walk needs to
+// go on past events that share a millisecond.
+std::string FormatCursor(const EventCursor& c) {
+  return std::to_string(c.time_ms) + "." + std::to_string(c.seq) + "." + c.lock;
+}
+
+std::optional<EventCursor> ParseCursor(std::string_view text) {
+  EventCursor c;
+  const auto first = text.find('.');
+  const auto second = first == std::string_view::npos ? first : text.find('.', first + 1);
+  if (second == std::string_view::npos || second + 1 >= text.size() || text.size() > 256) return std::nullopt;
+  const auto number = [](std::string_view digits, auto* out) {
+    const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), *out);
+    return !digits.empty() && digits.find_first_not_of("0123456789") == std::string_view::npos &&
+           ec == std::errc() && end == digits.data() + digits.size();
+  };
+  if (!number(text.substr(0, first), &c.time_ms) || !number(text.substr(first + 1, second - first - 1), &c.seq)) {
+    return std::nullopt;
+  }
+  c.lock = std::string(text.substr(second + 1));
+  return c;
 }
 
 }  // namespace
@@ -58,33 +84,72 @@ void RegisterEventRoutes(Hub& hub, Router& router) {
     });
   });
 
+  // Across locks, newest first. Beyond API.md: `before_time`, the filters `lock`, `kind`, `user`
+  // (with `lock`) and `actor`, and the cursor `before` / `next_before` (docs/hub.md "History").
   router.Add(http::verb::get, "/api/v1/events", [&hub](HttpRequest& request, Respond respond) {
     api::Authenticated(hub, request, respond, [&](const Principal& p) {
-      std::optional<uint64_t> limit;
-      if (!QueryNumber(request, "limit", 1000, respond, &limit)) return;
+      RecentEventQuery query;
+      std::optional<uint64_t> limit, user;
+      if (!QueryNumber(request, "limit", 1000, respond, &limit) || !QueryNumber(request, "user", 65534, respond, &user)) {
+        return;
+      }
+      query.limit = limit.value_or(100);
       std::optional<int64_t> after_ms, before_ms;
       for (auto [name, target] : {std::pair{"after_time", &after_ms}, std::pair{"before_time", &before_ms}}) {
         if (!request.query.contains(name)) continue;
         *target = platform::ParseRfc3339Ms(request.query.at(name));
         if (!*target) return respond(HttpResponse::Error(400, "invalid", std::string(name) + ": must be an RFC 3339 time"));
       }
+      query.before_ms = before_ms.value_or(0);
+      if (const auto it = request.query.find("before"); it != request.query.end()) {
+        query.before = ParseCursor(it->second);
+        if (!query.before) return respond(HttpResponse::Error(400, "invalid", "before: not a next_before of this hub"));
+      }
+      if (const auto it = request.query.find("kind"); it != request.query.end()) {
+        if (!core::Parse<core::EventKind>(it->second)) return respond(HttpResponse::Error(400, "invalid", "kind: not an event kind"));
+        query.kind = it->second;
+      }
+      if (const auto it = request.query.find("actor"); it != request.query.end()) {
+        if (it->second.empty()) return respond(HttpResponse::Error(400, "invalid", "actor: must not be empty"));
+        query.actor = it->second;
+      }
+      const auto only = request.query.find("lock");
+      // A user slot means nothing without its lock: slot 3 of the front door is not slot 3 of the garage.
+      if (user && only == request.query.end()) return respond(HttpResponse::Error(400, "invalid", "user: needs lock"));
+      if (user) query.user = static_cast<uint32_t>(*user);
+
       auto locks = hub.store().ListLocks();
       if (!locks.ok()) return respond(HttpResponse::Error(500, "internal", locks.status().message()));
-      std::vector<std::string> readable;
+      const int64_t now = hub.NowMs();
       for (const auto& r : *locks) {
-        if (p.MayReadHistory(r.id)) readable.push_back(r.id);
+        if (only != request.query.end() && r.id != only->second) continue;
+        if (p.SeesLock(r.id, now) && p.MayReadHistory(r.id)) query.locks.push_back(r.id);
+      }
+      if (only != request.query.end() && query.locks.empty()) {
+        const bool sees = std::any_of(locks->begin(), locks->end(), [&](const LockRecord& r) {
+          return r.id == only->second && p.SeesLock(r.id, now);
+        });
+        if (!sees) return respond(HttpResponse::Error(404, "not_found", "lock: no such lock"));
+        return respond(api::Forbidden("your role does not read history"));
       }
       Json list = Json::array();
-      if (!readable.empty()) {
-        auto events = hub.store().RecentEvents(readable, before_ms.value_or(0), limit.value_or(100));
+      std::optional<EventCursor> last;
+      if (!query.locks.empty()) {
+        auto events = hub.store().RecentEvents(query);
         if (!events.ok()) return respond(HttpResponse::Error(500, "internal", events.status().message()));
+        const bool full = events->size() == std::min<std::size_t>(query.limit, 1000);
         for (auto& e : *events) {
-          if (after_ms && e.value("time", int64_t{0}) <= *after_ms) continue;
+          const int64_t time = e.value("time", int64_t{0});
           const std::string lock = e.value("lock", "");
+          if (full) last = EventCursor{time, e.value("seq", uint64_t{0}), lock};
+          if (after_ms && time <= *after_ms) continue;
           list.push_back(ApiEventJson(std::move(e), lock));
         }
       }
-      respond(HttpResponse::Json(200, Json{{"events", list}}));
+      Json body{{"events", std::move(list)}};
+      // A full page may have more behind it; the cursor goes on exactly after its last event.
+      if (last) body["next_before"] = FormatCursor(*last);
+      respond(HttpResponse::Json(200, body));
     });
   });
 

@@ -40,6 +40,9 @@ struct Principal {
   std::optional<int64_t> valid_from_ms, valid_until_ms;
   std::string token_id;
   TokenHash token_hash{};  // to check the token again later (an open stream, Stream::Recheck)
+  // When the token stops holding (absent: only by logout or deletion); an open stream is
+  // closed then (Stream).
+  std::optional<int64_t> token_expires_at_ms;
   // Authenticated by the web app's session cookie (cookie_session.h): writes need the CSRF
   // header, and a WebSocket must come from the hub's own origin.
   bool via_cookie = false;

@@ -52,6 +52,10 @@ core::Status Hub::Start() {
   std::filesystem::create_directories(options_.data_dir, fs_error);
   if (fs_error) return core::Status::IoError("cannot create " + options_.data_dir + ": " + fs_error.message());
   ::chmod(options_.data_dir.c_str(), 0700);
+  // Before anything runs: a CA file that does not load is a configuration error, not a warning
+  // that https:// deliveries would only show a day later.
+  auto webhook_tls = MakeWebhookTlsContext(options_.webhook_cacert);
+  if (!webhook_tls.ok()) return webhook_tls.status();
   auto opened = HubStore::Open(options_.data_dir + "/hub.db");
   if (!opened.ok()) return opened.status();
   store_ = std::move(opened).value();
@@ -64,7 +68,7 @@ core::Status Hub::Start() {
   if (!keypair.ok()) return keypair.status();
   stream_ = std::make_unique<Stream>(*this);
   LockSessions::Listener listener;
-  webhooks_ = std::make_unique<Webhooks>(io_, *store_);
+  webhooks_ = std::make_unique<Webhooks>(io_, *store_, std::move(webhook_tls).value());
   listener.on_event = [this](const std::string& lock, const Json& event) {
     stream_->PublishEvent(lock, event);
     webhooks_->OnEvent(lock, event);
@@ -228,6 +232,7 @@ core::Result<Principal> Hub::PrincipalOf(const TokenHash& token_hash, bool via_c
   p.valid_until_ms = a.valid_until_ms;
   p.token_id = record.id;
   p.token_hash = token_hash;
+  p.token_expires_at_ms = record.expires_at_ms;
   p.via_cookie = via_cookie;
   // An API token is never wider than its creator: it may only narrow the role and the locks.
   if (record.role) {

@@ -31,6 +31,9 @@ struct HubOptions {
   // GET /metrics answers a loopback client without a token (a local Prometheus); others
   // still need an owner or admin token. Off by default.
   bool metrics_open_on_loopback = false;
+  // https:// webhooks trust the system's certificate store plus the PEM bundle in this file when
+  // set (a home CA, a receiver's self-signed certificate). One that does not load stops Start.
+  std::string webhook_cacert;
   // Every lock the hub talks to is on loopback (the demo): the lock object then shows the
   // simulated lock's sim_control_url.
 };

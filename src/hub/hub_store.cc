@@ -611,37 +611,68 @@ Status HubStore::SetLockState(const std::string& id, const Json& state) try {
 
 // --- events ----------------------------------------------------------------------------------
 
-Status HubStore::AppendEvent(const std::string& lock, const Json& event) try {
+Status HubStore::CheckEvent(const Json& event) {
   auto key = ParseEvent(event);
   if (!key.ok()) return key.status();
   auto body = Dump(event, "event");
-  if (!body.ok()) return body.status();
+  return body.ok() ? Status::Ok() : body.status();
+}
+
+Status HubStore::AppendEvent(const std::string& lock, const Json& event) {
+  return AppendEvents(lock, std::span<const Json>(&event, 1));
+}
+
+Status HubStore::AppendEvents(const std::string& lock, std::span<const Json> events) try {
+  // Everything is checked before the transaction begins, so that a refused event leaves no
+  // trace and the transaction only writes.
+  struct Row {
+    EventKey key;
+    std::string body;
+  };
+  std::vector<Row> rows;
+  rows.reserve(events.size());
+  int64_t max_seq = 0;
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    const auto where = [&](const Status& s) {
+      return events.size() == 1 ? s : Status::Invalid("event " + std::to_string(i + 1) + " of " +
+                                                      std::to_string(events.size()) + ": " + s.message());
+    };
+    auto key = ParseEvent(events[i]);
+    if (!key.ok()) return where(key.status());
+    auto body = Dump(events[i], "event");
+    if (!body.ok()) return where(body.status());
+    max_seq = std::max(max_seq, key->seq);
+    rows.push_back({std::move(key).value(), std::move(body).value()});
+  }
 
   auto begun = Transaction::Begin(*db_);
-  if (!begun.ok()) return Status::IoError("event not stored: " + begun.status().message());
+  if (!begun.ok()) return Status::IoError("events not stored: " + begun.status().message());
   Transaction txn = std::move(begun).value();
   // The lock first: an unknown one is refused before anything is written.
   auto ack = db_->Prepare("UPDATE locks SET acked_seq = max(acked_seq, ?2) WHERE id = ?1");
   if (!ack.ok()) return ack.status();
   ack.value().Bind(1, lock);
-  ack.value().Bind(2, key->seq);
+  ack.value().Bind(2, max_seq);
   if (Status s = RunOne(*db_, ack.value(), "no lock '" + lock + "'"); !s.ok()) return s;
 
+  // OR IGNORE: an event already stored (sent again after a lost ack) is skipped, not an error.
   auto insert =
       db_->Prepare("INSERT OR IGNORE INTO events(lock, seq, time, kind, user, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
   if (!insert.ok()) return insert.status();
   Statement& st = insert.value();
-  st.Bind(1, lock);
-  st.Bind(2, key->seq);
-  st.Bind(3, key->time);
-  st.Bind(4, key->kind);
-  BindOptional(st, 5, key->user);
-  st.Bind(6, *body);
-  if (Status s = st.Run(); !s.ok()) return Status::IoError("event not stored: " + s.message());
-  if (Status s = txn.Commit(); !s.ok()) return Status::IoError("event not stored: " + s.message());
+  for (const Row& row : rows) {
+    st.Bind(1, lock);
+    st.Bind(2, row.key.seq);
+    st.Bind(3, row.key.time);
+    st.Bind(4, row.key.kind);
+    BindOptional(st, 5, row.key.user);
+    st.Bind(6, row.body);
+    if (Status s = st.Run(); !s.ok()) return Status::IoError("events not stored: " + s.message());
+  }
+  if (Status s = txn.Commit(); !s.ok()) return Status::IoError("events not stored: " + s.message());
   return Status::Ok();
 } catch (const std::exception& e) {
-  return Failure("event not stored", e);
+  return Failure("events not stored", e);
 }
 
 Result<std::vector<Json>> HubStore::Events(const EventQuery& query) try {
@@ -665,24 +696,37 @@ Result<std::vector<Json>> HubStore::Events(const EventQuery& query) try {
   return Failure("cannot read events", e);
 }
 
-Result<std::vector<Json>> HubStore::RecentEvents(const std::vector<std::string>& locks, int64_t before_ms,
-                                                 std::size_t limit) try {
+Result<std::vector<Json>> HubStore::RecentEvents(const RecentEventQuery& query) try {
   std::vector<Json> out;
-  if (locks.empty() || limit == 0) return out;
-  auto list = DumpList(locks, "locks");
+  if (query.locks.empty() || query.limit == 0) return out;
+  auto list = DumpList(query.locks, "locks");
   if (!list.ok()) return list.status();
   // A walk back along events_by_time that stops at the limit, whatever the history's size: the
   // "+" keeps the planner from fetching every event of each lock by its key and sorting them all,
-  // and the order (lock last, for a tie in time and seq) is that index's, read backwards.
+  // and the order (lock last, for a tie in time and seq) is that index's, read backwards. The
+  // filters are checked on the way; a rare kind costs a longer walk, never a sort.
   std::string sql = "SELECT lock, seq, body FROM events WHERE +lock IN (SELECT value FROM json_each(?1))";
-  if (before_ms > 0) sql += " AND time < ?3";
+  if (query.before_ms > 0) sql += " AND time < ?3";
+  if (query.before) sql += " AND (time, seq, lock) < (?4, ?5, ?6)";
+  if (query.kind) sql += " AND kind = ?7";
+  if (query.user) sql += " AND user = ?8";
+  // (An event's actor is the name of the account behind a remote command or change.)
+  if (query.actor) sql += " AND json_extract(body, '$.actor') = ?9";
   sql += " ORDER BY time DESC, seq DESC, lock DESC LIMIT ?2";
   auto prepared = db_->Prepare(sql);
   if (!prepared.ok()) return prepared.status();
   Statement& st = prepared.value();
   st.Bind(1, *list);
-  st.Bind(2, CapLimit(limit));
-  if (before_ms > 0) st.Bind(3, before_ms);
+  st.Bind(2, CapLimit(query.limit));
+  if (query.before_ms > 0) st.Bind(3, query.before_ms);
+  if (query.before) {
+    st.Bind(4, query.before->time_ms);
+    st.Bind(5, static_cast<int64_t>(std::min<uint64_t>(query.before->seq, kMaxKey)));
+    st.Bind(6, query.before->lock);
+  }
+  if (query.kind) st.Bind(7, *query.kind);
+  if (query.user) st.Bind(8, static_cast<int64_t>(*query.user));
+  if (query.actor) st.Bind(9, *query.actor);
   if (Status s = ReadEvents(st, &out); !s.ok()) return s;
   return out;
 } catch (const std::exception& e) {

@@ -1,7 +1,8 @@
 // The hub's durable state (SQLite, WAL, synchronous=FULL): accounts, tokens (only their
 // hashes), paired locks, the mirror of every lock's event log, webhooks and their deliveries.
 // An event is written before the hub acknowledges it to the lock, in the same transaction that
-// moves the lock's acked_seq, so the mirror never misses or repeats one.
+// moves the lock's acked_seq (one transaction per `events` message of the link), so the mirror
+// never misses or repeats one.
 #pragma once
 
 #include <array>
@@ -84,6 +85,23 @@ struct EventQuery {
   std::optional<uint32_t> user;
 };
 
+// Where a newest-first walk through history stands: the last event a page returned.
+struct EventCursor {
+  int64_t time_ms = 0;
+  uint64_t seq = 0;
+  std::string lock;
+};
+
+struct RecentEventQuery {
+  std::vector<std::string> locks;
+  int64_t before_ms = 0;               // only events with an earlier time (0: no bound)
+  std::optional<EventCursor> before;   // only events after this one in the walk
+  std::size_t limit = 100;
+  std::optional<std::string> kind;     // only events of this kind
+  std::optional<uint32_t> user;        // only events of this user slot (of any of `locks`)
+  std::optional<std::string> actor;    // only events whose actor is this account
+};
+
 // Every call returns a core::Status and never throws: kInvalid for bad input (nothing is
 // written), kNotFound for a row to change or delete that does not exist, kIoError for a failed
 // read or write (and for a stored row that cannot be read back). Like the Database under it, a
@@ -114,18 +132,26 @@ class HubStore {
   core::Status DeleteLock(const std::string& id);  // with its mirrored events
   core::Status SetLockState(const std::string& id, const Json& state);
 
-  // Stores `event` (a lock's event, JSON form of src/wire) and sets the lock's acked_seq to its
-  // seq. An event already stored is a success that changes nothing. `event` must be an object
+  // Whether AppendEvent would take `event` (a lock's event, JSON form of src/wire): an object
   // with "seq" (an integer 1..2^63-1), "kind" (a string), "time" (an integer) and, if present,
-  // "user" (0..2^32-1 or "all"); otherwise kInvalid. An unknown lock is kNotFound.
+  // "user" (0..2^32-1 or "all"), that can be stored as JSON text; otherwise kInvalid.
+  static core::Status CheckEvent(const Json& event);
+  // Stores `event` and sets the lock's acked_seq to its seq. An event already stored is a
+  // success that changes nothing. An event CheckEvent refuses is kInvalid, an unknown lock
+  // kNotFound.
   core::Status AppendEvent(const std::string& lock, const Json& event);
+  // AppendEvent for every event of `events` (one `events` message of the link) in one durable
+  // transaction, all or nothing: a synchronous commit per batch instead of one per event is
+  // what lets the hub keep up with a lock's backlog. The lock's acked_seq becomes the largest
+  // seq among them (never less than it was). One refused event (kInvalid, its position in the
+  // message) refuses the batch before anything is written.
+  core::Status AppendEvents(const std::string& lock, std::span<const Json> events);
   // Events of query.lock with seq > after in seq order, at most min(limit, 1000) of them. Every
   // event returned here and below is the stored one plus "lock": its lock's id.
   core::Result<std::vector<Json>> Events(const EventQuery& query);
-  // Newest first, across `locks`, with time before `before_ms` (0: no bound); at most
-  // min(limit, 1000) events, ordered by time, then seq, then lock id, all descending.
-  core::Result<std::vector<Json>> RecentEvents(const std::vector<std::string>& locks, int64_t before_ms,
-                                               std::size_t limit);
+  // Newest first across query.locks, ordered by time, then seq, then lock id, all descending;
+  // at most min(limit, 1000) events.
+  core::Result<std::vector<Json>> RecentEvents(const RecentEventQuery& query);
   // Every event of a lock in seq order (for the chain check).
   core::Result<std::vector<Json>> AllEvents(const std::string& lock);
 

@@ -28,6 +28,9 @@ struct LockSessions::Session {
   asio::steady_timer timer;
   std::chrono::milliseconds backoff = kFirstBackoff;
   bool stopped = false;
+  // The name given at pairing, until the lock has taken it as its `name` setting: the lock's own
+  // name is what every later answer shows, so the name must become the lock's.
+  std::string name_to_set;
 };
 
 LockSessions::LockSessions(asio::io_context& io, HubStore& store, const crypto::NoiseKeypair& hub_key,
@@ -78,18 +81,43 @@ void LockSessions::Connect(const std::shared_ptr<Session>& session) {
     s->backoff = kFirstBackoff;
     spdlog::info("hub: lock {} online", s->record.id);
     if (listener_.on_state) listener_.on_state(s->record.id);
-  };
-  callbacks.on_event = [this, weak](const Json& event) {
-    auto s = weak.lock();
-    if (!s) return false;
-    const core::Status stored = store_.AppendEvent(s->record.id, event);
-    if (!stored.ok()) {
-      spdlog::error("hub: cannot store an event of lock {}: {}", s->record.id, stored.ToString());
-      return false;  // not acknowledged: the lock sends it again
+    if (!s->name_to_set.empty()) {
+      Request(s->record.id, "set_settings", Json{{"settings", {{"name", s->name_to_set}}}}, [weak](Json reply) {
+        auto named = weak.lock();
+        if (!named) return;
+        if (reply.value("ok", false)) {
+          named->name_to_set.clear();
+        } else {
+          spdlog::warn("hub: lock {} did not take its name: {}", named->record.id, reply.dump());
+        }
+      });
     }
-    s->record.acked_seq = std::max(s->record.acked_seq, event["seq"].get<uint64_t>());
-    if (listener_.on_event) listener_.on_event(s->record.id, event);
-    return true;
+  };
+  callbacks.on_events = [this, weak](const std::vector<Json>& events) -> std::size_t {
+    auto s = weak.lock();
+    if (!s) return 0;
+    // The events before the first one the store refuses (malformed, from a faulty lock) are
+    // stored, published and kept, and the refused one closes the link, as when each event had
+    // a transaction of its own; all that are stored go in one transaction, so a failed write
+    // stores (and acknowledges) none of them.
+    std::size_t good = 0;
+    core::Status refused;
+    while (good < events.size() && (refused = HubStore::CheckEvent(events[good])).ok()) ++good;
+    if (good > 0) {
+      const core::Status stored = store_.AppendEvents(s->record.id, std::span(events).first(good));
+      if (!stored.ok()) {
+        spdlog::error("hub: cannot store {} events of lock {}: {}", good, s->record.id, stored.ToString());
+        return 0;  // not acknowledged: the lock sends them again
+      }
+    }
+    if (!refused.ok()) spdlog::error("hub: cannot store an event of lock {}: {}", s->record.id, refused.ToString());
+    // Published only now that they are committed: a stream or webhook never shows an event
+    // that a crash could still take back, and a replay from the mirror finds every one.
+    for (std::size_t i = 0; i < good; ++i) {
+      s->record.acked_seq = std::max(s->record.acked_seq, events[i]["seq"].get<uint64_t>());
+      if (listener_.on_event) listener_.on_event(s->record.id, events[i]);
+    }
+    return good;
   };
   callbacks.on_state = [this, weak](const Json& state) {
     auto s = weak.lock();
@@ -174,6 +202,7 @@ void LockSessions::Pair(const std::string& address, const std::string& setup_cod
     if (core::Status s = store_.PutLock(record); !s.ok()) return (*shared_done)(link::ErrorReply("internal", s.message()));
     auto session = std::make_shared<Session>(io_);
     session->record = record;
+    session->name_to_set = name;
     sessions_[record.id] = session;
     (*shared_done)(Json{{"ok", true}, {"result", {{"id", record.id}}}});
     // The pairing connection ends here; the session connects with the pinned key.

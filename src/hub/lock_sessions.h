@@ -1,6 +1,7 @@
 // The hub's links to its locks: one session per paired lock, reconnecting with back-off
 // (0.5 s doubling to 30 s) whenever the link drops; every event the lock sends is stored in the
-// hub's mirror before it is acknowledged. Also pairing a new lock with its setup code.
+// hub's mirror before it is acknowledged (the events of one link message in one transaction,
+// published after it commits). Also pairing a new lock with its setup code.
 #pragma once
 
 #include <functional>
@@ -16,7 +17,7 @@ namespace latchkey::hub {
 class LockSessions {
  public:
   struct Listener {
-    // A new event, after it was stored.
+    // A new event, after it was stored (committed).
     std::function<void(const std::string& lock, const Json& event)> on_event;
     // The lock's state changed, or it went online or offline.
     std::function<void(const std::string& lock)> on_state;

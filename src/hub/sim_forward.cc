@@ -20,7 +20,8 @@ HttpResponse Unreachable(const std::string& why) {
 
 bool IsLoopbackSimControlUrl(const std::string& url) {
   auto parsed = ParseWebhookUrl(url);
-  if (!parsed.ok()) return false;
+  // (A lock's sim control speaks plain HTTP on a loopback address, never a name.)
+  if (!parsed.ok() || parsed->tls) return false;
   boost::system::error_code ec;
   const auto address = asio::ip::make_address(parsed->host, ec);
   return !ec && address.is_loopback();

@@ -5,8 +5,10 @@
 #include <boost/beast/websocket/ssl.hpp>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <deque>
 #include <map>
+#include <optional>
 #include <variant>
 
 #include "hub/cookie_session.h"
@@ -24,6 +26,10 @@ namespace {
 // from then on its live events come from the mirror in pages, so a client that falls behind
 // is bounded in memory without being dropped.
 constexpr std::size_t kMaxQueued = 1000;
+
+// The longest the expiry timer sleeps. Tokens expire by the hub's wall clock and the timer runs
+// on the monotonic one: a wall clock set forward is noticed within this.
+constexpr int64_t kMaxExpiryWaitMs = 60'000;
 
 // A WebSocket over plain TCP (ws://) or over TLS (wss://); the client's logic is the same.
 using WebSocket = std::variant<websocket::stream<beast::tcp_stream>, websocket::stream<TlsStream>>;
@@ -227,7 +233,7 @@ class Stream::Client : public std::enable_shared_from_this<Stream::Client> {
   bool closed_ = false;
 };
 
-Stream::Stream(Hub& hub) : hub_(hub) {}
+Stream::Stream(Hub& hub) : hub_(hub), expiry_timer_(hub.io()) {}
 
 Stream::~Stream() {
   for (auto& client : std::list<std::shared_ptr<Client>>(clients_)) client->Close();
@@ -296,6 +302,7 @@ void Stream::Accept(UpgradedStream connection, http::request<http::string_body> 
   auto client = std::make_shared<Client>(*this, std::move(connection), *principal);
   clients_.push_back(client);
   client->Start(std::move(request), std::move(after));
+  ArmExpiry();
 }
 
 void Stream::Recheck() {
@@ -308,6 +315,35 @@ void Stream::Recheck() {
     }
     client->set_principal(std::move(now).value());
   }
+  ArmExpiry();
+}
+
+void Stream::ArmExpiry() {
+  std::optional<int64_t> earliest;
+  for (const auto& client : clients_) {
+    const auto& expires = client->principal().token_expires_at_ms;
+    if (expires && (!earliest || *expires < *earliest)) earliest = expires;
+  }
+  if (!earliest) {
+    expiry_timer_.cancel();
+    return;
+  }
+  // A token holds through its expires_at millisecond (Hub::PrincipalOf): wake just after it.
+  const int64_t wait_ms = std::clamp<int64_t>(*earliest + 1 - hub_.NowMs(), 0, kMaxExpiryWaitMs);
+  expiry_timer_.expires_after(std::chrono::milliseconds(wait_ms));  // cancels the previous wait
+  expiry_timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (!ec) OnExpiryTimer();  // else re-armed, or the stream is going away
+  });
+}
+
+void Stream::OnExpiryTimer() {
+  const int64_t now = hub_.NowMs();
+  for (const auto& client : clients_) {
+    const auto& expires = client->principal().token_expires_at_ms;
+    // The same check and close as for a revoked token, log line included.
+    if (expires && *expires < now) return Recheck();
+  }
+  ArmExpiry();  // woken early (the wait is capped, or the clocks drifted apart)
 }
 
 void Stream::Remove(Client* client) {

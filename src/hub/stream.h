@@ -29,7 +29,9 @@ class Stream {
   void PublishState(const std::string& lock);
   // Checks every open stream's token again after a logout, a revoked token or a changed or
   // deleted account: a stream whose token no longer holds is closed, the others continue with
-  // the account as it is now (a narrowed lock list applies at once).
+  // the account as it is now (a narrowed lock list applies at once). Also run by a timer when
+  // the earliest token of an open stream reaches its expires_at, so that an expired token
+  // stops streaming then, not at the next change or reconnect.
   void Recheck();
   std::size_t clients() const;
 
@@ -38,8 +40,12 @@ class Stream {
  private:
   friend class Client;
   void Remove(Client* client);
+  // Sets expiry_timer_ for the earliest expires_at of the open streams' tokens.
+  void ArmExpiry();
+  void OnExpiryTimer();
   Hub& hub_;
   std::list<std::shared_ptr<Client>> clients_;
+  boost::asio::steady_timer expiry_timer_;
 };
 
 }  // namespace latchkey::hub

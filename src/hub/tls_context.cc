@@ -70,6 +70,20 @@ core::Result<std::shared_ptr<TlsContext>> MakeClientTlsContext(const std::string
   return context;
 }
 
+core::Result<std::shared_ptr<TlsContext>> MakeWebhookTlsContext(const std::string& extra_ca_file) {
+  auto context = std::make_shared<TlsContext>(ssl::context::tls_client);
+  if (core::Status s = ApplyPolicy(*context); !s.ok()) return s;
+  boost::system::error_code ec;
+  context->set_default_verify_paths(ec);
+  if (ec) return core::Status::IoError("cannot load the system's trusted certificates: " + OpenSslReason(ec));
+  if (!extra_ca_file.empty()) {
+    context->load_verify_file(extra_ca_file, ec);
+    if (ec) return core::Status::Invalid("webhook_cacert " + extra_ca_file + " does not load: " + OpenSslReason(ec));
+  }
+  context->set_verify_mode(ssl::verify_peer);
+  return context;
+}
+
 bool SetTlsHost(SSL* ssl, const std::string& host) {
   boost::system::error_code ec;
   boost::asio::ip::make_address(host, ec);

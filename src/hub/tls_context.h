@@ -23,6 +23,11 @@ core::Result<std::shared_ptr<TlsContext>> MakeServerTlsContext(const std::string
 // the expected host name on each stream (SetTlsHost).
 core::Result<std::shared_ptr<TlsContext>> MakeClientTlsContext(const std::string& ca_file);
 
+// The hub's client context for https:// webhooks: the system's trust store (public receivers)
+// plus, when `extra_ca_file` is set, the PEM bundle in it (a home CA, a receiver's self-signed
+// certificate). A file that is missing or holds no PEM certificate is an error naming it.
+core::Result<std::shared_ptr<TlsContext>> MakeWebhookTlsContext(const std::string& extra_ca_file);
+
 // Makes `ssl` (a client's connection) send `host` as SNI when it is a name and verify that the
 // certificate is valid for `host` (a name or an IP address). False when OpenSSL refuses it.
 bool SetTlsHost(SSL* ssl, const std::string& host);

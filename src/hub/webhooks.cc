@@ -61,6 +61,27 @@ bool StartsWithNoCase(std::string_view text, std::string_view prefix) {
   return true;
 }
 
+// A DNS host name (RFC 1123): labels of 1..63 letters, digits and '-' that neither start nor end
+// with '-', joined by single dots, 253 characters at most. The last label must start with a
+// letter (every top-level domain does): otherwise the system's resolver would read "127.1" or
+// "0x7f000001" as an address, and the URL would not mean what it looks like.
+bool IsHostName(std::string_view name) {
+  if (name.empty() || name.size() > 253) return false;
+  std::size_t label_start = 0;
+  for (std::size_t i = 0; i <= name.size(); ++i) {
+    if (i < name.size() && name[i] != '.') {
+      const unsigned char c = static_cast<unsigned char>(name[i]);
+      if (!std::isalnum(c) && c != '-') return false;
+      continue;
+    }
+    const std::string_view label = name.substr(label_start, i - label_start);
+    if (label.empty() || label.size() > 63 || label.front() == '-' || label.back() == '-') return false;
+    if (i == name.size() && !std::isalpha(static_cast<unsigned char>(label.front()))) return false;
+    label_start = i + 1;
+  }
+  return true;
+}
+
 }  // namespace
 
 core::Result<WebhookUrl> ParseWebhookUrl(std::string_view url) {
@@ -70,23 +91,27 @@ core::Result<WebhookUrl> ParseWebhookUrl(std::string_view url) {
       return core::Status::Invalid("url: must not contain spaces or control characters");
     }
   }
+  WebhookUrl out;
+  std::string_view rest;
   if (StartsWithNoCase(url, "https://")) {
-    return core::Status::Invalid(
-        "url: https:// is not supported yet (the hub has no TLS client); use an http:// URL on loopback or a "
-        "trusted network");
+    out.tls = true;
+    out.port = 443;
+    rest = url.substr(8);
+  } else if (StartsWithNoCase(url, "http://")) {
+    rest = url.substr(7);
+  } else {
+    return core::Status::Invalid("url: must be an http:// or https:// URL");
   }
-  if (!StartsWithNoCase(url, "http://")) return core::Status::Invalid("url: must be an http:// URL");
-  std::string_view rest = url.substr(7);
   const std::size_t end = rest.find_first_of("/?#");
   const std::string_view authority = rest.substr(0, end);
   std::string_view target = end == std::string_view::npos ? std::string_view() : rest.substr(end);
   target = target.substr(0, target.find('#'));
   if (authority.find('@') != std::string_view::npos) return core::Status::Invalid("url: user info (user@host) is not supported");
 
-  WebhookUrl out;
   std::string_view host = authority;
   std::string_view port_text;
-  if (!authority.empty() && authority.front() == '[') {
+  const bool bracketed = !authority.empty() && authority.front() == '[';
+  if (bracketed) {
     const std::size_t close = authority.find(']');
     if (close == std::string_view::npos) return core::Status::Invalid("url: unclosed '[' in the host");
     host = authority.substr(1, close - 1);
@@ -109,15 +134,27 @@ core::Result<WebhookUrl> ParseWebhookUrl(std::string_view url) {
     out.port = static_cast<uint16_t>(std::stoul(std::string(port_text)));
   }
   if (host.empty()) return core::Status::Invalid("url: has no host");
-  if (host.size() == 9 && StartsWithNoCase(host, "localhost")) {
+  boost::system::error_code ec;
+  const auto address = asio::ip::make_address(std::string(host), ec);
+  if (bracketed) {
+    if (ec || !address.is_v6()) return core::Status::Invalid("url: [...] must hold an IPv6 address");
+    out.host = out.tls_name = address.to_string();
+  } else if (host.size() == 9 && StartsWithNoCase(host, "localhost")) {
+    // Loopback without a lookup (no surprise from /etc/hosts or ::1); the certificate is checked
+    // for the name the user wrote.
     out.host = "127.0.0.1";
+    out.tls_name = "localhost";
+  } else if (!ec && address.is_v4()) {
+    out.host = out.tls_name = address.to_string();
+  } else if (IsHostName(host)) {
+    out.host.reserve(host.size());
+    for (const char c : host) out.host.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+    out.host_is_name = true;
+    out.tls_name = out.host;
   } else {
-    boost::system::error_code ec;
-    const auto address = asio::ip::make_address(std::string(host), ec);
-    if (ec || (authority.front() == '[') != address.is_v6()) {
-      return core::Status::Invalid("url: the host must be an IP address or localhost (the hub does not look up names)");
-    }
-    out.host = address.to_string();
+    return core::Status::Invalid(
+        "url: the host must be an IP address, [IPv6 address], localhost or a host name (letters, digits, '-' "
+        "and '.')");
   }
   out.host_header = std::string(authority);
   out.target = target.empty() ? "/" : target.front() == '?' ? "/" + std::string(target) : std::string(target);
@@ -138,7 +175,8 @@ std::string WebhookSignature(std::string_view secret, std::string_view body) {
 // seq order, whose front is the delivery being attempted or waiting for its next attempt.
 class Webhooks::Engine : public std::enable_shared_from_this<Webhooks::Engine> {
  public:
-  Engine(asio::io_context& io, HubStore& store) : io_(io), store_(store) {}
+  Engine(asio::io_context& io, HubStore& store, std::shared_ptr<TlsContext> tls)
+      : io_(io), store_(store), tls_(std::move(tls)) {}
 
   void Stop() {
     stopped_ = true;
@@ -286,6 +324,7 @@ class Webhooks::Engine : public std::enable_shared_from_this<Webhooks::Engine> {
       ++in_flight_;
       HttpPostRequest post;
       post.url = std::move(url).value();
+      post.tls = tls_;
       post.headers = {{"X-Latchkey-Signature", WebhookSignature(hook->secret, body)}, {"X-Latchkey-Delivery", d.id}};
       post.body = body;
       post.timeout = Webhooks::kTimeout;
@@ -368,6 +407,7 @@ class Webhooks::Engine : public std::enable_shared_from_this<Webhooks::Engine> {
 
   asio::io_context& io_;
   HubStore& store_;
+  std::shared_ptr<TlsContext> tls_;
   std::map<Key, Queue> queues_;
   std::set<std::string> known_;  // ids of the deliveries in the queues
   std::size_t in_flight_ = 0;
@@ -376,7 +416,8 @@ class Webhooks::Engine : public std::enable_shared_from_this<Webhooks::Engine> {
   bool stopped_ = false;
 };
 
-Webhooks::Webhooks(asio::io_context& io, HubStore& store) : engine_(std::make_shared<Engine>(io, store)) {}
+Webhooks::Webhooks(asio::io_context& io, HubStore& store, std::shared_ptr<TlsContext> tls)
+    : engine_(std::make_shared<Engine>(io, store, std::move(tls))) {}
 
 Webhooks::~Webhooks() { engine_->Stop(); }
 

@@ -8,10 +8,15 @@
 // pending deliveries in the store resume. The deliveries of one webhook for one lock go out one
 // at a time, in event order (a later event waits while an earlier one is being retried); at most
 // kMaxInFlight attempts run at once. Every attempt is an async HTTP/1.1 request on the hub's io
-// thread with a 10 s deadline for connect, write and the answer's header.
+// thread with a 10 s deadline for the name lookup, connect, TLS handshake, write and the answer's
+// header.
 //
-// Only http:// URLs whose host is an IP address or localhost: the hub has no TLS client yet, and
-// resolving names would block or need a resolver thread.
+// http:// and https:// URLs; the host is an IP address, localhost or a DNS name. A name is looked
+// up at each attempt (asio's resolver, off the io thread), so a receiver that moves is followed
+// and a failed lookup is retried like any other failure. https:// verifies the receiver's
+// certificate chain and name against the system's trust store plus the hub's optional
+// `webhook_cacert` bundle; a receiver that fails the check is never sent the event, and there is
+// no switch to skip the check (an event and its signature would go to whoever answers).
 #pragma once
 
 #include <chrono>
@@ -22,6 +27,7 @@
 
 #include "core/status.h"
 #include "hub/hub_store.h"
+#include "hub/tls_context.h"
 #include "platform/asio.h"
 
 namespace latchkey::hub {
@@ -31,13 +37,21 @@ class Router;
 
 // Where a webhook's requests go, from its URL.
 struct WebhookUrl {
-  std::string host;         // an IP address ("localhost" is 127.0.0.1); IPv6 without brackets
-  uint16_t port = 80;
+  bool tls = false;  // https://
+  // Where to connect: an IP address (IPv6 without brackets; "localhost" is 127.0.0.1, never
+  // looked up) or, when host_is_name, a DNS name in lower case that each attempt looks up.
+  std::string host;
+  bool host_is_name = false;
+  // What the server's certificate must be valid for: the URL's host ("localhost", a name, or the
+  // address); sent as SNI when it is a name.
+  std::string tls_name;
+  uint16_t port = 80;        // 443 for https://
   std::string target = "/";  // path and query
   std::string host_header;   // the Host header: the URL's authority
 };
 
-// Parses "http://HOST[:PORT][/path][?query]"; kInvalid with a message that names what is wrong.
+// Parses "http[s]://HOST[:PORT][/path][?query]" (HOST: an IPv4 address, [IPv6], localhost or a
+// DNS name); kInvalid with a message that starts "url: " and says what is wrong.
 core::Result<WebhookUrl> ParseWebhookUrl(std::string_view url);
 
 // "sha256=" and the hex HMAC-SHA256 of `body` keyed with the bytes of `secret` (any length).
@@ -50,7 +64,8 @@ class Webhooks {
   static constexpr int64_t kMaxBackoffMs = 3600LL * 1000;
   static constexpr std::chrono::seconds kTimeout{10};
 
-  Webhooks(boost::asio::io_context& io, HubStore& store);
+  // `tls`: the client context of https:// deliveries (MakeWebhookTlsContext).
+  Webhooks(boost::asio::io_context& io, HubStore& store, std::shared_ptr<TlsContext> tls);
   // Stops: attempts under way are abandoned (their deliveries stay pending in the store).
   ~Webhooks();
   Webhooks(const Webhooks&) = delete;

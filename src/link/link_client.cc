@@ -1,5 +1,7 @@
 #include "link/link_client.h"
 
+#include <algorithm>
+
 #include "core/env.h"
 
 namespace latchkey::link {
@@ -160,26 +162,49 @@ void LinkClient::OnMessage(Message message) {
 }
 
 void LinkClient::OnEvents(const Json& events, uint64_t lock_first_seq) {
-  const uint64_t before = acked_seq_;
+  // The new events that follow on from what is stored, up to the first that ends the message
+  // early: they are stored together (one durable write for the message, not one per event)
+  // and acknowledged with one ack. What ends it is then handled as it always was, after the
+  // events before it are stored: exactly what storing them one at a time did.
+  enum class End { kAll, kNoSeq, kGap } end = End::kAll;
+  std::vector<Json> run;
+  uint64_t through = acked_seq_;  // the last seq of `run`, or acked_seq_
   for (const Json& event : events) {
     if (!event.is_object() || !event.contains("seq") || !event["seq"].is_number_unsigned()) {
-      return Close("event without seq");
+      end = End::kNoSeq;
+      break;
     }
     const uint64_t seq = event["seq"].get<uint64_t>();
-    if (seq <= acked_seq_) continue;  // already stored: exactly once
+    if (seq <= through) continue;  // already stored (or earlier in this message): exactly once
     // Events before the lock's first_seq are gone from it for good: take the gap.
-    const bool final_gap = lock_first_seq > acked_seq_ + 1 && seq >= lock_first_seq;
-    if (seq != acked_seq_ + 1 && !final_gap) {
+    const bool final_gap = lock_first_seq > through + 1 && seq >= lock_first_seq;
+    if (seq != through + 1 && !final_gap) {
       // A gap: the events between were lost on the way (or overwritten on the lock, which then
       // sends events_lost). Ask again from what we have.
-      if (acked_seq_ > before) (void)channel_->Send(Json{{"t", "ack"}, {"seq", acked_seq_}});
-      (void)channel_->Send(Json{{"t", "resume"}, {"after", acked_seq_}});
-      return;
+      end = End::kGap;
+      break;
     }
-    if (!callbacks_.on_event || !callbacks_.on_event(event)) return Close("an event could not be stored");
-    acked_seq_ = seq;
+    run.push_back(event);
+    through = seq;
   }
+  const uint64_t before = acked_seq_;
+  if (!run.empty()) {
+    const std::size_t stored = std::min(Store(run), run.size());
+    if (stored > 0) acked_seq_ = run[stored - 1]["seq"].get<uint64_t>();
+    // Not acknowledged here: the next hello carries acked_seq_ (what is stored), and the lock
+    // sends the rest again from there.
+    if (stored < run.size()) return Close("an event could not be stored");
+  }
+  if (end == End::kNoSeq) return Close("event without seq");
   if (acked_seq_ > before) (void)channel_->Send(Json{{"t", "ack"}, {"seq", acked_seq_}});
+  if (end == End::kGap) (void)channel_->Send(Json{{"t", "resume"}, {"after", acked_seq_}});
+}
+
+std::size_t LinkClient::Store(const std::vector<Json>& events) {
+  if (callbacks_.on_events) return callbacks_.on_events(events);
+  std::size_t stored = 0;
+  while (stored < events.size() && callbacks_.on_event && callbacks_.on_event(events[stored])) ++stored;
+  return stored;
 }
 
 }  // namespace latchkey::link

@@ -1,8 +1,8 @@
 // The hub's end of one link connection (LINK.md): the Noise initiator (XXpsk3 to pair with a
 // setup code, XX with the pinned lock key afterwards), hello, requests with their answers,
-// and the receiving half of store-and-forward: each event is handed to the owner, which must
-// store it durably before it is acknowledged; a seq already seen is ignored, and a gap asks
-// the lock to resume. Used by the hub, the `latchkey link` debugging command and the tests.
+// and the receiving half of store-and-forward: the new events of each `events` message are
+// handed to the owner together, which must store them durably before they are acknowledged
+// (one ack for the message); a seq already seen is ignored, and a gap asks the lock to resume. Used by the hub, the `latchkey link` debugging command and the tests.
 #pragma once
 
 #include <chrono>
@@ -11,6 +11,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "crypto/noise_handshake.h"
 #include "link/channel.h"
@@ -35,6 +36,13 @@ class LinkClient {
   struct Callbacks {
     // The session is up: the lock's static key (to pin after pairing) and its hello.
     std::function<void(const crypto::NoisePublicKey& lock_key, const Json& hello)> on_ready;
+    // Store `events` durably, all of them in one go, and return how many are stored, from the
+    // first (all of them, or fewer when one of them cannot be stored). They are the new events
+    // of one `events` message: in seq order, each the next after the one before (or after a
+    // gap the lock reported final). Only what is stored is acknowledged, after this returns;
+    // fewer than all closes the connection, and the lock sends the rest again after the next
+    // hello. When unset, on_event is called for each event instead.
+    std::function<std::size_t(const std::vector<Json>& events)> on_events;
     // Store `event` durably and return true; false closes the connection unacknowledged.
     std::function<bool(const Json& event)> on_event;
     std::function<void(const Json& state)> on_state;
@@ -62,6 +70,7 @@ class LinkClient {
   };
   void OnMessage(Message message);
   void OnEvents(const Json& events, uint64_t lock_first_seq);
+  std::size_t Store(const std::vector<Json>& events);
   void Fail(const std::string& why);
   void Ping();
 

@@ -105,6 +105,25 @@ test('the PIN on the virtual keypad opens the lock and the history shows it live
   await page.getByTestId('virtual-door').waitFor();
 });
 
+test('the Person filter finds an entry older than the pages loaded', async () => {
+  const [id] = demo.lockIds;
+  // 260 newer events push the keypad entry out of the newest page of 200.
+  for (let i = 0; i < 260; ++i) await demo.api('POST', `/api/v1/locks/${id}/sim/door`, { state: i % 2 ? 'closed' : 'open' });
+  await page.reload();
+  await page.getByRole('navigation').getByRole('link', { name: 'History' }).click();
+  const all = page.getByTestId('history');
+  await all.getByTestId('event').nth(199).waitFor();
+  const entry = all.locator('[data-testid="event"][data-kind="lock_operation"]').filter({ hasText: NAME });
+  assert.equal(await entry.count(), 0, 'not among the newest 200');
+
+  await page.getByLabel('Person').selectOption({ label: `${NAME} (${demo.lockNames[id]})` });
+  await entry.first().waitFor();
+  for (const text of await all.getByTestId('event').allInnerTexts()) assert.match(text, new RegExp(NAME), 'only that person');
+  await page.getByLabel('Person').selectOption('');
+  await page.goBack();
+  await page.getByTestId('virtual-door').waitFor();
+});
+
 test('a wrong PIN is denied, a disabled person is refused, re-enabled works, delete asks first', async () => {
   await typeOnKeypad([...'999999', '#']);
   await page.getByTestId('sim-result').filter({ hasText: /^denied: invalid_credential$/ }).waitFor();

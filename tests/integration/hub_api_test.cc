@@ -186,6 +186,17 @@ TEST_F(HubApiTest, AccountsCrudIsOwnerOnly) {
   EXPECT_EQ(r.json["valid_until"], "2099-01-01T00:00:00.000Z");
   const HttpResult me = demo_->Call("GET", "/api/v1/me", nullptr, alice_token);
   EXPECT_EQ(me.json["role"], "guest") << me.body;
+  // null lifts a restriction (merge-patch style); a field left out stays as it was.
+  r = Owner("PATCH", "/api/v1/accounts/api-alice", Json{{"locks", Json::array({a_})}});
+  ASSERT_EQ(r.status, 200) << r.Describe();
+  EXPECT_EQ(r.json["locks"], Json::array({a_}));
+  EXPECT_EQ(r.json["valid_from"], "2020-01-01T00:00:00.000Z");
+  r = Owner("PATCH", "/api/v1/accounts/api-alice", Json{{"locks", nullptr}, {"valid_from", nullptr}, {"valid_until", nullptr}});
+  ASSERT_EQ(r.status, 200) << r.Describe();
+  EXPECT_FALSE(r.json.contains("locks")) << "every lock: " << r.body;
+  EXPECT_FALSE(r.json.contains("valid_from")) << r.body;
+  EXPECT_FALSE(r.json.contains("valid_until")) << r.body;
+  EXPECT_EQ(r.json["role"], "guest");
   r = Owner("PATCH", "/api/v1/accounts/api-alice", Json{{"username", "api-mallory"}});
   EXPECT_EQ(r.status, 400) << r.Describe();
   r = Owner("PATCH", "/api/v1/accounts/owner", Json{{"role", "member"}});
@@ -653,6 +664,61 @@ TEST_F(HubApiTest, EventsAcrossLocksNewestFirst) {
   EXPECT_EQ(Owner("GET", "/api/v1/events?after_time=yesterday").status, 400);
 }
 
+// The app's history screens (beyond API.md): one lock or all, by kind, by user slot, by the
+// account that acted, a page at a time with `next_before`, each event exactly once.
+TEST_F(HubApiTest, EventsAcrossLocksFilterAndPageWithACursor) {
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(Owner("POST", L(a_) + "/sim/door", Json{{"state", "open"}}).status, 200);
+    EXPECT_EQ(Owner("POST", L(a_) + "/sim/door", Json{{"state", "closed"}}).status, 200);
+  }
+  EXPECT_EQ(Owner("POST", L(a_) + "/unlock").status, 200);
+  EXPECT_EQ(Owner("POST", L(b_) + "/lock").status, 200);
+  LastSeq(a_);
+  LastSeq(b_);
+  const auto walk = [&](const std::string& filters) {
+    std::vector<Json> out;
+    std::string cursor;
+    for (int pages = 0; pages < 500; ++pages) {
+      const HttpResult r = Owner("GET", "/api/v1/events?limit=2" + filters + (cursor.empty() ? "" : "&before=" + UrlEncode(cursor)));
+      EXPECT_EQ(r.status, 200) << r.Describe();
+      if (r.status != 200) break;
+      for (const Json& e : r.json["events"]) out.push_back(e);
+      if (!r.json.contains("next_before")) break;
+      cursor = r.json["next_before"].get<std::string>();
+    }
+    return out;
+  };
+  const auto keys = [](const std::vector<Json>& events) {
+    std::vector<std::string> out;
+    for (const Json& e : events) out.push_back(e["lock"].get<std::string>() + ":" + std::to_string(e["seq"].get<uint64_t>()));
+    return out;
+  };
+  // Paging with the cursor gives what one big page gives, in the same order.
+  const HttpResult whole = Owner("GET", "/api/v1/events?limit=1000");
+  ASSERT_EQ(whole.status, 200);
+  EXPECT_FALSE(whole.json.contains("next_before")) << "not a full page";
+  EXPECT_EQ(keys(walk("")), keys(whole.json["events"].get<std::vector<Json>>()));
+
+  const std::vector<Json> doors = walk("&lock=" + a_ + "&kind=door_state");
+  EXPECT_GE(doors.size(), 6u);
+  for (const Json& e : doors) {
+    EXPECT_EQ(e["lock"], a_);
+    EXPECT_EQ(e["kind"], "door_state");
+  }
+  const std::vector<Json> remote = walk("&actor=owner");
+  std::set<std::string> remote_locks;
+  for (const Json& e : remote) {
+    remote_locks.insert(e["lock"].get<std::string>());
+    EXPECT_EQ(e["actor"], "owner") << e.dump();
+  }
+  EXPECT_EQ(remote_locks, (std::set<std::string>{a_, b_})) << "the unlock of a and the lock of b";
+  EXPECT_TRUE(walk("&actor=nobody").empty());
+  // A user slot goes with its lock; a lock not visible is not found.
+  EXPECT_EQ(Owner("GET", "/api/v1/events?user=1").status, 400);
+  EXPECT_EQ(Owner("GET", "/api/v1/events?lock=lk-none").status, 404);
+  EXPECT_EQ(Owner("GET", "/api/v1/events?lock=" + a_ + "&user=1").status, 200);
+}
+
 TEST_F(HubApiTest, VerifyChecksTheWholeChain) {
   const uint64_t last = LastSeq(b_);
   const HttpResult r = Owner("GET", L(b_) + "/events/verify");
@@ -819,8 +885,17 @@ TEST_F(HubApiTest, UnpairAndPairAgain) {
   r = Owner("POST", "/api/v1/locks", Json{{"address", address}, {"setup_code", code}, {"name", "Back door"}});
   ASSERT_EQ(r.status, 201) << r.Describe();
   EXPECT_EQ(r.json["id"], lock);
+  EXPECT_EQ(r.json["name"], "Back door");
   ASSERT_TRUE(demo_->WaitOnline(lock, true, 20s));
   EXPECT_EQ(Owner("GET", "/api/v1/locks").json.size(), 2u);
+  // The name given at pairing becomes the lock's own (its `name` setting), which the lock object
+  // shows from then on.
+  for (int i = 0; i < 100 && Owner("GET", L(lock)).json["settings"].value("name", "") != "Back door"; ++i) {
+    std::this_thread::sleep_for(100ms);
+  }
+  r = Owner("GET", L(lock));
+  EXPECT_EQ(r.json["settings"]["name"], "Back door") << r.body;
+  EXPECT_EQ(r.json["name"], "Back door") << r.body;
   EXPECT_EQ(Owner("POST", L(lock) + "/lock").status, 200);
   const uint64_t last = LastSeq(lock);
   const HttpResult verify = Owner("GET", L(lock) + "/events/verify");

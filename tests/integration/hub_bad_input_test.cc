@@ -538,6 +538,12 @@ TEST_F(HubBadInputTest, CredentialsSchedulesHolidaysAndQueries) {
       J("GET", "/api/v1/events?before_time=2030-02-30T00:00:00Z", Json(nullptr), "before_time"),
       J("GET", "/api/v1/events?limit=100000", Json(nullptr), "limit"),
       J("GET", "/api/v1/events?limit=abc", Json(nullptr), "limit"),
+      J("GET", "/api/v1/events?kind=bogus", Json(nullptr), "kind"),
+      J("GET", "/api/v1/events?user=3", Json(nullptr), "user"),
+      J("GET", "/api/v1/events?actor=", Json(nullptr), "actor"),
+      J("GET", "/api/v1/events?before=12", Json(nullptr), "before"),
+      J("GET", "/api/v1/events?before=-1.2.lk", Json(nullptr), "before"),
+      J("GET", "/api/v1/events?before=1.2.", Json(nullptr), "before"),
       J("GET", "/api/v1/" + std::string(20000, 'p'), Json(nullptr), "", 0),
   });
 }

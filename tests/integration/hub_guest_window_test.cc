@@ -7,6 +7,7 @@
 #include <iostream>
 
 #include "hub_harness.h"
+#include "platform/time_format.h"
 
 namespace latchkey::testing {
 namespace {
@@ -17,15 +18,7 @@ int64_t NowMs() {
 }
 
 // RFC 3339 with milliseconds, UTC.
-std::string Rfc(int64_t ms) {
-  const std::time_t secs = static_cast<std::time_t>(ms / 1000);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char text[40];
-  const std::size_t n = std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%S", &tm);
-  std::snprintf(text + n, sizeof text - n, ".%03dZ", static_cast<int>(ms % 1000));
-  return text;
-}
+std::string Rfc(int64_t ms) { return platform::FormatRfc3339Ms(ms); }
 
 constexpr int64_t kHourMs = 3600 * 1000;
 

@@ -3,11 +3,14 @@
 // change of lock state, for the locks the account may see; ?after=<lock>:<seq>,... replays
 // what a reconnecting client missed, exactly once.
 #include <atomic>
+#include <cstdio>
+#include <ctime>
 #include <iostream>
 #include <map>
 #include <set>
 
 #include "hub_harness.h"
+#include "platform/time_format.h"
 
 namespace latchkey::testing {
 namespace {
@@ -384,6 +387,63 @@ TEST_F(HubStreamTest, ABacklogAfterAnOutageReachesAConnectedClient) {
   EXPECT_TRUE(latest.value("online", false)) << latest.dump();
   EXPECT_EQ(latest.value("lock_state", ""), now.value("lock_state", "?")) << latest.dump();
   EXPECT_FALSE(ws.closed()) << "the hub dropped a client that was reading";
+}
+
+// A token that reaches its expires_at while its stream is open: the hub closes that stream then,
+// by itself (no event, account change or reconnect in between), as it closes the stream of a
+// revoked token, and logs why; a stream whose token does not expire goes on receiving. The hub
+// has no clock that a test can move, so the token expires a couple of seconds ahead and the test
+// waits it out.
+TEST_F(HubStreamTest, AStreamClosesWhenItsTokenExpires) {
+  const auto now_ms = [] {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
+  };
+  const auto rfc = [](int64_t ms) { return platform::FormatRfc3339Ms(ms); };
+  const int64_t expires_ms = now_ms() + 2500;
+  HttpResult r = Owner("POST", "/api/v1/tokens", Json{{"name", "short-lived"}, {"expires_at", rfc(expires_ms)}});
+  ASSERT_EQ(r.status, 201) << r.Describe();
+  const std::string expiring = r.json.value("token", "");
+  r = Owner("POST", "/api/v1/tokens", Json{{"name", "lasting"}});
+  ASSERT_EQ(r.status, 201) << r.Describe();
+  const std::string lasting = r.json.value("token", "");
+
+  WsClient short_ws, long_ws;
+  ASSERT_EQ(short_ws.Connect(D().port(), Stream(expiring)), 101) << short_ws.refusal_body();
+  ASSERT_EQ(long_ws.Connect(D().port(), Stream(lasting)), 101) << long_ws.refusal_body();
+  Door(a_, "closed");  // whatever an earlier test left
+  Door(a_, "open");
+  for (WsClient* ws : {&short_ws, &long_ws}) {
+    ASSERT_TRUE(ws->WaitFor([&](const Json& m) { return IsEvent(m, a_) && m["event"]["kind"] == "door_state"; }, 5s))
+        << "both streams receive while the token holds: " << Json(ws->All()).dump();
+  }
+
+  // Quiet until the token expires: no event, no change of accounts or tokens.
+  while (now_ms() < expires_ms - 300) std::this_thread::sleep_for(20ms);
+  EXPECT_FALSE(short_ws.closed()) << "closed before the token expired";
+  while (!short_ws.closed() && now_ms() < expires_ms + 5000) std::this_thread::sleep_for(10ms);
+  const int64_t late_ms = now_ms() - expires_ms;
+  ASSERT_TRUE(short_ws.closed()) << "the stream of an expired token stays open";
+  EXPECT_LT(late_ms, 1500) << "closed " << late_ms << " ms after the token expired";
+  EXPECT_NE(D().Log().find("stream of owner closed: the token has expired"), std::string::npos)
+      << "no log line says why the stream was closed";
+
+  // The other stream is untouched and goes on receiving.
+  EXPECT_FALSE(long_ws.closed());
+  const std::size_t before = long_ws.All().size();
+  Door(a_, "closed");
+  ASSERT_TRUE(long_ws.WaitFor(
+      [&](const Json& m) {
+        return IsEvent(m, a_) && m["event"]["kind"] == "door_state" && m["event"]["door_state"] == "closed";
+      },
+      5s))
+      << Json(long_ws.All()).dump();
+  EXPECT_GT(long_ws.All().size(), before);
+  EXPECT_FALSE(long_ws.closed());
+
+  // And the expired token opens no new stream.
+  WsClient again;
+  EXPECT_EQ(again.Connect(D().port(), Stream(expiring)), 401);
 }
 
 }  // namespace

@@ -3,18 +3,30 @@
 // attempts to prove the back-off and that a retried event still arrives before the later ones;
 // a kinds filter, the deliveries listing, deletion, validation and roles, /metrics and the
 // served OpenAPI document are checked on the way; pending deliveries survive a hub restart.
+// https:// receivers have certificates signed by a CA made for the test: a hub given that CA
+// (--webhook-cacert) delivers to them, one without it records the failed check and retries,
+// and a receiver whose certificate names another host is refused too. A host name that does
+// not resolve is accepted and its deliveries fail the lookup.
+#include <openssl/ssl.h>
 #include <sodium.h>
+#include <stdlib.h>
 
 #include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 
 #include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <mutex>
 #include <set>
 
 #include "hub_harness.h"
 #include "platform/asio.h"
+#include "tls_harness.h"
 
 namespace latchkey::testing {
 namespace {
@@ -22,7 +34,9 @@ namespace {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
+namespace ssl = asio::ssl;
 using Clock = std::chrono::steady_clock;
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 
 constexpr const char* kSecret = "a secret of any length is a fine HMAC key: 0123456789";
 
@@ -37,14 +51,56 @@ std::string HexHmac(const std::string& key, const std::string& body) {
   return hex;
 }
 
-// An HTTP receiver on 127.0.0.1 with its own io thread: records every request, checks its
-// signature with the secret registered for its path, and answers 500 to the next requests of a
-// path as told by FailNext, 503 to every request while FailAll, 200 otherwise.
+// A CA made for the test (as an admin would, with `openssl req`) and server certificates it
+// signs, in a folder of the test's own.
+class TestPki {
+ public:
+  TestPki() {
+    char pattern[] = "/tmp/latchkey-webhook-pki-XXXXXX";
+    if (::mkdtemp(pattern) == nullptr) std::abort();
+    dir_ = pattern;
+    Run("openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=latchkey-test-ca "
+        "-keyout " + dir_ + "/ca.key -out " + dir_ + "/ca.pem");
+  }
+  ~TestPki() {
+    std::error_code ec;
+    std::filesystem::remove_all(dir_, ec);
+  }
+  const std::string& dir() const { return dir_; }
+  std::string ca() const { return dir_ + "/ca.pem"; }
+
+  // NAME.pem and NAME.key: a server certificate signed by the CA, valid for `san`
+  // ("DNS:localhost,IP:127.0.0.1"); a server context serving it.
+  std::shared_ptr<ssl::context> Issue(const std::string& name, const std::string& san) {
+    Run("openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=" + name +
+        " -addext subjectAltName=" + san + " -addext basicConstraints=critical,CA:FALSE -addext extendedKeyUsage=serverAuth"
+        " -CA " + ca() + " -CAkey " + dir_ + "/ca.key -keyout " + dir_ + "/" + name + ".key -out " + dir_ + "/" + name + ".pem");
+    auto context = std::make_shared<ssl::context>(ssl::context::tls_server);
+    boost::system::error_code ec;
+    context->use_certificate_chain_file(dir_ + "/" + name + ".pem", ec);
+    if (!ec) context->use_private_key_file(dir_ + "/" + name + ".key", ssl::context::pem, ec);
+    EXPECT_FALSE(ec) << name << ": " << ec.message();
+    return context;
+  }
+
+ private:
+  static void Run(const std::string& command) {
+    const std::string quiet = command + " 2>/dev/null";
+    EXPECT_EQ(std::system(quiet.c_str()), 0) << command;
+  }
+  std::string dir_;
+};
+
+// An HTTP receiver on 127.0.0.1 with its own io thread (HTTPS when given a server context):
+// records every request, checks its signature with the secret registered for its path, and
+// answers 500 to the next requests of a path as told by FailNext, 503 to every request while
+// FailAll, 200 otherwise.
 class Receiver {
  public:
   struct Hit {
     std::string path;
     std::string delivery;  // X-Latchkey-Delivery
+    std::string sni;       // the TLS client's server name ("" for none or plain HTTP)
     bool signature_ok = false;
     bool json_content = false;
     unsigned answered = 0;
@@ -52,7 +108,7 @@ class Receiver {
     Clock::time_point at;
   };
 
-  Receiver() : acceptor_(io_) {
+  explicit Receiver(std::shared_ptr<ssl::context> tls = nullptr) : tls_(std::move(tls)), acceptor_(io_) {
     const auto ec = platform::OpenAcceptor(acceptor_, {asio::ip::make_address("127.0.0.1"), 0});
     EXPECT_FALSE(ec) << ec.message();
     port_ = acceptor_.local_endpoint().port();
@@ -66,7 +122,12 @@ class Receiver {
 
   uint16_t port() const { return port_; }
   std::string Url(const std::string& path, const std::string& host = "127.0.0.1") const {
-    return "http://" + host + ":" + std::to_string(port_) + path;
+    return std::string(tls_ ? "https://" : "http://") + host + ":" + std::to_string(port_) + path;
+  }
+  // TLS handshakes that failed (the client refused the certificate, or gave up).
+  int handshake_failures() const {
+    std::lock_guard lock(mu_);
+    return handshake_failures_;
   }
   void SetSecret(const std::string& path, const std::string& secret) {
     std::lock_guard lock(mu_);
@@ -98,9 +159,11 @@ class Receiver {
   }
 
  private:
+  template <class Stream>
   struct Conn {
-    explicit Conn(asio::ip::tcp::socket socket) : stream(std::move(socket)) {}
-    beast::tcp_stream stream;
+    template <class... Args>
+    explicit Conn(Args&&... args) : stream(std::forward<Args>(args)...) {}
+    Stream stream;
     beast::flat_buffer buffer;
     http::request<http::string_body> request;
     http::response<http::string_body> response;
@@ -109,29 +172,49 @@ class Receiver {
   void Accept() {
     acceptor_.async_accept([this](const boost::system::error_code& ec, asio::ip::tcp::socket socket) {
       if (ec) return;
-      auto conn = std::make_shared<Conn>(std::move(socket));
-      conn->stream.expires_after(10s);
-      http::async_read(conn->stream, conn->buffer, conn->request, [this, conn](beast::error_code rec, std::size_t) {
-        if (rec) return;
-        const unsigned status = Record(conn->request);
-        conn->response = http::response<http::string_body>(static_cast<http::status>(status), 11);
-        conn->response.set(http::field::content_type, "text/plain");
-        conn->response.body() = status == 200 ? "thanks" : "try again";
-        conn->response.keep_alive(false);
-        conn->response.prepare_payload();
-        http::async_write(conn->stream, conn->response, [conn](beast::error_code, std::size_t) {
-          beast::error_code ignored;
-          conn->stream.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+      if (tls_) {
+        auto conn = std::make_shared<Conn<TlsStream>>(std::move(socket), *tls_);
+        beast::get_lowest_layer(conn->stream).expires_after(10s);
+        conn->stream.async_handshake(ssl::stream_base::server, [this, conn](beast::error_code hec) {
+          if (hec) {
+            std::lock_guard lock(mu_);
+            ++handshake_failures_;
+            return;
+          }
+          const char* sni = SSL_get_servername(conn->stream.native_handle(), TLSEXT_NAMETYPE_host_name);
+          Serve(conn, sni == nullptr ? "" : sni);
         });
-      });
+      } else {
+        auto conn = std::make_shared<Conn<beast::tcp_stream>>(std::move(socket));
+        conn->stream.expires_after(10s);
+        Serve(conn, "");
+      }
       Accept();
     });
   }
 
-  unsigned Record(const http::request<http::string_body>& request) {
+  template <class Stream>
+  void Serve(std::shared_ptr<Conn<Stream>> conn, std::string sni) {
+    http::async_read(conn->stream, conn->buffer, conn->request, [this, conn, sni](beast::error_code rec, std::size_t) {
+      if (rec) return;
+      const unsigned status = Record(conn->request, sni);
+      conn->response = http::response<http::string_body>(static_cast<http::status>(status), 11);
+      conn->response.set(http::field::content_type, "text/plain");
+      conn->response.body() = status == 200 ? "thanks" : "try again";
+      conn->response.keep_alive(false);
+      conn->response.prepare_payload();
+      http::async_write(conn->stream, conn->response, [conn](beast::error_code, std::size_t) {
+        beast::error_code ignored;
+        beast::get_lowest_layer(conn->stream).socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+      });
+    });
+  }
+
+  unsigned Record(const http::request<http::string_body>& request, const std::string& sni) {
     std::lock_guard lock(mu_);
     Hit hit;
     hit.at = Clock::now();
+    hit.sni = sni;
     hit.path = std::string(request.target());
     hit.delivery = std::string(request["X-Latchkey-Delivery"]);
     hit.json_content = std::string(request[http::field::content_type]) == "application/json";
@@ -152,6 +235,7 @@ class Receiver {
   }
 
   asio::io_context io_;
+  std::shared_ptr<ssl::context> tls_;
   asio::ip::tcp::acceptor acceptor_;
   uint16_t port_ = 0;
   std::thread thread_;
@@ -159,6 +243,7 @@ class Receiver {
   std::map<std::string, std::string> secrets_;
   std::map<std::string, int> fail_next_;
   bool fail_all_ = false;
+  int handshake_failures_ = 0;
   std::vector<Hit> hits_;
 };
 
@@ -172,6 +257,10 @@ std::vector<uint64_t> DeliveredSeqs(const std::vector<Receiver::Hit>& hits) {
 
 class HubWebhooks : public ::testing::Test {
  protected:
+  // `trust_test_ca`: the hub trusts pki_'s CA for https:// webhooks (--webhook-cacert).
+  explicit HubWebhooks(bool trust_test_ca = false)
+      : demo_(1, trust_test_ca ? std::vector<std::string>{"--webhook-cacert", pki_.ca()} : std::vector<std::string>{}) {}
+
   void SetUp() override {
     ASSERT_EQ(sodium_init() < 0, false);
     ASSERT_NO_FATAL_FAILURE(demo_.Start());
@@ -209,7 +298,8 @@ class HubWebhooks : public ::testing::Test {
     return r.json;
   }
 
-  HubDemo demo_{1};
+  TestPki pki_;  // before demo_, which may be given its CA
+  HubDemo demo_;
   std::string lock_;
   std::string owner_;
 };
@@ -236,8 +326,10 @@ TEST_F(HubWebhooks, RefusesBadWebhooksAndRolesThatMayNot) {
     EXPECT_EQ(r.error_code(), "invalid") << r.Describe();
     EXPECT_NE(r.error_message().find(words), std::string::npos) << body.dump() << " -> " << r.Describe();
   };
-  refused(Json{{"url", "https://127.0.0.1/hook"}}, "TLS");
-  refused(Json{{"url", "http://hooks.example.com/x"}}, "IP address or localhost");
+  refused(Json{{"url", "https://user@127.0.0.1/hook"}}, "user info");
+  refused(Json{{"url", "https://hooks_1.example.com/x"}}, "host name");
+  refused(Json{{"url", "https://127.1/x"}}, "host name");
+  refused(Json{{"url", "https://127.0.0.1:99999/x"}}, "port");
   refused(Json{{"url", "ftp://127.0.0.1/x"}}, "http://");
   refused(Json{{"url", "http://127.0.0.1:0/x"}}, "port");
   refused(Json{{"url", "http://127.0.0.1/a b"}}, "url");
@@ -257,9 +349,12 @@ TEST_F(HubWebhooks, RefusesBadWebhooksAndRolesThatMayNot) {
   EXPECT_EQ(made.size(), 64u);
   EXPECT_EQ(made.find_first_not_of("0123456789abcdef"), std::string::npos);
   CreateWebhook(Json{{"url", "http://localhost/x"}});
+  // https:// (port 443 by default) and host names, looked up only when a delivery is made.
+  CreateWebhook(Json{{"url", "https://hooks.example.com/latchkey"}, {"kinds", {"alarm"}}});
+  CreateWebhook(Json{{"url", "https://[::1]:8443/x"}, {"kinds", {"alarm"}}});
   const HttpResult list = demo_.Call("GET", "/api/v1/webhooks", nullptr, owner_);
   ASSERT_EQ(list.status, 200);
-  ASSERT_EQ(list.json.size(), 2u);
+  ASSERT_EQ(list.json.size(), 4u);
   for (const Json& w : list.json) EXPECT_FALSE(w.contains("secret")) << w.dump();
   const auto with_kinds = std::find_if(list.json.begin(), list.json.end(), [&](const Json& w) { return w["id"] == id; });
   ASSERT_NE(with_kinds, list.json.end());
@@ -441,6 +536,147 @@ TEST_F(HubWebhooks, PendingDeliveriesResumeAfterARestart) {
   ASSERT_NE(it, list.end()) << list.dump();
   EXPECT_EQ(it->value("status", ""), "delivered") << it->dump();
   EXPECT_GE(it->value("attempts", 0), 2) << it->dump();
+}
+
+// The oldest delivery of a webhook (the list is newest first) once `done` holds for it, or as it
+// is when `timeout` has passed.
+Json WaitOldestDelivery(const std::function<Json()>& list, const std::function<bool(const Json&)>& done,
+                        std::chrono::milliseconds timeout) {
+  Json oldest;
+  const auto deadline = Clock::now() + timeout;
+  do {
+    const Json deliveries = list();
+    if (deliveries.is_array() && !deliveries.empty()) {
+      oldest = deliveries.back();
+      if (done(oldest)) return oldest;
+    }
+    std::this_thread::sleep_for(50ms);
+  } while (Clock::now() < deadline);
+  return oldest;
+}
+
+TEST_F(HubWebhooks, AnUntrustedHttpsReceiverGetsNothingAndAnUnknownNameFailsTheLookup) {
+  Receiver rx(pki_.Issue("receiver", "DNS:localhost,IP:127.0.0.1"));
+  rx.SetSecret("/hook", kSecret);
+  // This hub was not given the test's CA: the receiver's certificate cannot be verified.
+  const std::string hook =
+      CreateWebhook(Json{{"url", rx.Url("/hook", "localhost")}, {"secret", kSecret}, {"kinds", {"lock_operation"}}});
+  ASSERT_FALSE(hook.empty());
+  // A name is accepted when the webhook is made; each delivery looks it up (.invalid never resolves).
+  const std::string nowhere = CreateWebhook(Json{{"url", "https://nowhere.invalid/hook"}, {"kinds", {"lock_operation"}}});
+  ASSERT_FALSE(nowhere.empty());
+  ASSERT_NO_FATAL_FAILURE(Operate("unlock"));
+  ASSERT_NO_FATAL_FAILURE(Operate("lock"));
+
+  // Retried with back-off (1 s after the first attempt), never sent without the check.
+  const Json refused = WaitOldestDelivery([&] { return Deliveries(hook); },
+                                          [](const Json& d) { return d.value("attempts", 0) >= 2; }, 10s);
+  EXPECT_GE(refused.value("attempts", 0), 2) << refused.dump() << "\n" << demo_.Log();
+  EXPECT_EQ(refused.value("status", ""), "pending") << refused.dump();
+  EXPECT_TRUE(refused.contains("next_attempt_at")) << refused.dump();
+  const std::string why = refused.value("last_error", "");
+  EXPECT_EQ(why.rfind("tls: certificate verify failed", 0), 0u) << refused.dump();
+  EXPECT_NE(why.find("issuer certificate"), std::string::npos) << refused.dump();
+  EXPECT_TRUE(rx.Hits("/hook").empty()) << "an event went to a receiver whose certificate was not verified";
+  EXPECT_GE(rx.handshake_failures(), 2);
+
+  const Json lookup = WaitOldestDelivery([&] { return Deliveries(nowhere); },
+                                         [](const Json& d) { return d.value("attempts", 0) >= 1; }, 15s);
+  EXPECT_GE(lookup.value("attempts", 0), 1) << lookup.dump() << "\n" << demo_.Log();
+  EXPECT_EQ(lookup.value("status", ""), "pending") << lookup.dump();
+  EXPECT_EQ(lookup.value("last_error", "").rfind("lookup: ", 0), 0u) << lookup.dump();
+}
+
+// The same, with a hub that trusts the test's CA.
+class HubWebhooksHttps : public HubWebhooks {
+ protected:
+  HubWebhooksHttps() : HubWebhooks(/*trust_test_ca=*/true) {}
+};
+
+TEST_F(HubWebhooksHttps, DeliversSignedEventsToAReceiverTrustedThroughWebhookCacert) {
+  Receiver rx(pki_.Issue("receiver", "DNS:localhost,IP:127.0.0.1"));
+  rx.SetSecret("/hook", kSecret);
+  // Signed by the trusted CA, but for another name: still refused.
+  Receiver elsewhere(pki_.Issue("elsewhere", "DNS:elsewhere.example"));
+  const uint64_t before = LastSeq();
+  const std::string hook = CreateWebhook(Json{{"url", rx.Url("/hook", "localhost")}, {"secret", kSecret}});
+  ASSERT_FALSE(hook.empty());
+  std::string by_ip_secret;
+  const std::string by_ip = CreateWebhook(Json{{"url", rx.Url("/by-ip", "127.0.0.1")}}, &by_ip_secret);
+  ASSERT_FALSE(by_ip.empty());
+  rx.SetSecret("/by-ip", by_ip_secret);
+  const std::string misnamed = CreateWebhook(Json{{"url", elsewhere.Url("/hook", "localhost")}});
+  ASSERT_FALSE(misnamed.empty());
+
+  ASSERT_NO_FATAL_FAILURE(Operate("unlock"));
+  ASSERT_NO_FATAL_FAILURE(Operate("lock"));
+  ASSERT_TRUE(demo_.WaitMirrored(lock_, 5s)) << demo_.Log();
+  const std::vector<Json> stored = Stored(before);
+  ASSERT_GE(stored.size(), 2u);
+  for (const std::string path : {"/hook", "/by-ip"}) {
+    ASSERT_TRUE(rx.WaitFor([&] { return DeliveredSeqs(rx.Hits(path)).size() >= stored.size(); }, 15s))
+        << path << ": stored " << stored.size() << ", delivered " << DeliveredSeqs(rx.Hits(path)).size() << "\n"
+        << demo_.Log();
+    const auto hits = rx.Hits(path);
+    ASSERT_EQ(hits.size(), stored.size()) << path;
+    for (std::size_t i = 0; i < hits.size(); ++i) {
+      EXPECT_TRUE(hits[i].signature_ok) << path << " " << hits[i].body.dump();
+      EXPECT_TRUE(hits[i].json_content);
+      EXPECT_EQ(hits[i].body["event"], stored[i]) << path << " delivery " << i;
+      // SNI carries the name; an address is not sent (RFC 6066).
+      EXPECT_EQ(hits[i].sni, path == "/hook" ? "localhost" : "") << path;
+    }
+  }
+  for (const Json& d : Deliveries(hook)) {
+    EXPECT_EQ(d.value("status", ""), "delivered") << d.dump();
+    EXPECT_EQ(d.value("attempts", 0), 1) << d.dump();
+  }
+
+  const Json refused = WaitOldestDelivery([&] { return Deliveries(misnamed); },
+                                          [](const Json& d) { return d.value("attempts", 0) >= 1; }, 10s);
+  EXPECT_EQ(refused.value("status", ""), "pending") << refused.dump();
+  EXPECT_NE(refused.value("last_error", "").find("hostname mismatch"), std::string::npos) << refused.dump();
+  EXPECT_TRUE(elsewhere.Hits("/hook").empty());
+}
+
+// webhook_cacert must load: a missing file or one without a PEM certificate stops the start
+// with a message naming it, from the flag or the config file.
+TEST(HubWebhooksCacert, AFileThatDoesNotLoadStopsTheStart) {
+  const auto refused = [](const std::vector<std::string>& args, const std::string& file) {
+    LatchkeyProcess hub;
+    std::vector<std::string> all{"hub", "--data", hub.dir() + "/data", "--http",
+                                 "127.0.0.1:" + std::to_string(FreeLoopbackPort())};
+    all.insert(all.end(), args.begin(), args.end());
+    hub.Spawn(all);
+    const auto status = hub.WaitExit(20s);
+    ASSERT_TRUE(status.has_value()) << "the hub kept running:\n" << hub.Log();
+    EXPECT_EQ(*status, 1) << hub.Log();
+    EXPECT_NE(hub.Log().find("webhook_cacert " + file), std::string::npos) << hub.Log();
+  };
+  TestPki pki;
+  const std::string missing = pki.dir() + "/missing.pem";
+  refused({"--webhook-cacert", missing}, missing);
+  const std::string garbage = pki.dir() + "/garbage.pem";
+  std::ofstream(garbage) << "not a certificate\n";
+  refused({"--webhook-cacert", garbage}, garbage);
+  const std::string config = pki.dir() + "/hub.toml";
+  std::ofstream(config) << "webhook_cacert = \"" << garbage << "\"\n";
+  refused({"--config", config}, garbage);
+  // The flag wins over the file.
+  const std::string good = pki.dir() + "/good.toml";
+  std::ofstream(good) << "webhook_cacert = \"" << pki.ca() << "\"\n";
+  refused({"--config", good, "--webhook-cacert", missing}, missing);
+
+  // A good one: the hub runs.
+  LatchkeyProcess hub;
+  const uint16_t port = FreeLoopbackPort();
+  hub.Spawn({"hub", "--data", hub.dir() + "/data", "--http", "127.0.0.1:" + std::to_string(port), "--config", good});
+  int status = 0;
+  for (int i = 0; i < 200 && status != 200; ++i) {
+    status = HttpCall(port, "GET", "/healthz").status;
+    if (status != 200) std::this_thread::sleep_for(50ms);
+  }
+  EXPECT_EQ(status, 200) << hub.Log();
 }
 
 }  // namespace

@@ -85,6 +85,14 @@ Json EventJson(uint64_t seq, int64_t time, const std::string& kind, const Json& 
   return e;
 }
 
+RecentEventQuery Recent(std::vector<std::string> locks, std::size_t limit = 100, int64_t before_ms = 0) {
+  RecentEventQuery query;
+  query.locks = std::move(locks);
+  query.limit = limit;
+  query.before_ms = before_ms;
+  return query;
+}
+
 std::vector<uint64_t> Seqs(const std::vector<Json>& events) {
   std::vector<uint64_t> out;
   for (const auto& e : events) out.push_back(e.at("seq").get<uint64_t>());
@@ -725,7 +733,7 @@ TEST_F(HubStoreTest, EventsAndRecentEventsReturnAtMost1000) {
   ASSERT_EQ(events->size(), 1000u);
   EXPECT_EQ(events->front().at("seq"), 1);
   EXPECT_EQ(events->back().at("seq"), 1000);
-  auto recent = store->RecentEvents({"front"}, 0, 5000);
+  auto recent = store->RecentEvents(Recent({"front"}, 5000));
   ASSERT_TRUE(recent.ok());
   ASSERT_EQ(recent->size(), 1000u);
   EXPECT_EQ(recent->front().at("seq"), 1100);
@@ -750,7 +758,7 @@ TEST_F(HubStoreTest, RecentEventsAreNewestFirstAcrossLocksAndBounded) {
   ASSERT_TRUE(store->AppendEvent("c", EventJson(1, 100, "alarm")).ok());
 
   const auto ids = [&](const std::vector<std::string>& locks, int64_t before, std::size_t limit) {
-    auto got = store->RecentEvents(locks, before, limit);
+    auto got = store->RecentEvents(Recent(locks, limit, before));
     EXPECT_TRUE(got.ok()) << got.status().ToString();
     std::vector<std::string> out;
     if (!got.ok()) return out;
@@ -768,6 +776,55 @@ TEST_F(HubStoreTest, RecentEventsAreNewestFirstAcrossLocksAndBounded) {
   EXPECT_EQ(ids({"c", "ghost"}, 0, 100), (std::vector<std::string>{"c1"}));
   EXPECT_TRUE(ids({}, 0, 100).empty());
   EXPECT_TRUE(ids({"a"}, 0, 0).empty());
+}
+
+// The app's history pages: a cursor that goes on exactly after the last event of a page, even
+// through events that share a millisecond, and filters by kind, user slot and acting account.
+TEST_F(HubStoreTest, RecentEventsWalkWithACursorAndFilter) {
+  auto store = Open();
+  ASSERT_NE(store, nullptr);
+  for (const char* id : {"a", "b"}) ASSERT_TRUE(store->PutLock(SampleLock(id)).ok());
+  // Ten events in the same millisecond on each lock, then more: a time bound alone loses them.
+  for (uint64_t seq = 1; seq <= 10; ++seq) {
+    for (const char* id : {"a", "b"}) {
+      Json e = EventJson(seq, 50, seq % 2 ? "door" : "operation", seq % 3 == 0 ? Json(3) : Json(nullptr));
+      if (seq == 4 || seq == 8) e["actor"] = "alice";
+      if (seq == 5) e["actor"] = "alice2";
+      ASSERT_TRUE(store->AppendEvent(id, e).ok());
+    }
+  }
+  const auto walk = [&](RecentEventQuery query) {
+    std::vector<std::string> out;
+    query.limit = 3;
+    for (int pages = 0; pages < 20; ++pages) {
+      auto got = store->RecentEvents(query);
+      EXPECT_TRUE(got.ok()) << got.status().ToString();
+      if (!got.ok() || got->empty()) break;
+      for (const auto& e : *got) out.push_back(e.at("lock").get<std::string>() + std::to_string(e.at("seq").get<int>()));
+      const Json& last = got->back();
+      query.before = EventCursor{last.at("time").get<int64_t>(), last.at("seq").get<uint64_t>(), last.at("lock")};
+    }
+    return out;
+  };
+  const auto everything = walk(Recent({"a", "b"}));
+  ASSERT_EQ(everything.size(), 20u) << "each event once";
+  EXPECT_EQ(everything.front(), "b10");
+  EXPECT_EQ(everything.back(), "a1");
+  RecentEventQuery query = Recent({"a", "b"});
+  query.kind = "operation";
+  EXPECT_EQ(walk(query), (std::vector<std::string>{"b10", "a10", "b8", "a8", "b6", "a6", "b4", "a4", "b2", "a2"}));
+  query = Recent({"a"});
+  query.user = 3;
+  EXPECT_EQ(walk(query), (std::vector<std::string>{"a9", "a6", "a3"}));
+  query = Recent({"a", "b"});
+  query.actor = "alice";
+  EXPECT_EQ(walk(query), (std::vector<std::string>{"b8", "a8", "b4", "a4"}));
+  query.actor = "bob";
+  EXPECT_TRUE(walk(query).empty());
+  query = Recent({"b"});
+  query.kind = "door";
+  query.user = 3;
+  EXPECT_EQ(walk(query), (std::vector<std::string>{"b9", "b3"}));
 }
 
 TEST_F(HubStoreTest, QueriesUseTheirIndexes) {

@@ -8,6 +8,7 @@
 import type {
   Account,
   AccountInput,
+  ApiToken,
   CommandDone,
   CredentialCreated,
   CredentialInput,
@@ -15,10 +16,12 @@ import type {
   Delivery,
   EventKind,
   EventPage,
+  Holiday,
   Lock,
   LockEvent,
   LockUser,
   LoginAnswer,
+  Role,
   Schedule,
   ScheduleKind,
   Settings,
@@ -275,14 +278,37 @@ export const api = {
 
   lockEvents: (id: string, params: { after?: number; limit?: number; kind?: EventKind; user?: number } = {}) =>
     call<EventPage>('GET', `${lockPath(id)}/events${query(params)}`),
-  events: (params: { limit?: number; before_time?: string; after_time?: string } = {}) =>
-    call<{ events: LockEvent[] }>('GET', `/events${query(params)}`),
+  /** Newest first; `before` is a `next_before` (`<time ms>.<seq>.<lock>`, docs/hub.md "History"). */
+  events: (
+    params: {
+      limit?: number;
+      before?: string;
+      before_time?: string;
+      after_time?: string;
+      lock?: string;
+      kind?: EventKind;
+      user?: number;
+      actor?: string;
+    } = {},
+  ) => call<{ events: LockEvent[]; next_before?: string }>('GET', `/events${query(params)}`),
 
   accounts: () => call<Account[]>('GET', '/accounts'),
   addAccount: (account: AccountInput) => call<Account>('POST', '/accounts', account),
   patchAccount: (username: string, account: AccountInput) =>
     call<Account>('PATCH', `/accounts/${enc(username)}`, account),
   deleteAccount: (username: string) => call<unknown>('DELETE', `/accounts/${enc(username)}`),
+
+  holidays: (id: string) => call<Holiday[]>('GET', `${lockPath(id)}/holidays`),
+  addHoliday: (id: string, holiday: Omit<Holiday, 'index'> & { index?: number }) =>
+    call<Holiday>('POST', `${lockPath(id)}/holidays`, holiday),
+  deleteHoliday: (id: string, index: number) => call<unknown>('DELETE', `${lockPath(id)}/holidays/${index}`),
+  pairLock: (lock: { address: string; setup_code: string; name?: string }) => call<Lock>('POST', '/locks', lock),
+  unpairLock: (id: string) => call<unknown>('DELETE', lockPath(id)),
+
+  tokens: () => call<ApiToken[]>('GET', '/tokens'),
+  addToken: (token: { name: string; role?: Role; locks?: string[]; expires_at?: string }) =>
+    call<{ id: string; token: string }>('POST', '/tokens', token),
+  deleteToken: (tokenId: string) => call<unknown>('DELETE', `/tokens/${enc(tokenId)}`),
 
   webhooks: () => call<Webhook[]>('GET', '/webhooks'),
   addWebhook: (hook: { url: string; kinds?: EventKind[]; secret?: string }) =>

@@ -248,6 +248,22 @@ export interface AccountInput {
   valid_until?: string;
 }
 
+export interface Holiday {
+  index: number;
+  start: string;
+  end: string;
+  operating_mode: OperatingMode;
+}
+
+export interface ApiToken {
+  id: string;
+  name: string;
+  role?: Role;
+  locks?: string[];
+  expires_at?: string;
+  created_at: string;
+}
+
 export interface Webhook {
   id: string;
   url: string;

@@ -1,10 +1,14 @@
-// Accounts for family and guests (owner only): list, create, change locks/validity, delete.
+// Accounts for family and guests (owner only): list, create, change (AccountEdit), delete.
 import { useEffect, useState } from 'preact/hooks';
 import { api } from '../api';
 import { formatTime } from '../format';
+import { AccountEdit } from './AccountEdit';
 import { useStore } from '../store';
 import type { Account, AccountInput } from '../types';
 import { useAction } from '../useAction';
+import { ErrorText } from './ErrorText';
+import { ConfirmButton } from './ConfirmButton';
+import { LockChoices } from './LockChoices';
 
 const ROLE_HINT: Record<string, string> = {
   admin: 'everything but accounts',
@@ -67,11 +71,7 @@ export function Accounts() {
       <h1 id="accounts-title" tabIndex={-1}>
         Accounts
       </h1>
-      {list.error && (
-        <p role="alert" class="error">
-          {list.error}
-        </p>
-      )}
+      <ErrorText error={list.error} />
       <ul class="accounts">
         {accounts?.map((a) => (
           <AccountRow key={a.username} account={a} isMe={a.username === me?.username} lockNames={lockNames} onChanged={() => void reload()} />
@@ -105,20 +105,7 @@ export function Accounts() {
           </div>
         </div>
         {role !== 'admin' && (
-          <fieldset>
-            <legend>Locks (none ticked: every lock)</legend>
-            {locks.map((l) => (
-              <div class="check" key={l.id}>
-                <input
-                  id={`acc-lock-${l.id}`}
-                  type="checkbox"
-                  checked={chosen.includes(l.id)}
-                  onChange={(e) => setChosen(e.currentTarget.checked ? [...chosen, l.id] : chosen.filter((x) => x !== l.id))}
-                />
-                <label for={`acc-lock-${l.id}`}>{l.name}</label>
-              </div>
-            ))}
-          </fieldset>
+          <LockChoices idPrefix="acc-lock" legend="Locks (none ticked: every lock)" locks={locks} chosen={chosen} onChange={setChosen} />
         )}
         {role === 'guest' && (
           <div class="grid2">
@@ -132,11 +119,7 @@ export function Accounts() {
             </div>
           </div>
         )}
-        {create.error && (
-          <p role="alert" class="error">
-            {create.error}
-          </p>
-        )}
+        <ErrorText error={create.error} />
         <p aria-live="polite" class="ok-text">
           {created}
         </p>
@@ -157,7 +140,8 @@ interface RowProps {
 
 function AccountRow({ account, isMe, lockNames, onChanged }: RowProps) {
   const action = useAction();
-  const [confirming, setConfirming] = useState(false);
+  const [editing, setEditing] = useState(false);
+  const [saved, setSaved] = useState('');
   return (
     <li class="card account-row" data-testid="account-row">
       <div>
@@ -172,29 +156,36 @@ function AccountRow({ account, isMe, lockNames, onChanged }: RowProps) {
           </p>
         )}
       </div>
-      {account.role !== 'owner' && !isMe && (
+      {editing ? (
+        <AccountEdit
+          account={account}
+          onDone={(changed) => {
+            setEditing(false);
+            setSaved(changed ? `${account.username} saved.` : '');
+            if (changed) onChanged();
+          }}
+        />
+      ) : (
         <div class="button-row">
-          {confirming ? (
-            <>
-              <button type="button" class="danger" disabled={action.busy} onClick={() => void action.run(async () => (await api.deleteAccount(account.username), onChanged()))}>
-                Confirm delete {account.username}
-              </button>
-              <button type="button" onClick={() => setConfirming(false)}>
-                Cancel
-              </button>
-            </>
-          ) : (
-            <button type="button" onClick={() => setConfirming(true)}>
-              Delete {account.username}
-            </button>
-          )}
+          <button type="button" onClick={() => (setSaved(''), setEditing(true))}>
+            Change {account.username}
+          </button>
         </div>
       )}
-      {action.error && (
-        <p role="alert" class="error">
-          {action.error}
-        </p>
+      <p aria-live="polite" class="ok-text">
+        {saved}
+      </p>
+      {account.role !== 'owner' && !isMe && !editing && (
+        <div class="button-row">
+          <ConfirmButton
+            label={`Delete ${account.username}`}
+            confirmLabel={`Confirm delete ${account.username}`}
+            busy={action.busy}
+            onConfirm={() => void action.run(async () => (await api.deleteAccount(account.username), onChanged()))}
+          />
+        </div>
       )}
+      <ErrorText error={action.error} />
     </li>
   );
 }

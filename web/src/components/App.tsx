@@ -9,6 +9,7 @@ import { History } from './History';
 import { Home } from './Home';
 import { LockPage } from './LockPage';
 import { Login } from './Login';
+import { Tokens } from './Tokens';
 import { Webhooks } from './Webhooks';
 
 export function App() {
@@ -52,6 +53,9 @@ export function App() {
       break;
     case 'webhooks':
       screen = canManage() ? <Webhooks /> : <NotAllowed />;
+      break;
+    case 'tokens':
+      screen = <Tokens />;
       break;
     default:
       screen = <NotFound />;

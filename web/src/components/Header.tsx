@@ -44,6 +44,11 @@ export function Header({ route }: Props) {
             </li>
           )}
           <li>
+            <a href="#/tokens" aria-current={current('tokens')}>
+              Tokens
+            </a>
+          </li>
+          <li>
             <button type="button" class="link" onClick={() => void logout()}>
               Log out
             </button>

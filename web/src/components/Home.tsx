@@ -1,9 +1,10 @@
 // Home: one card per lock the account may see.
 import { formatTime } from '../format';
-import { loadLocks, useStore } from '../store';
+import { canManage, loadLocks, useStore } from '../store';
 import type { Account } from '../types';
 import { LockCard } from './LockCard';
 import { NotificationPrompt } from './NotificationPrompt';
+import { PairLock } from './PairLock';
 
 export function Home() {
   const { locks, locksError, account } = useStore();
@@ -27,6 +28,7 @@ export function Home() {
           <LockCard key={lock.id} lock={lock} linked />
         ))}
       </div>
+      {canManage() && <PairLock />}
     </section>
   );
 }

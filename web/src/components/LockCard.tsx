@@ -7,6 +7,7 @@ import { patchLock } from '../store';
 import type { Lock } from '../types';
 import { useAction } from '../useAction';
 import { LockGlyph } from './LockGlyph';
+import { ErrorText } from './ErrorText';
 
 interface Props {
   lock: Lock;
@@ -127,11 +128,7 @@ export function LockCard({ lock, linked, heading }: Props) {
         {doing ? DOING[doing] : ''}
         {!lock.online && !doing ? 'This lock is offline; commands will fail until it reconnects.' : ''}
       </p>
-      {action.error && (
-        <p role="alert" class="error">
-          {action.error}
-        </p>
-      )}
+      <ErrorText error={action.error} />
       {linked && (
         <p class="open-link">
           <a href={lockHref(lock.id)} aria-describedby={headingId}>

@@ -2,9 +2,11 @@
 // settings, as far as the account's role allows.
 import { canManage, canReadHistory, useStore } from '../store';
 import { History } from './History';
+import { Holidays } from './Holidays';
 import { LockCard } from './LockCard';
 import { LockSettings } from './LockSettings';
 import { People } from './People';
+import { UnpairLock } from './UnpairLock';
 import { VirtualDoor } from './VirtualDoor';
 
 export function LockPage({ id }: { id: string }) {
@@ -38,6 +40,8 @@ export function LockPage({ id }: { id: string }) {
             {canManage() && <People lock={lock} />}
             {canReadHistory() && <History lock={lock.id} />}
             {canManage() && <LockSettings lock={lock} />}
+            {canManage() && <Holidays lock={lock} />}
+            {canManage() && <UnpairLock lock={lock} />}
           </div>
         )}
       </div>

@@ -7,6 +7,7 @@ import { patchLock } from '../store';
 import { SOUND_VOLUMES, type Lock, type Settings } from '../types';
 import { useAction } from '../useAction';
 import { ModeControl } from './ModeControl';
+import { ErrorText } from './ErrorText';
 
 type NumberKey = 'auto_relock_s' | 'wrong_code_limit' | 'lockout_s' | 'lockout_max_s' | 'expiring_user_timeout_min' | 'multi_factor_window_s' | 'door_ajar_s';
 
@@ -116,11 +117,7 @@ export function LockSettings({ lock }: { lock: Lock }) {
             </p>
           </div>
         </div>
-        {action.error && (
-          <p role="alert" class="error">
-            {action.error}
-          </p>
-        )}
+        <ErrorText error={action.error} />
         <p aria-live="polite" class="ok-text">
           {saved}
         </p>
@@ -132,11 +129,7 @@ export function LockSettings({ lock }: { lock: Lock }) {
             Set lock clock from hub
           </button>
         </div>
-        {clock.error && (
-          <p role="alert" class="error">
-            {clock.error}
-          </p>
-        )}
+        <ErrorText error={clock.error} />
       </form>
     </section>
   );

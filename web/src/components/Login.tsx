@@ -2,6 +2,7 @@
 import { useState } from 'preact/hooks';
 import { login } from '../store';
 import { useAction } from '../useAction';
+import { ErrorText } from './ErrorText';
 
 export function Login() {
   const [username, setUsername] = useState('');
@@ -40,11 +41,7 @@ export function Login() {
           value={password}
           onInput={(e) => setPassword(e.currentTarget.value)}
         />
-        {action.error && (
-          <p role="alert" class="error">
-            {action.error}
-          </p>
-        )}
+        <ErrorText error={action.error} />
         <button type="submit" class="primary big" disabled={action.busy}>
           {action.busy ? 'Logging in…' : 'Log in'}
         </button>

@@ -5,6 +5,7 @@ import { MODE_LABEL } from '../format';
 import { patchLock } from '../store';
 import { OPERATING_MODES, type Lock, type OperatingMode } from '../types';
 import { useAction } from '../useAction';
+import { ErrorText } from './ErrorText';
 
 const MODE_HINT: Record<OperatingMode, string> = {
   normal: 'Everything works.',
@@ -63,11 +64,7 @@ export function ModeControl({ lock }: { lock: Lock }) {
           </div>
         </div>
       )}
-      {action.error && (
-        <p role="alert" class="error">
-          {action.error}
-        </p>
-      )}
+      <ErrorText error={action.error} />
     </fieldset>
   );
 }

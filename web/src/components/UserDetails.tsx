@@ -5,6 +5,7 @@ import { CREDENTIAL_LABEL } from '../format';
 import type { CredentialType, Lock, LockUser, ScheduleKind } from '../types';
 import { useAction } from '../useAction';
 import { describeSchedule, emptySchedule, ScheduleFields, scheduleFrom } from './ScheduleFields';
+import { ErrorText } from './ErrorText';
 
 interface Props {
   lock: Lock;
@@ -118,11 +119,7 @@ export function UserDetails({ lock, user, onChanged }: Props) {
           Add schedule
         </button>
       </form>
-      {action.error && (
-        <p role="alert" class="error">
-          {action.error}
-        </p>
-      )}
+      <ErrorText error={action.error} />
     </details>
   );
 }

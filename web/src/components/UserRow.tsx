@@ -1,12 +1,13 @@
 // One person of a lock: name, type, status, credentials and schedules, with enable/disable and a
 // two-step delete (no native confirm dialog). Details hold credential and schedule management.
-import { useState } from 'preact/hooks';
 import { api } from '../api';
 import { CREDENTIAL_LABEL, USER_TYPE_LABEL } from '../format';
 import type { Lock, LockUser } from '../types';
 import { useAction } from '../useAction';
 import { describeSchedule } from './ScheduleFields';
 import { UserDetails } from './UserDetails';
+import { ErrorText } from './ErrorText';
+import { ConfirmButton } from './ConfirmButton';
 
 interface Props {
   lock: Lock;
@@ -16,7 +17,6 @@ interface Props {
 
 export function UserRow({ lock, user, onChanged }: Props) {
   const action = useAction();
-  const [confirming, setConfirming] = useState(false);
   const name = user.name || `User ${user.index}`;
   const enabled = user.status === 'enabled';
   const schedules = [...(user.week_day_schedules ?? []), ...(user.year_day_schedules ?? [])];
@@ -30,7 +30,6 @@ export function UserRow({ lock, user, onChanged }: Props) {
   const remove = () =>
     void action.run(async () => {
       await api.deleteUser(lock.id, user.index);
-      setConfirming(false);
       onChanged();
     });
 
@@ -55,27 +54,10 @@ export function UserRow({ lock, user, onChanged }: Props) {
           <button type="button" disabled={action.busy} onClick={toggle} aria-describedby={headingId}>
             {enabled ? 'Disable' : 'Enable'}
           </button>
-          {confirming ? (
-            <>
-              <button type="button" class="danger" disabled={action.busy} onClick={remove} aria-describedby={headingId}>
-                Confirm delete
-              </button>
-              <button type="button" onClick={() => setConfirming(false)}>
-                Cancel
-              </button>
-            </>
-          ) : (
-            <button type="button" disabled={action.busy} onClick={() => setConfirming(true)} aria-describedby={headingId}>
-              Delete
-            </button>
-          )}
+          <ConfirmButton label="Delete" confirmLabel="Confirm delete" busy={action.busy} onConfirm={remove} describedBy={headingId} />
         </div>
       )}
-      {action.error && (
-        <p role="alert" class="error">
-          {action.error}
-        </p>
-      )}
+      <ErrorText error={action.error} />
       {user.type !== 'programming' && <UserDetails lock={lock} user={user} onChanged={onChanged} />}
     </li>
   );

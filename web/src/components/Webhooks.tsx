@@ -4,6 +4,7 @@ import { api } from '../api';
 import { EVENT_KIND_LABEL, formatTime } from '../format';
 import { EVENT_KINDS, type Delivery, type EventKind, type Webhook } from '../types';
 import { useAction } from '../useAction';
+import { ErrorText } from './ErrorText';
 
 export function Webhooks() {
   const [hooks, setHooks] = useState<Webhook[] | null>(null);
@@ -33,11 +34,7 @@ export function Webhooks() {
         Webhooks
       </h1>
       <p class="muted">Each event is POSTed as JSON with an X-Latchkey-Signature HMAC-SHA256 header, retried for a day until delivered.</p>
-      {list.error && (
-        <p role="alert" class="error">
-          {list.error}
-        </p>
-      )}
+      <ErrorText error={list.error} />
       {hooks && hooks.length === 0 && <p class="muted">No webhook yet.</p>}
       <ul class="plain">
         {hooks?.map((h) => (
@@ -61,7 +58,7 @@ export function Webhooks() {
           <label for="hook-url">URL</label>
           <input id="hook-url" type="url" required placeholder="http://192.168.1.20:8000/latchkey" value={url} aria-describedby="hook-url-hint" onInput={(e) => setUrl(e.currentTarget.value)} />
           <p class="hint" id="hook-url-hint">
-            http:// with an IP address or localhost.
+            http:// or https:// (checked against the hub's trusted CAs), with a name, an IP address or localhost.
           </p>
         </div>
         <fieldset>
@@ -73,11 +70,7 @@ export function Webhooks() {
             </div>
           ))}
         </fieldset>
-        {create.error && (
-          <p role="alert" class="error">
-            {create.error}
-          </p>
-        )}
+        <ErrorText error={create.error} />
         <button type="submit" class="primary" disabled={create.busy}>
           Add webhook
         </button>
@@ -113,11 +106,7 @@ function HookRow({ hook, onChanged }: { hook: Webhook; onChanged(): void }) {
           ))}
         </ul>
       )}
-      {action.error && (
-        <p role="alert" class="error">
-          {action.error}
-        </p>
-      )}
+      <ErrorText error={action.error} />
     </li>
   );
 }
