@@ -39,9 +39,6 @@ export function PairLock() {
   return (
     <section class="card" aria-labelledby="pair-title">
       <h2 id="pair-title">Add a lock</h2>
-      <p aria-live="polite" class="ok-text">
-        {paired}
-      </p>
       {!open ? (
         <button type="button" onClick={() => setOpen(true)}>
           Pair a new lock
@@ -84,6 +81,9 @@ export function PairLock() {
           </div>
         </form>
       )}
+      <p aria-live="polite" class="ok-text">
+        {paired}
+      </p>
     </section>
   );
 }
