@@ -20,15 +20,32 @@ export const TIMEOUT = 20_000;
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
-function freePort() {
-  return new Promise((resolve, reject) => {
+function bindable(port) {
+  return new Promise((resolve) => {
     const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
   });
+}
+
+/**
+ * A free loopback port below the kernel's ephemeral range: a port the kernel hands out (port 0)
+ * goes back to that range, where another process's next connection may take it before the demo
+ * binds it.
+ */
+async function freePort() {
+  let low = 32768;
+  try {
+    low = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]) || low;
+  } catch {
+    // not Linux: the default range
+  }
+  const top = Math.max(11000, low);
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const port = 10000 + Math.floor(Math.random() * (top - 10000));
+    if (await bindable(port)) return port;
+  }
+  throw new Error('no free loopback port');
 }
 
 export class Demo {
@@ -47,6 +64,18 @@ export class Demo {
 
   /** Starts the demo and waits until /healthz answers and every lock is online. */
   async start() {
+    // Another process may still take the port between the pick and the demo's bind: try again.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.startOnce();
+      } catch (e) {
+        if (attempt >= 5 || !/Address already in use/.test(String(e?.message))) throw e;
+        await this.exited;
+      }
+    }
+  }
+
+  async startOnce() {
     this.port = await freePort();
     const log = openSync(join(this.dir, 'demo.log'), 'a');
     const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('LATCHKEY_')));

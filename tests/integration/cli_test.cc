@@ -16,6 +16,7 @@
 #include <sstream>
 
 #include "harness.h"
+#include "hub_harness.h"
 
 extern char** environ;
 
@@ -33,12 +34,6 @@ std::string ReadFile(const std::string& path) {
   std::stringstream text;
   text << in.rdbuf();
   return text.str();
-}
-
-uint16_t FreePort() {
-  asio::io_context io;
-  asio::ip::tcp::acceptor acceptor(io, asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
-  return acceptor.local_endpoint().port();
 }
 
 // This process's environment without `drop` (prefixes), plus `add`.
@@ -119,7 +114,7 @@ class CliTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     dir_ = new TempDir();
-    port_ = FreePort();
+    port_ = FreeLoopbackPort();
     url_ = "http://127.0.0.1:" + std::to_string(port_);
     std::filesystem::create_directories(dir_->path() + "/home");
     std::ofstream(dir_->path() + "/empty").flush();

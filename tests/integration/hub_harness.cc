@@ -18,6 +18,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <random>
 #include <sstream>
 
 extern char** environ;
@@ -124,7 +125,22 @@ HttpResult HttpCall(uint16_t port, const std::string& method, const std::string&
 }
 
 uint16_t FreeLoopbackPort() {
+  // Below the kernel's ephemeral range: a port the kernel handed out for a moment (port 0) goes
+  // back to that range, where the next outgoing connection or port-0 listener of a test running
+  // alongside may take it before the demo binds it ("Address already in use").
+  int ephemeral_low = 32768;
+  if (std::ifstream range("/proc/sys/net/ipv4/ip_local_port_range"); range) range >> ephemeral_low;
+  const int low = 10000, high = std::max(low + 1000, ephemeral_low);
+  static std::mt19937 random(std::random_device{}());
   asio::io_context io;
+  for (int attempt = 0; attempt < 200; ++attempt) {
+    const auto port = static_cast<uint16_t>(std::uniform_int_distribution<int>(low, high - 1)(random));
+    boost::system::error_code ec;
+    tcp::acceptor acceptor(io);
+    acceptor.open(tcp::v4(), ec);
+    if (!ec) acceptor.bind(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port), ec);
+    if (!ec) return port;
+  }
   tcp::acceptor acceptor(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
   return acceptor.local_endpoint().port();
 }
@@ -180,14 +196,6 @@ HubDemo::~HubDemo() {
 void HubDemo::Start() {
   // A restart keeps the data folder; the locks' ports change.
   sim_ports_.clear();
-  port_ = FreeLoopbackPort();
-  std::vector<std::string> args = {LATCHKEY_BINARY, "demo", "--data", data_dir_, "--http",
-                                   "127.0.0.1:" + std::to_string(port_), "--locks", std::to_string(locks_),
-                                   "--motor-ms", "0"};
-  args.insert(args.end(), extra_args_.begin(), extra_args_.end());
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
   std::vector<std::string> env_strings;
   for (char** e = environ; *e != nullptr; ++e) {
     if (std::strncmp(*e, "LATCHKEY_", 9) != 0) env_strings.emplace_back(*e);
@@ -196,15 +204,28 @@ void HubDemo::Start() {
   std::vector<char*> envp;
   for (auto& e : env_strings) envp.push_back(e.data());
   envp.push_back(nullptr);
-
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
   const std::string log = data_dir_ + "/demo.log";
-  posix_spawn_file_actions_addopen(&actions, 1, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
-  posix_spawn_file_actions_adddup2(&actions, 1, 2);
-  const int rc = posix_spawn(&pid_, argv[0], &actions, nullptr, argv.data(), envp.data());
-  posix_spawn_file_actions_destroy(&actions);
-  ASSERT_EQ(rc, 0) << "cannot start " << LATCHKEY_BINARY;
+
+  std::size_t log_before = 0;  // where this attempt's lines start in the log
+  const auto spawn = [&] {
+    port_ = FreeLoopbackPort();
+    log_before = ReadAll(log).size();
+    std::vector<std::string> args = {LATCHKEY_BINARY, "demo", "--data", data_dir_, "--http",
+                                     "127.0.0.1:" + std::to_string(port_), "--locks", std::to_string(locks_),
+                                     "--motor-ms", "0"};
+    args.insert(args.end(), extra_args_.begin(), extra_args_.end());
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_addopen(&actions, 1, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
+    posix_spawn_file_actions_adddup2(&actions, 1, 2);
+    const int rc = posix_spawn(&pid_, argv[0], &actions, nullptr, argv.data(), envp.data());
+    posix_spawn_file_actions_destroy(&actions);
+    return rc;
+  };
+  ASSERT_EQ(spawn(), 0) << "cannot start " << LATCHKEY_BINARY;
 
   const auto alive = [&] {
     int status = 0;
@@ -212,8 +233,15 @@ void HubDemo::Start() {
     return pid_ > 0;
   };
   auto deadline = std::chrono::steady_clock::now() + 20s;
-  while (true) {
-    ASSERT_TRUE(alive()) << "the demo exited at start:\n" << Log();
+  for (int respawns = 0;;) {
+    if (!alive()) {
+      // Another test's process took the free port between the pick and the bind: another port.
+      const bool port_taken = ReadAll(log).find("Address already in use", log_before) != std::string::npos;
+      ASSERT_TRUE(port_taken && respawns < 5) << "the demo exited at start:\n" << Log();
+      ++respawns;
+      ASSERT_EQ(spawn(), 0) << "cannot start " << LATCHKEY_BINARY;
+      continue;
+    }
     HttpOptions quick;
     quick.timeout = 2s;
     const HttpResult health = HttpCall(port_, "GET", "/healthz", "", quick);
