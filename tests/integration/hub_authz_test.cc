@@ -64,14 +64,9 @@ std::string Replace(std::string text, const std::map<std::string, std::string>& 
   return text;
 }
 
-class HubAuthzTest : public ::testing::Test {
+class HubAuthzTest : public SharedDemoTest<HubAuthzTest, 2> {
  protected:
-  void SetUp() override {
-    if (ready_) return;
-    ASSERT_FALSE(tried_) << "the shared demo did not start";
-    tried_ = true;
-    holder_ = std::make_unique<HubDemo>(2);
-    ASSERT_NO_FATAL_FAILURE(D().Start());
+  void Prepare() override {
     a_ = D().lock_ids()[0];
     b_ = D().lock_ids()[1];
     const auto now = std::chrono::system_clock::now();
@@ -122,15 +117,10 @@ class HubAuthzTest : public ::testing::Test {
       ASSERT_EQ(Owner("POST", base + "/users", Json{{"index", 5}, {"name", "fixture"}}).status, 201);
       ASSERT_EQ(Owner("POST", base + "/credentials", Json{{"type", "pin"}, {"index", 5}, {"data", "246813"}, {"user", 5}}).status, 201);
     }
-    ready_ = true;
   }
   static void TearDownTestSuite() {
-    holder_.reset();
+    SharedDemoTest::TearDownTestSuite();
     who_.clear();
-  }
-  static HubDemo& D() { return *holder_; }
-  void TearDown() override {
-    if (HasFailure()) if (holder_) std::cerr << D().Log() << "\n";
   }
 
   HttpResult Owner(const std::string& method, const std::string& target, const Json& body = nullptr) {
@@ -248,8 +238,6 @@ class HubAuthzTest : public ::testing::Test {
     return routes;
   }
 
-  static inline std::unique_ptr<HubDemo> holder_;
-  static inline bool ready_ = false, tried_ = false;
   static inline std::string a_, b_;
   static inline std::vector<Who> who_;
 };

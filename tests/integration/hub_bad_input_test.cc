@@ -23,14 +23,9 @@ Case J(std::string method, std::string path, const Json& body, std::string field
 
 const std::string kBig(20000, 'x');  // under the 64 KiB body limit, over one link frame
 
-class HubBadInputTest : public ::testing::Test {
+class HubBadInputTest : public SharedDemoTest<HubBadInputTest, 1> {
  protected:
-  void SetUp() override {
-    if (ready_) return;
-    ASSERT_FALSE(tried_) << "the shared demo did not start";
-    tried_ = true;
-    holder_ = std::make_unique<HubDemo>(1);
-    ASSERT_NO_FATAL_FAILURE(D().Start());
+  void Prepare() override {
     lock_ = D().lock_ids()[0];
     ASSERT_EQ(Owner("POST", L() + "/users", Json{{"index", 5}, {"name", "fixture"}}).status, 201);
     ASSERT_EQ(Owner("POST", L() + "/credentials", Json{{"type", "pin"}, {"index", 5}, {"data", "246813"}, {"user", 5}}).status, 201);
@@ -47,17 +42,9 @@ class HubBadInputTest : public ::testing::Test {
                   .status,
               201);
     ASSERT_EQ(Owner("POST", L() + "/lock").status, 200);
-    ready_ = true;
   }
-  static void TearDownTestSuite() {
-    holder_.reset();
-    ready_ = tried_ = false;  // --gtest_repeat: the next round starts its own demo
-  }
-  void TearDown() override {
-    if (HasFailure() && holder_) std::cerr << D().Log() << "\n" << D().LockLog(1) << "\n";
-  }
+  std::string Logs() const override { return D().Log() + "\n" + D().LockLog(1); }
 
-  static HubDemo& D() { return *holder_; }
   static std::string L() { return "/api/v1/locks/" + lock_; }
   static HttpResult Owner(const std::string& method, const std::string& target, const Json& body = nullptr) {
     return D().Call(method, target, body, D().owner_token());
@@ -140,8 +127,6 @@ class HubBadInputTest : public ::testing::Test {
             {"POST", L() + "/holidays"}};
   }
 
-  static inline std::unique_ptr<HubDemo> holder_;
-  static inline bool ready_ = false, tried_ = false;
   static inline std::string lock_;
 };
 

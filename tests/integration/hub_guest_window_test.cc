@@ -22,21 +22,8 @@ std::string Rfc(int64_t ms) { return platform::FormatRfc3339Ms(ms); }
 
 constexpr int64_t kHourMs = 3600 * 1000;
 
-class HubGuestWindowTest : public ::testing::Test {
+class HubGuestWindowTest : public SharedDemoTest<HubGuestWindowTest, 2> {
  protected:
-  void SetUp() override {
-    if (ready_) return;
-    ASSERT_FALSE(tried_) << "the shared demo did not start";
-    tried_ = true;
-    holder_ = std::make_unique<HubDemo>(2);
-    ASSERT_NO_FATAL_FAILURE(D().Start());
-    ready_ = true;
-  }
-  static void TearDownTestSuite() { holder_.reset(); }
-  void TearDown() override {
-    if (HasFailure() && holder_) std::cerr << D().Log() << "\n";
-  }
-  static HubDemo& D() { return *holder_; }
   static std::string A() { return D().lock_ids()[0]; }
   static std::string B() { return D().lock_ids()[1]; }
 
@@ -72,9 +59,6 @@ class HubGuestWindowTest : public ::testing::Test {
     return n;
   }
 
-  static inline std::unique_ptr<HubDemo> holder_;
-  static inline bool ready_ = false;
-  static inline bool tried_ = false;
 };
 
 TEST_F(HubGuestWindowTest, OutsideItsWindowAGuestSeesNoLockButKnowsWhy) {

@@ -11,6 +11,7 @@
 #include <condition_variable>
 #include <deque>
 #include <functional>
+#include <iostream>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -129,6 +130,38 @@ class HubDemo {
   std::vector<std::string> lock_ids_;
   std::string owner_token_;
   mutable std::map<std::string, uint16_t> sim_ports_;
+};
+
+// One demo shared by every test of a suite: the first test starts it and runs the suite's
+// Prepare() once, the end of the suite stops it, a failed test prints Logs(). A demo that did not
+// start fails the suite's other tests at once instead of being started again for each.
+//   class HubFooTest : public SharedDemoTest<HubFooTest, 2> { void Prepare() override {...} };
+template <typename Suite, int kLocks>
+class SharedDemoTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (ready_) return;
+    ASSERT_FALSE(tried_) << "the shared demo did not start";
+    tried_ = true;
+    holder_ = std::make_unique<HubDemo>(kLocks);
+    ASSERT_NO_FATAL_FAILURE(holder_->Start());
+    ASSERT_NO_FATAL_FAILURE(Prepare());
+    ready_ = true;
+  }
+  void TearDown() override {
+    if (HasFailure() && holder_) std::cerr << Logs() << "\n";
+  }
+  static void TearDownTestSuite() {
+    holder_.reset();
+    ready_ = tried_ = false;  // --gtest_repeat: the next round starts its own demo
+  }
+  virtual void Prepare() {}
+  virtual std::string Logs() const { return D().Log(); }
+  static HubDemo& D() { return *holder_; }
+
+ private:
+  static inline std::unique_ptr<HubDemo> holder_;
+  static inline bool ready_ = false, tried_ = false;
 };
 
 // --- the WebSocket stream --------------------------------------------------------------------

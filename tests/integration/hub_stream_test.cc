@@ -15,30 +15,16 @@
 namespace latchkey::testing {
 namespace {
 
-class HubStreamTest : public ::testing::Test {
+class HubStreamTest : public SharedDemoTest<HubStreamTest, 2> {
  protected:
-  void SetUp() override {
-    if (ready_) return;
-    ASSERT_FALSE(tried_) << "the shared demo did not start";
-    tried_ = true;
-    holder_ = std::make_unique<HubDemo>(2);
-    ASSERT_NO_FATAL_FAILURE(D().Start());
+  void Prepare() override {
     a_ = D().lock_ids()[0];
     b_ = D().lock_ids()[1];
     ASSERT_EQ(Owner("POST", L(a_) + "/users", Json{{"index", 5}, {"name", "streamer"}}).status, 201);
     ASSERT_EQ(Owner("POST", L(a_) + "/credentials", Json{{"type", "pin"}, {"data", "582046"}, {"user", 5}}).status, 201);
     ASSERT_EQ(Owner("POST", L(a_) + "/lock").status, 200);
-    ready_ = true;
-  }
-  static void TearDownTestSuite() {
-    holder_.reset();
-    ready_ = tried_ = false;  // --gtest_repeat: the next round starts its own demo
-  }
-  void TearDown() override {
-    if (HasFailure() && holder_) std::cerr << D().Log() << "\n";
   }
 
-  static HubDemo& D() { return *holder_; }
   static std::string L(const std::string& lock) { return "/api/v1/locks/" + lock; }
   static HttpResult Owner(const std::string& method, const std::string& target, const Json& body = nullptr) {
     return D().Call(method, target, body, D().owner_token());
@@ -56,8 +42,6 @@ class HubStreamTest : public ::testing::Test {
   }
   static bool IsEvent(const Json& m, const std::string& lock) { return m.value("type", "") == "event" && m.value("lock", "") == lock; }
 
-  static inline std::unique_ptr<HubDemo> holder_;
-  static inline bool ready_ = false, tried_ = false;
   static inline std::string a_, b_;
 };
 

@@ -42,22 +42,9 @@ bool HasAttribute(const std::string& set_cookie, const std::string& attribute) {
   return (set_cookie + ";").find("; " + attribute + ";") != std::string::npos;
 }
 
-class HubWebTest : public ::testing::Test {
+class HubWebTest : public SharedDemoTest<HubWebTest, 2> {
  protected:
-  void SetUp() override {
-    if (ready_) return;
-    ASSERT_FALSE(tried_) << "the shared demo did not start";
-    tried_ = true;
-    holder_ = std::make_unique<HubDemo>(2);
-    ASSERT_NO_FATAL_FAILURE(D().Start());
-    ready_ = true;
-  }
-  static void TearDownTestSuite() { holder_.reset(); }
-  void TearDown() override {
-    if (HasFailure() && holder_) std::cerr << D().Log() << "\n";
-  }
 
-  static HubDemo& D() { return *holder_; }
   static std::string L(const std::string& lock) { return "/api/v1/locks/" + lock; }
   static std::string A() { return D().lock_ids()[0]; }
 
@@ -88,8 +75,6 @@ class HubWebTest : public ::testing::Test {
   // The bolt as the lock itself reports it.
   static std::string LockState(const std::string& lock) { return D().SimControl(lock, "").json.value("lock_state", ""); }
 
-  static inline std::unique_ptr<HubDemo> holder_;
-  static inline bool ready_ = false, tried_ = false;
 };
 
 void ExpectAppHeaders(const HttpResult& r, const std::string& what) {
