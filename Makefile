@@ -3,7 +3,7 @@ BUILD      ?= build
 BUILD_TYPE ?= RelWithDebInfo
 JOBS       ?= $(shell nproc)
 
-.PHONY: all deps configure build test unit browser screenshots bench demo asan fuzz clean
+.PHONY: all deps configure build test unit browser screenshots bench demo asan fuzz fuzz-long package clean
 
 all: build
 
@@ -47,6 +47,12 @@ demo: deps
 	@$(MAKE) --no-print-directory build
 	$(BUILD)/src/cli/latchkey demo
 
+# A release .deb for this machine's architecture (CPack, packaging/): the stripped binary, the
+# systemd units, /etc/latchkey/hub.toml and the man page, in $(BUILD)/latchkey_*.deb.
+package: deps
+	@$(MAKE) --no-print-directory build
+	cd $(BUILD) && cpack -G DEB
+
 # The unit tests again under AddressSanitizer + UndefinedBehaviorSanitizer.
 asan: deps
 	cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DLATCHKEY_SANITIZE=ON -DLATCHKEY_UNIT_TESTS_ONLY=ON
@@ -56,6 +62,12 @@ asan: deps
 # The libFuzzer targets (tests/fuzz), FUZZ_SECONDS (default 60) each, in build-fuzz with clang.
 fuzz: deps
 	scripts/run-fuzzers
+
+# Before a release: each fuzz target for FUZZ_SECONDS (default an hour; 5 targets, one after
+# another) on the corpus kept in tests/fuzz/corpus/<target>, which keeps what the run found,
+# merged to the smallest set with the same coverage. Commit the grown corpus (tests/fuzz/README.md).
+fuzz-long: deps
+	FUZZ_SECONDS=$(or $(FUZZ_SECONDS),3600) FUZZ_KEEP_CORPUS=1 scripts/run-fuzzers
 
 clean:
 	rm -rf $(BUILD) build-asan

@@ -1,13 +1,14 @@
 // End-to-end figures of the whole system on loopback, printed as numbers:
 //   - remote unlock latency: REST call to its `result`, through hub, link and lock (motor 0);
-//   - GET /api/v1/locks/{id} throughput under wrk (when wrk is installed);
+//   - read throughput under wrk (when installed): GET /healthz, /api/v1/me, /api/v1/locks/{id}
+//     and a history page of 50, each authenticated route also as a ratio of /healthz's rate;
 //   - event ingestion: events produced on a lock per second stored in the hub's mirror;
 //   - backlog ingestion: the same number of events logged while the lock's link was cut, then
 //     handed over after the reconnect in `events` messages of up to 24 (LINK.md), counted from
 //     the first of them stored to the last. The live figure is bounded by the lock, which logs
 //     (and syncs) one event per door move and sends each on its own; only a backlog fills the
 //     messages, so this one shows what the hub itself stores per second.
-// Usage: hub_bench LATCHKEY_BINARY [unlocks] [events]
+// Usage: hub_bench LATCHKEY_BINARY [unlocks] [events] [wrk_seconds]
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -19,6 +20,7 @@
 #include <boost/beast/http.hpp>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -40,7 +42,8 @@ using Clock = std::chrono::steady_clock;
 // One keep-alive connection to the hub.
 class Client {
  public:
-  explicit Client(uint16_t port) : stream_(io_) {
+  // `sim_secret`: for a lock's sim-control (DATA/sim-control.secret), sent on every call.
+  explicit Client(uint16_t port, std::string sim_secret = "") : sim_secret_(std::move(sim_secret)), stream_(io_) {
     stream_.connect(asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
   }
   std::pair<unsigned, Json> Call(http::verb method, const std::string& target, const Json& body = nullptr,
@@ -48,7 +51,11 @@ class Client {
     http::request<http::string_body> request(method, target, 11);
     request.set(http::field::host, "127.0.0.1");
     if (!token.empty()) request.set(http::field::authorization, "Bearer " + token);
-    if (!body.is_null()) request.body() = body.dump();
+    if (!sim_secret_.empty()) request.set("X-Sim-Secret", sim_secret_);
+    if (!body.is_null()) {
+      request.set(http::field::content_type, "application/json");
+      request.body() = body.dump();
+    }
     request.prepare_payload();
     http::write(stream_, request);
     http::response<http::string_body> response;
@@ -57,6 +64,7 @@ class Client {
   }
 
  private:
+  std::string sim_secret_;
   asio::io_context io_;
   beast::tcp_stream stream_;
   beast::flat_buffer buffer_;
@@ -77,11 +85,12 @@ double Percentile(std::vector<double> v, double p) {
 
 int main(int argc, char** argv) {
   if (argc < 2) {
-    std::fprintf(stderr, "usage: hub_bench LATCHKEY_BINARY [unlocks] [events]\n");
+    std::fprintf(stderr, "usage: hub_bench LATCHKEY_BINARY [unlocks] [events] [wrk_seconds]\n");
     return 2;
   }
   const int unlocks = argc > 2 ? std::atoi(argv[2]) : 400;
   const int events = argc > 3 ? std::atoi(argv[3]) : 2000;
+  const int wrk_seconds = argc > 4 ? std::max(1, std::atoi(argv[4])) : 5;
   char dir_template[] = "/tmp/latchkey-bench-XXXXXX";
   const std::string dir = ::mkdtemp(dir_template);
   const uint16_t port = FreePort();
@@ -137,22 +146,18 @@ int main(int argc, char** argv) {
   std::printf("remote lock/unlock latency (REST -> result, motor 0 ms, %zu calls): median %.2f ms, p99 %.2f ms\n",
               ms.size(), Percentile(ms, 0.5), Percentile(ms, 0.99));
 
-  // 2. GET /api/v1/locks/{id} throughput.
-  if (std::system("command -v wrk >/dev/null 2>&1") == 0) {
-    const std::string cmd = "wrk -t2 -c16 -d5s -H 'Authorization: Bearer " + token + "' http://" + http_address +
-                            "/api/v1/locks/" + lock + " | grep -E 'Requests/sec|Latency'";
-    std::printf("GET /api/v1/locks/{id} under wrk (2 threads, 16 connections, 5 s):\n");
-    std::fflush(stdout);
-    if (std::system(cmd.c_str()) != 0) std::printf("  (wrk failed)\n");
-  } else {
-    std::printf("GET /api/v1/locks/{id}: wrk is not installed (apt-get install wrk)\n");
-  }
-
-  // 3. Event ingestion: door open/close on the lock's own sim-control, counted in the hub.
+  // 2. Event ingestion: door open/close on the lock's own sim-control, counted in the hub.
   auto [s0, before] = client.Call(http::verb::get, "/api/v1/locks/" + lock, nullptr, token);
   const uint64_t start_seq = before.value("last_event_seq", 0ull);
   const std::string sim_port = sim_url.substr(sim_url.rfind(':') + 1);
-  Client sim(static_cast<uint16_t>(std::stoi(sim_port)));
+  std::string sim_secret;
+  if (FILE* f = std::fopen((dir + "/lock-1/sim-control.secret").c_str(), "r")) {
+    char line[256] = {};
+    if (std::fgets(line, sizeof line, f) != nullptr) sim_secret = line;
+    std::fclose(f);
+    while (!sim_secret.empty() && (sim_secret.back() == '\n' || sim_secret.back() == '\r')) sim_secret.pop_back();
+  }
+  Client sim(static_cast<uint16_t>(std::stoi(sim_port)), sim_secret);
   const auto start = Clock::now();
   for (int i = 0; i < events; ++i) {
     sim.Call(http::verb::post, std::string("/sim/door"), Json{{"state", i % 2 ? "closed" : "open"}});
@@ -170,7 +175,7 @@ int main(int argc, char** argv) {
               static_cast<unsigned long long>(seq - start_seq), total_s, static_cast<double>(seq - start_seq) / total_s,
               produce_s);
 
-  // 4. Backlog ingestion: the link is cut, the lock logs `events` door moves, the link comes back.
+  // 3. Backlog ingestion: the link is cut, the lock logs `events` door moves, the link comes back.
   // The hub first catches up with everything the lock has logged (door moves log more than one
   // event now and then), so that the count below holds the backlog and nothing else.
   const auto lock_seq = [&sim] { return sim.Call(http::verb::get, "/state").second.value("last_event_seq", 0ull); };
@@ -211,6 +216,62 @@ int main(int argc, char** argv) {
     const uint64_t counted = seq - first_seen;
     std::printf("backlog ingestion: %llu events stored in the hub in %.2f s after a reconnect (%.0f events/s)\n",
                 static_cast<unsigned long long>(counted), backlog_s, static_cast<double>(counted) / backlog_s);
+  }
+
+  // 4. Read throughput under wrk, against GET /healthz (no token, no store) in the same run, so
+  // that the ratios cancel out how fast this machine is and what else it is doing. The ratios
+  // show what authenticating a request (token hash, chain and account) and finding its lock add
+  // to serving it; targets (issue 10): a lock and /me at least 0.6 of /healthz, a history page
+  // of 50 at least 0.4. The unlocks and door moves above have filled the history, so the page is full.
+  if (std::system("command -v wrk >/dev/null 2>&1") == 0) {
+    const auto wrk = [&](const std::string& path, bool with_token) -> double {
+      const std::string cmd = "wrk -t2 -c16 -d" + std::to_string(wrk_seconds) + "s" +
+                              (with_token ? " -H 'Authorization: Bearer " + token + "'" : std::string()) +
+                              " 'http://" + http_address + path + "' 2>&1";
+      FILE* out = ::popen(cmd.c_str(), "r");
+      if (out == nullptr) return 0;
+      double rate = 0;
+      bool non2xx = false;
+      char line[512];
+      while (std::fgets(line, sizeof line, out) != nullptr) {
+        std::sscanf(line, " Requests/sec: %lf", &rate);
+        if (std::strstr(line, "Non-2xx") != nullptr) non2xx = true;
+      }
+      ::pclose(out);
+      if (non2xx) {
+        std::printf("  (GET %s answered errors under wrk)\n", path.c_str());
+        return 0;
+      }
+      return rate;
+    };
+    struct Route {
+      const char* name;
+      std::string path;
+      bool with_token;
+      double target;  // of /healthz's rate; 0: the reference
+    };
+    const std::vector<Route> routes = {
+        {"GET /healthz", "/healthz", false, 0},
+        {"GET /api/v1/me", "/api/v1/me", true, 0.6},
+        {"GET /api/v1/locks/{id}", "/api/v1/locks/" + lock, true, 0.6},
+        {"GET /api/v1/locks/{id}/events?limit=50", "/api/v1/locks/" + lock + "/events?limit=50", true, 0.4},
+    };
+    std::printf("read throughput under wrk (2 threads, 16 connections, %d s each):\n", wrk_seconds);
+    double healthz = 0;
+    for (const auto& route : routes) {
+      const double rate = wrk(route.path, route.with_token);
+      if (route.target == 0) {
+        healthz = rate;
+        std::printf("  %-42s %9.0f req/s\n", route.name, rate);
+      } else {
+        const double ratio = healthz > 0 ? rate / healthz : 0;
+        std::printf("  %-42s %9.0f req/s  %.2f x /healthz (target >= %.1f%s)\n", route.name, rate, ratio, route.target,
+                    ratio >= route.target ? "" : ", MISSED");
+      }
+      std::fflush(stdout);
+    }
+  } else {
+    std::printf("read throughput: wrk is not installed (apt-get install wrk, or scripts/install-deps)\n");
   }
 
   ::kill(pid, SIGTERM);

@@ -1,14 +1,18 @@
 #include "cli/core_demo.h"
 
+#include <stdlib.h>
+
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <string>
 #include <thread>
 
 #include "core/lock.h"
-#include "core/testing/fakes.h"
 #include "crypto/sodium_crypto.h"
+#include "hal/sim/sim_board.h"
 #include "platform/tz_zone_rules.h"
+#include "store/sqlite_lock_store.h"
 
 namespace latchkey::cli {
 namespace {
@@ -34,12 +38,41 @@ class PrintingObserver : public LockObserver {
   void OnStatusChanged(const LockStatus&) override {}
 };
 
+// A scratch folder for the walk-through's store, removed when the walk-through ends.
+class ScratchDir {
+ public:
+  ScratchDir() {
+    std::string pattern = (std::filesystem::temp_directory_path() / "latchkey-script-XXXXXX").string();
+    if (mkdtemp(pattern.data()) != nullptr) path_ = pattern;
+  }
+  ~ScratchDir() {
+    std::error_code ignored;
+    if (!path_.empty()) std::filesystem::remove_all(path_, ignored);
+  }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+// The lock's core on the same adapters as a simulated lock (a SQLite store, the simulated
+// board's bolt, feedback and clock), with the clock advanced by the script instead of waited for.
 class Demo {
  public:
   explicit Demo(bool fast) : fast_(fast), crypto_(crypto::RandomKey()) {}
 
   int Run() {
-    LockEnv env{&clock_, &crypto_, &zones_, &store_, &bolt_, &feedback_, &observer_};
+    if (scratch_.path().empty()) {
+      std::fprintf(stderr, "demo: cannot make a scratch folder\n");
+      return 1;
+    }
+    auto store = store::SqliteLockStore::Open(scratch_.path() + "/lock.db");
+    if (!store.ok()) {
+      std::fprintf(stderr, "demo: %s\n", store.status().ToString().c_str());
+      return 1;
+    }
+    store_ = std::move(store).value();
+    LockEnv env{&board_.clock(), &crypto_, &zones_, store_.get(), &board_.bolt(), &board_.feedback(), &observer_};
     LockConfig config;
     config.default_name = "Front door";
     auto opened = Lock::Open(config, env);
@@ -89,7 +122,7 @@ class Demo {
 
     Step("The log is hash-chained: verifying it end to end");
     std::vector<Event> events;
-    Check(store_.ReadEvents(0, 100000, &events));
+    Check(store_->ReadEvents(0, 100000, &events));
     const auto bad = VerifyChain(crypto_, Digest{}, events);
     std::printf("    %zu events, chain %s\n", events.size(), bad ? "BROKEN" : "verifies");
     std::printf("\nThe hub, the web app and `latchkey demo` with real locks come next (see README.md).\n");
@@ -103,7 +136,7 @@ class Demo {
   }
   void Advance(int64_t ms) {
     for (int64_t t = 0; t < ms; t += 100) {
-      clock_.Advance(100);
+      board_.sim_clock().Advance(100);
       Check(lock_->Tick());
     }
   }
@@ -128,10 +161,9 @@ class Demo {
   }
 
   bool fast_;
-  testing::FakeClock clock_;
-  testing::MemoryLockStore store_;
-  testing::FakeBolt bolt_;
-  testing::RecordingFeedback feedback_;
+  ScratchDir scratch_;
+  hal::sim::SimBoard board_;
+  std::unique_ptr<store::SqliteLockStore> store_;
   PrintingObserver observer_;
   crypto::SodiumCrypto crypto_;
   platform::TzZoneRules zones_;

@@ -41,10 +41,12 @@ void PrintLogin(const hub::Hub& hub, const std::string& data_dir) {
     if (hub.options().tls_cert.empty()) curl_tls = "--cacert " + cert + " ";
   }
   if (!hub.generated_owner_password().empty()) {
-    std::printf("log in as 'owner' with password %s (shown once; also in %s/initial-owner-password)\n",
+    std::printf("log in as 'owner' with password %s (shown once; also in %s/initial-owner-password until the "
+                "owner's first login)\n",
                 hub.generated_owner_password().c_str(), data_dir.c_str());
   } else {
-    std::printf("log in as 'owner' (password from LATCHKEY_OWNER_PASSWORD on first start, or %s/initial-owner-password)\n",
+    std::printf("log in as 'owner' (password from LATCHKEY_OWNER_PASSWORD on first start, or %s/initial-owner-password "
+                "until the owner's first login)\n",
                 data_dir.c_str());
   }
   std::printf("  curl -s %s-X POST %s/api/v1/auth/login -d '{\"username\":\"owner\",\"password\":\"...\"}'\n",
@@ -97,6 +99,25 @@ bool StartLock(LockChild& child, int number, int motor_ms) {
   return false;
 }
 
+// The caps of the HTTP server: 0 keeps the default, else within 1..kMaxConnectionsCap, and the
+// per-address cap not above the total.
+constexpr int64_t kMaxConnectionsCap = 100000;
+
+core::Result<hub::HttpServerLimits> HttpLimits(std::size_t total, std::size_t per_address) {
+  hub::HttpServerLimits limits;
+  if (total > static_cast<std::size_t>(kMaxConnectionsCap) || per_address > static_cast<std::size_t>(kMaxConnectionsCap)) {
+    return core::Status::Invalid("--http-max-connections and --http-max-connections-per-address must be 1.." +
+                                 std::to_string(kMaxConnectionsCap));
+  }
+  if (total != 0) limits.max_connections = total;
+  if (per_address != 0) limits.max_connections_per_address = per_address;
+  if (limits.max_connections_per_address > limits.max_connections) {
+    return core::Status::Invalid("http_max_connections_per_address (" + std::to_string(limits.max_connections_per_address) +
+                                 ") is above http_max_connections (" + std::to_string(limits.max_connections) + ")");
+  }
+  return limits;
+}
+
 }  // namespace
 
 core::Status LoadHubConfig(HubCommandOptions& options) {
@@ -108,6 +129,17 @@ core::Status LoadHubConfig(HubCommandOptions& options) {
   }
   const toml::table& table = parsed.table();
   for (const auto& [key, value] : table) {
+    if (key == "webhook_allow") {
+      const toml::array* list = value.as_array();
+      if (list == nullptr || (!list->empty() && !list->is_homogeneous(toml::node_type::string))) {
+        return core::Status::Invalid(options.config + ": webhook_allow must be a list of strings");
+      }
+      continue;
+    }
+    if (key == "http_max_connections" || key == "http_max_connections_per_address") {
+      if (!value.is_integer()) return core::Status::Invalid(options.config + ": " + std::string(key.str()) + " must be a number");
+      continue;
+    }
     if (key == "metrics_open_on_loopback") {
       if (!value.is_boolean()) return core::Status::Invalid(options.config + ": metrics_open_on_loopback must be true or false");
       continue;
@@ -129,7 +161,25 @@ core::Status LoadHubConfig(HubCommandOptions& options) {
   if (auto ca = table["webhook_cacert"].value<std::string>(); ca && !options.webhook_cacert_from_flag) {
     options.webhook_cacert = *ca;
   }
-  return core::Status::Ok();
+  if (const toml::array* allow = table["webhook_allow"].as_array(); allow && !options.webhook_allow_from_flag) {
+    options.webhook_allow.clear();
+    for (const auto& entry : *allow) options.webhook_allow.push_back(*entry.value<std::string>());
+  }
+  const auto cap = [&](const char* key, std::size_t& field, bool from_flag) -> core::Status {
+    const auto n = table[key].value<int64_t>();
+    if (!n || from_flag) return core::Status::Ok();
+    if (*n < 1 || *n > kMaxConnectionsCap) {
+      return core::Status::Invalid(options.config + ": " + key + " must be 1.." + std::to_string(kMaxConnectionsCap));
+    }
+    field = static_cast<std::size_t>(*n);
+    return core::Status::Ok();
+  };
+  if (core::Status s = cap("http_max_connections", options.http_max_connections, options.http_max_connections_from_flag);
+      !s.ok()) {
+    return s;
+  }
+  return cap("http_max_connections_per_address", options.http_max_connections_per_address,
+             options.http_max_connections_per_address_from_flag);
 }
 
 int RunHub(const HubCommandOptions& options_in) {
@@ -148,6 +198,13 @@ int RunHub(const HubCommandOptions& options_in) {
   hub_options.tls_key = options.tls_key;
   hub_options.tls = options.tls;
   hub_options.webhook_cacert = options.webhook_cacert;
+  hub_options.webhook_allow = options.webhook_allow;
+  auto limits = HttpLimits(options.http_max_connections, options.http_max_connections_per_address);
+  if (!limits.ok()) {
+    spdlog::error("hub: {}", limits.status().ToString());
+    return 2;
+  }
+  hub_options.http_limits = *limits;
   hub::Hub hub(io, hub_options);
   if (core::Status s = hub.Start(); !s.ok()) {
     spdlog::error("hub: {}", s.ToString());
@@ -191,22 +248,29 @@ int RunDemo(const DemoOptions& options) {
   hub_options.tls_key = options.tls_key;
   hub_options.tls = options.tls;
   hub_options.webhook_cacert = options.webhook_cacert;
+  hub_options.webhook_allow = options.webhook_allow;
+  auto limits = HttpLimits(options.http_max_connections, options.http_max_connections_per_address);
+  if (!limits.ok()) {
+    spdlog::error("demo: {}", limits.status().ToString());
+    for (auto& c : children) ::kill(c.pid, SIGTERM);
+    return 2;
+  }
+  hub_options.http_limits = *limits;
   hub::Hub hub(io, hub_options);
   // The locks' ports change from run to run: point the hub's records at where they are now,
   // before its sessions start (a lock is known by its key, not by its address).
   {
     auto store = hub::HubStore::Open(hub_options.data_dir + "/hub.db");
     if (store.ok()) {
-      auto records = (*store)->ListLocks();
-      if (records.ok()) {
-        for (auto record : *records) {
-          for (const auto& child : children) {
-            const auto id_line = ReadLine(child.dir + "/lock-id");
-            if (id_line && *id_line == record.id && record.address != child.address) {
-              record.address = child.address;
-              (void)(*store)->PutLock(record);
-            }
-          }
+      for (const auto& child : children) {
+        const auto id_line = ReadLine(child.dir + "/lock-id");
+        if (!id_line) continue;
+        auto found = (*store)->GetLock(*id_line);
+        if (!found.ok() || !*found) continue;
+        hub::LockRecord record = **found;
+        if (record.address != child.address) {
+          record.address = child.address;
+          (void)(*store)->PutLock(record);
         }
       }
     }
@@ -219,12 +283,10 @@ int RunDemo(const DemoOptions& options) {
   // Pair every lock that is not paired yet (its setup code is in its folder).
   for (auto& child : children) {
     const auto id_line = ReadLine(child.dir + "/lock-id");
-    auto records = hub.store().ListLocks();
-    bool paired = false;
-    if (id_line && records.ok()) {
-      for (const auto& r : *records) paired = paired || r.id == *id_line;
+    if (id_line) {
+      auto paired = hub.store().GetLock(*id_line);
+      if (paired.ok() && *paired) continue;
     }
-    if (paired) continue;
     const auto code = ReadLine(child.dir + "/setup-code");
     if (!code) continue;
     hub.sessions().Pair(child.address, *code, "", [&child](hub::Json reply) {

@@ -2,7 +2,9 @@
 // real link on loopback: the whole system on one machine).
 #pragma once
 
+#include <cstddef>
 #include <string>
+#include <vector>
 
 #include "core/status.h"
 
@@ -29,6 +31,17 @@ struct HubCommandOptions {
   // the file or --webhook-cacert; the flag wins).
   std::string webhook_cacert;
   bool webhook_cacert_from_flag = false;
+  // Webhook destinations allowed although the policy refuses their class (hub::HubOptions):
+  // `webhook_allow = ["127.0.0.1:9000", "10.0.0.0/8"]` in the file or --webhook-allow (repeated);
+  // any flag replaces the file's list.
+  std::vector<std::string> webhook_allow;
+  bool webhook_allow_from_flag = false;
+  // The HTTP server's caps (hub::HttpServerLimits); 0: the default. `http_max_connections` and
+  // `http_max_connections_per_address` in the file, or the flags of the same names (they win).
+  std::size_t http_max_connections = 0;
+  std::size_t http_max_connections_per_address = 0;
+  bool http_max_connections_from_flag = false;
+  bool http_max_connections_per_address_from_flag = false;
 };
 
 // Reads `options.config` (when set) into `options`; an error names the file and the key.
@@ -45,6 +58,9 @@ struct DemoOptions {
   bool tls = false;
   bool metrics_open_on_loopback = false;
   std::string webhook_cacert;
+  std::vector<std::string> webhook_allow;
+  std::size_t http_max_connections = 0;
+  std::size_t http_max_connections_per_address = 0;
 };
 int RunDemo(const DemoOptions& options);
 

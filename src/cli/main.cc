@@ -36,6 +36,22 @@ void AddLockCommand(CLI::App& app, latchkey::device::LockDaemonOptions& o) {
 
 }  // namespace
 
+// The flags `hub` and `demo` share (both run a hub): webhook trust and destinations, HTTP caps.
+template <typename Options>
+void AddWebhookAndConnectionFlags(CLI::App* command, Options& options) {
+  command->add_option("--webhook-cacert", options.webhook_cacert,
+                      "https:// webhooks: also trust the CA certificates in this PEM file (besides the system's); "
+                      "there is no way to skip the check");
+  command->add_option("--webhook-allow", options.webhook_allow,
+                      "Webhooks may reach this destination although it is loopback, private, link-local or the "
+                      "hub's own (HOST[:PORT], ADDRESS/BITS[:PORT], [IPv6][:PORT], a host name); repeatable");
+  command->add_option("--http-max-connections", options.http_max_connections, "HTTP connections in total (512)")
+      ->check(CLI::Range(1, 100000));
+  command->add_option("--http-max-connections-per-address", options.http_max_connections_per_address,
+                      "HTTP connections per client address (64; behind a reverse proxy, raise it)")
+      ->check(CLI::Range(1, 100000));
+}
+
 int main(int argc, char** argv) {
   CLI::App app{"latchkey: a self-hosted smart door lock system"};
   app.require_subcommand(1);
@@ -54,8 +70,7 @@ int main(int argc, char** argv) {
   demo->add_option("--tls-cert", demo_options.tls_cert, "HTTPS: certificate chain (PEM)");
   demo->add_option("--tls-key", demo_options.tls_key, "HTTPS: private key (PEM)");
   demo->add_flag("--tls", demo_options.tls, "Serve HTTPS on loopback too (self-signed unless --tls-cert)");
-  demo->add_option("--webhook-cacert", demo_options.webhook_cacert,
-                   "https:// webhooks: also trust the CA certificates in this PEM file (besides the system's)");
+  AddWebhookAndConnectionFlags(demo, demo_options);
   demo->add_flag("--script", script, "Instead: a scripted walk through the lock's core on a simulated clock");
   demo->add_flag("--fast", fast, "With --script: do not pause between steps");
 
@@ -66,12 +81,11 @@ int main(int argc, char** argv) {
   hub->add_option("--tls-cert", hub_options.tls_cert, "HTTPS: certificate chain (PEM); else self-signed in DATA/tls");
   hub->add_option("--tls-key", hub_options.tls_key, "HTTPS: the certificate's private key (PEM)");
   hub->add_flag("--tls", hub_options.tls, "Serve HTTPS on loopback too");
-  hub->add_option("--webhook-cacert", hub_options.webhook_cacert,
-                  "https:// webhooks: also trust the CA certificates in this PEM file (besides the system's); "
-                  "there is no way to skip the check");
+  AddWebhookAndConnectionFlags(hub, hub_options);
   hub->add_option("--config", hub_options.config,
                   "TOML file with data = \"...\", http = \"...\", metrics_open_on_loopback = true|false, "
-                  "tls = true|false, tls_cert = \"...\", tls_key = \"...\", webhook_cacert = \"...\"");
+                  "tls = true|false, tls_cert = \"...\", tls_key = \"...\", webhook_cacert = \"...\", "
+                  "webhook_allow = [\"...\"], http_max_connections = N, http_max_connections_per_address = N");
   hub->add_flag("--metrics-loopback", hub_options.metrics_open_on_loopback,
                 "Serve GET /metrics to loopback clients without a token");
 
@@ -95,6 +109,9 @@ int main(int argc, char** argv) {
     hub_options.tls_cert_from_flag = hub->count("--tls-cert") > 0;
     hub_options.tls_key_from_flag = hub->count("--tls-key") > 0;
     hub_options.webhook_cacert_from_flag = hub->count("--webhook-cacert") > 0;
+    hub_options.webhook_allow_from_flag = hub->count("--webhook-allow") > 0;
+    hub_options.http_max_connections_from_flag = hub->count("--http-max-connections") > 0;
+    hub_options.http_max_connections_per_address_from_flag = hub->count("--http-max-connections-per-address") > 0;
     return latchkey::cli::RunHub(hub_options);
   }
   if (client_commands.parsed()) return client_commands.Run();

@@ -29,7 +29,7 @@ Status Capabilities::Validate() const {
       Range("holiday_schedules", holiday_schedules, 1, 253),
   };
   for (const Status& s : checks) {
-    if (!s.ok()) return s;
+    LATCHKEY_TRY(s);
   }
   if (min_pin_length > max_pin_length) return Status::Invalid("min_pin_length is above max_pin_length");
   if (rfid_min_bytes > rfid_max_bytes) return Status::Invalid("rfid_min_bytes is above rfid_max_bytes");

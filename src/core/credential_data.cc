@@ -20,8 +20,8 @@ bool IsHex(char c) {
 
 uint8_t Domain(CredentialType type) {
   switch (type) {
-    case CredentialType::kPin:
-    case CredentialType::kProgrammingPin: return 'K';
+    case CredentialType::kPin: return 'K';
+    case CredentialType::kProgrammingPin: return 'G';
     case CredentialType::kRfid: return 'R';
     case CredentialType::kFingerprint: return 'F';
     case CredentialType::kFace: return 'A';

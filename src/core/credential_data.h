@@ -17,9 +17,11 @@ namespace latchkey::core {
 // the message on as the 400 of API.md, which must name the field.
 Status ValidateCredentialData(CredentialType type, std::string_view data, const Capabilities& caps);
 
-// The input of the keyed digest: a domain byte (PIN and programming PIN share the keypad's
-// domain, so that one code is never both) followed by the normalised data (RFID as upper-case
-// hex). Only call with data that ValidateCredentialData accepted.
+// The input of the keyed digest: a domain byte, one per credential type, followed by the
+// normalised data (RFID as upper-case hex). The programming PIN has a domain of its own ('G',
+// ordinary PINs 'K'), so that no lookup or duplicate check of PINs can ever find it (guessing
+// PINs, remotely or by adding them, says nothing about it) and the reverse. Only call with data
+// that ValidateCredentialData accepted.
 std::vector<uint8_t> DigestInput(CredentialType type, std::string_view data);
 
 }  // namespace latchkey::core

@@ -112,6 +112,9 @@ std::vector<uint8_t> CanonicalEncoding(const Event& e) {
   if (e.index) AddIndexOrAll(map, "index", *e.index);
   if (e.external_power) map.Add("external_power", [&](CborWriter& w) { w.Bool(*e.external_power); });
   if (e.count) map.Add("count", [&](CborWriter& w) { w.Head(0, *e.count); });
+  if (e.from_ms) map.Add("from", [&](CborWriter& w) { w.Int(*e.from_ms); });
+  if (e.to_ms) map.Add("to", [&](CborWriter& w) { w.Int(*e.to_ms); });
+  if (e.forced) map.Add("forced", [&](CborWriter& w) { w.Bool(*e.forced); });
   return map.Encode();
 }
 
@@ -171,6 +174,14 @@ Event ChangeEvent(DataType type, ChangeOperation op, const Actor& actor) {
   e.change = op;
   e.source = actor.source;
   if (!actor.name.empty()) e.actor = std::string(actor.name);
+  return e;
+}
+
+Event ClockEvent(int64_t from_ms, int64_t to_ms, bool forced, const Actor& actor) {
+  Event e = ChangeEvent(DataType::kClock, ChangeOperation::kModify, actor);
+  e.from_ms = from_ms;
+  e.to_ms = to_ms;
+  if (forced) e.forced = true;
   return e;
 }
 

@@ -44,6 +44,11 @@ struct Event {
   std::optional<IndexOrAll> index;                 // change
   std::optional<bool> external_power;              // power
   std::optional<uint64_t> count;                   // alarm events_lost: how many were lost
+  // change of data_type clock (Lock::AcceptClock): the clock's reading before and the time set,
+  // Unix ms, and `forced` (only when true) when the owner set a time the checks would refuse.
+  std::optional<int64_t> from_ms;                  // "from"
+  std::optional<int64_t> to_ms;                    // "to"
+  std::optional<bool> forced;
 
   Digest hash{};
 
@@ -68,5 +73,7 @@ Event AlarmEvent(AlarmKind alarm);
 Event DoorEvent(DoorState state);
 Event ChangeEvent(DataType type, ChangeOperation op, const Actor& actor);
 Event PowerEvent(bool external_power);
+// A change of data_type clock from `from_ms` to `to_ms`; `forced` is recorded only when true.
+Event ClockEvent(int64_t from_ms, int64_t to_ms, bool forced, const Actor& actor);
 
 }  // namespace latchkey::core

@@ -37,11 +37,40 @@ std::optional<int64_t> Resume(int64_t now, int64_t remaining) {
   return remaining > 0 ? std::optional<int64_t>(now + remaining) : std::nullopt;
 }
 
+// Where each class of wrong attempts keeps its durable form in RuntimeState.
+struct GuardFields {
+  uint32_t& wrong_attempts;
+  uint32_t& lockout_level;
+  int64_t& lockout_remaining_ms;
+  std::vector<int64_t>& wrong_ages_ms;
+  int64_t& budget_alarm_quiet_ms;
+};
+GuardFields DoorFields(RuntimeState& rt) {
+  return {rt.wrong_attempts, rt.lockout_level, rt.lockout_remaining_ms, rt.door_wrong_ages_ms,
+          rt.door_budget_alarm_quiet_ms};
+}
+GuardFields RemoteFields(RuntimeState& rt) {
+  return {rt.remote_wrong_attempts, rt.remote_lockout_level, rt.remote_lockout_remaining_ms,
+          rt.remote_wrong_ages_ms, rt.remote_budget_alarm_quiet_ms};
+}
+void RestoreGuard(AttemptGuard& guard, const GuardFields& f, int64_t now) {
+  guard.Restore({f.wrong_attempts, f.lockout_level, f.lockout_remaining_ms, f.wrong_ages_ms, f.budget_alarm_quiet_ms},
+                now);
+}
+void SaveGuard(const AttemptGuard& guard, const GuardFields& f, int64_t now) {
+  AttemptGuard::Saved saved = guard.Save(now);
+  f.wrong_attempts = saved.wrong_attempts;
+  f.lockout_level = saved.lockout_level;
+  f.lockout_remaining_ms = saved.lockout_remaining_ms;
+  f.wrong_ages_ms = std::move(saved.wrong_ages_ms);
+  f.budget_alarm_quiet_ms = saved.budget_alarm_quiet_ms;
+}
+
 }  // namespace
 
 Status Lock::Impl::Load() {
   PersistentState state;
-  if (Status s = env_.store->Load(&state); !s.ok()) return s;
+  LATCHKEY_TRY(env_.store->Load(&state));
   const int64_t now = Now();
   if (!state.initialized) {
     settings_.name = config_.default_name;
@@ -68,7 +97,8 @@ Status Lock::Impl::Load() {
   for (const auto& holiday : state.holidays) holidays_.emplace(holiday.index, holiday);
 
   // A power-up: durations resume with what remained; the bolt is read from its sensor.
-  lockout_until_ = Resume(now, rt_.lockout_remaining_ms);
+  RestoreGuard(door_guard_, DoorFields(rt_), now);
+  RestoreGuard(remote_guard_, RemoteFields(rt_), now);
   if (rt_.pending_user != 0 && rt_.pending_remaining_ms > 0 && !rt_.pending_credentials.empty()) {
     pending_ = Pending{rt_.pending_user, rt_.pending_credentials, now + rt_.pending_remaining_ms,
                        rt_.pending_source, rt_.pending_operation};
@@ -83,6 +113,11 @@ Status Lock::Impl::Load() {
     }
   }
   rt_.clock_trusted = rt_.clock_trusted && config_.rtc_valid;
+  if (rt_.wall_estimate_ms != 0) {
+    // The monotonic clock did not count the time spent off; a real-time clock that kept time
+    // on its backup cell did, so the estimate moves on to its reading (never back).
+    AnchorEstimate(rt_.clock_trusted ? std::max(rt_.wall_estimate_ms, Wall()) : rt_.wall_estimate_ms);
+  }
   rt_.lock_state = FromSense(env_.bolt->Sense());
   if (rt_.lock_state == LockState::kUnlatched) {
     unlatch_return_due_ = now + config_.unlatch_hold_ms;
@@ -123,7 +158,8 @@ void Lock::Impl::Record(Event event) {
 Status Lock::Impl::Commit() {
   if (batch_.empty() && !runtime_dirty_) return Status::Ok();
   const int64_t now = Now();
-  rt_.lockout_remaining_ms = lockout_until_ ? std::max<int64_t>(1, *lockout_until_ - now) : 0;
+  SaveGuard(door_guard_, DoorFields(rt_), now);
+  SaveGuard(remote_guard_, RemoteFields(rt_), now);
   rt_.relock_remaining_ms = relock_due_ ? std::max<int64_t>(1, *relock_due_ - now) : 0;
   rt_.door_open_ms = door_open_since_ ? now - *door_open_since_ : 0;
   rt_.pending_user = pending_ ? pending_->user : 0;
@@ -133,6 +169,7 @@ Status Lock::Impl::Commit() {
   rt_.pending_operation = pending_ ? pending_->operation : Operation::kUnlock;
   // Only a trusted clock teaches the lock what "now" is; an unset one may read anything.
   if (rt_.clock_trusted) rt_.latest_wall_ms = std::max(rt_.latest_wall_ms, Wall());
+  rt_.wall_estimate_ms = WallEstimate().value_or(0);
   Stage(WriteBatch::PutRuntime{rt_});
   const Status written = env_.store->Write(batch_);
   batch_.Clear();
@@ -184,8 +221,13 @@ LockStatus Lock::Impl::Status_() const {
   s.battery.external_power = rt_.external_power;
   s.operating_mode = effective_mode_;
   s.clock_trusted = rt_.clock_trusted;
-  s.lockout_remaining_ms = lockout_until_ ? std::max<int64_t>(0, *lockout_until_ - Now()) : 0;
-  s.wrong_attempts = rt_.wrong_attempts;
+  const int64_t now = Now();
+  s.lockout_remaining_ms = door_guard_.LockoutRemainingMs(now);
+  s.wrong_attempts = door_guard_.wrong_attempts();
+  s.remote_lockout_remaining_ms = remote_guard_.LockoutRemainingMs(now);
+  s.remote_wrong_attempts = remote_guard_.wrong_attempts();
+  s.door_budget_wait_ms = door_guard_.BudgetWaitMs(now, settings_);
+  s.remote_budget_wait_ms = remote_guard_.BudgetWaitMs(now, settings_);
   s.last_seq = rt_.last_seq;
   return s;
 }
@@ -201,10 +243,10 @@ Result<std::unique_ptr<Lock>> Lock::Open(const LockConfig& config, const LockEnv
       env.bolt == nullptr || env.feedback == nullptr) {
     return Status::Invalid("every seam of LockEnv but the observer is required");
   }
-  if (Status s = config.capabilities.Validate(); !s.ok()) return s;
+  LATCHKEY_TRY(config.capabilities.Validate());
   if (config.log_capacity < 16) return Status::Invalid("log_capacity must be at least 16");
   auto impl = std::make_unique<Impl>(config, env);
-  if (Status s = impl->Load(); !s.ok()) return s;
+  LATCHKEY_TRY(impl->Load());
   return std::unique_ptr<Lock>(new Lock(std::move(impl)));
 }
 
@@ -220,7 +262,7 @@ uint64_t Lock::first_seq() const { return impl_->rt_.first_seq; }
 
 Status Lock::AckEvents(uint64_t seq) {
   Impl& m = *impl_;
-  if (Status s = m.CheckFault(); !s.ok()) return s;
+  LATCHKEY_TRY(m.CheckFault());
   if (seq > m.rt_.last_seq) return Status::Invalid("ack beyond the last event");
   if (seq <= m.rt_.acked_seq) return Status::Ok();
   m.rt_.acked_seq = seq;
@@ -230,21 +272,8 @@ Status Lock::AckEvents(uint64_t seq) {
 
 Status Lock::Checkpoint() {
   Impl& m = *impl_;
-  if (Status s = m.CheckFault(); !s.ok()) return s;
+  LATCHKEY_TRY(m.CheckFault());
   m.runtime_dirty_ = true;
-  return m.Commit();
-}
-
-Status Lock::AcceptClock(int64_t wall_ms, const Actor& actor) {
-  Impl& m = *impl_;
-  if (Status s = m.CheckFault(); !s.ok()) return s;
-  const int64_t latest = m.rt_.clock_trusted ? std::max(m.rt_.latest_wall_ms, m.Wall()) : m.rt_.latest_wall_ms;
-  if (wall_ms < latest - m.config_.clock_rollback_tolerance_ms) {
-    return Status::Invalid("time: is earlier than the latest time the lock has seen");
-  }
-  m.rt_.clock_trusted = true;
-  m.rt_.latest_wall_ms = std::max(latest, wall_ms);
-  m.Record(ChangeEvent(DataType::kClock, ChangeOperation::kModify, actor));
   return m.Commit();
 }
 

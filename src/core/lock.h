@@ -36,7 +36,12 @@ struct LockConfig {
   uint32_t unlatch_hold_ms = 1500;     // how long the latch stays pulled
   uint32_t log_capacity = 10000;       // events kept on the lock (at least 10,000 in products)
   uint32_t keypad_timeout_ms = 10000;  // keys typed without a submit are forgotten after this
+  // A time from the hub this much earlier than the latest time the lock has seen is a rollback.
   int64_t clock_rollback_tolerance_ms = 5 * 60 * 1000;
+  // A time from the hub this much later than the lock's own estimate of the time (AcceptClock)
+  // is a forward jump. A day: far beyond the drift of two crystal clocks between connects
+  // (20 ppm is under 2 s a day), far short of the months or years of a wrong clock.
+  int64_t clock_forward_bound_ms = 24 * 3600 * 1000;
   // False when the real-time clock lost power with the lock (no backup cell): the clock is not
   // trusted until it is set, and schedule-bound users are refused.
   bool rtc_valid = true;
@@ -68,8 +73,15 @@ struct LockStatus {
   BatteryStatus battery;
   OperatingMode operating_mode = OperatingMode::kNormal;  // effective (holidays applied)
   bool clock_trusted = true;
+  // Wrong attempts (LOCK-SEMANTICS.md 7.3, revised): the door class under the names from before
+  // the split, then the remote class, then how long each class's spent hourly budget still
+  // refuses it (0: not spent).
   int64_t lockout_remaining_ms = 0;
   uint32_t wrong_attempts = 0;
+  int64_t remote_lockout_remaining_ms = 0;
+  uint32_t remote_wrong_attempts = 0;
+  int64_t door_budget_wait_ms = 0;
+  int64_t remote_budget_wait_ms = 0;
   uint64_t last_seq = 0;
   friend bool operator==(const LockStatus&, const LockStatus&) = default;
 };
@@ -175,10 +187,26 @@ class Lock {
   // Stores what remains of running durations, so that a crash costs at most the time since
   // the last checkpoint (the runtime calls this every few seconds while a duration runs).
   Status Checkpoint();
-  // The hub (or a person) set the real-time clock to `wall_ms`. Refused (kInvalid) when it is
-  // earlier than the latest time the lock has seen minus the rollback tolerance; on success
-  // the clock is trusted. The caller sets the clock only when this succeeds.
-  Status AcceptClock(int64_t wall_ms, const Actor& actor);
+  // The hub (or a person) sets the real-time clock to `wall_ms` (SECURITY.md "Clocks can be
+  // wrong"). Refused (kInvalid) when it is
+  //  - a rollback: earlier than the latest time the lock has seen minus
+  //    clock_rollback_tolerance_ms, or
+  //  - a forward jump: later than the lock's own estimate of the time plus
+  //    clock_forward_bound_ms. The estimate is the last time the lock accepted plus the monotonic
+  //    time since; it is stored with every change, so it survives a reboot, and at power-up it
+  //    moves on to the real-time clock's reading when that clock kept time on its backup cell
+  //    (the only witness of how long the lock was off). There is none before the first accepted
+  //    time, nor while the clock is untrusted after a total power loss (the time spent off is
+  //    unknown): then no forward bound applies, as at pairing.
+  // `forced` (the owner confirmed it, API.md `POST .../clock {"force": true}`) skips both checks,
+  // and the latest time seen becomes `wall_ms`: the way back from a clock set into the future.
+  // A time earlier than the clock's reading moves every running expiring-user deadline back as
+  // far (each keeps the time it had left; none can grow by a clock going back).
+  // On success the clock is trusted, the estimate starts again from `wall_ms`, and a `change`
+  // event (data_type `clock`) records `from` (the clock's reading before), `to` (`wall_ms`) and,
+  // when forced, `forced`; the event and everything this call stores read the time as `wall_ms`
+  // already. The caller sets the clock only when this succeeds.
+  Status AcceptClock(int64_t wall_ms, const Actor& actor, bool forced = false);
 
   // --- the event log (9) --------------------------------------------------------------------
   // The hub stored every event up to `seq`.

@@ -65,20 +65,12 @@ Decision Lock::Impl::Deny(const AccessRequest& request, AccessError error, const
   return d;
 }
 
-void Lock::Impl::WrongAttempt() {
-  ++rt_.wrong_attempts;
+void Lock::Impl::WrongAttempt(const AccessRequest& request) {
   runtime_dirty_ = true;
-  if (rt_.wrong_attempts < settings_.wrong_code_limit) return;
-  // A lockout: lockout_s, doubled for each earlier lockout since the last success.
-  int64_t duration_s = settings_.lockout_s;
-  if (settings_.lockout_escalation) {
-    for (uint32_t i = 0; i < rt_.lockout_level && duration_s < settings_.lockout_max_s; ++i) duration_s *= 2;
-    duration_s = std::min<int64_t>(duration_s, settings_.lockout_max_s);
-  }
-  ++rt_.lockout_level;
-  rt_.wrong_attempts = 0;
-  lockout_until_ = Now() + duration_s * 1000;
-  Record(AlarmEvent(AlarmKind::kWrongCodeLimit));
+  if (!GuardOf(request).CountWrong(Now(), settings_)) return;
+  Event alarm = AlarmEvent(AlarmKind::kWrongCodeLimit);
+  if (request.remote) alarm.source = Source::kRemote;  // guessing through the hub, not at the door
+  Record(std::move(alarm));
   Signal(Signal::kLockout);
 }
 
@@ -105,10 +97,41 @@ std::optional<AccessError> Lock::Impl::ScheduleRefusal(const User& user) const {
   return allowed ? std::nullopt : std::optional<AccessError>(AccessError::kRestricted);
 }
 
+const StoredCredential* Lock::Impl::Match(const AccessRequest& request) {
+  const auto type = request.remote ? std::optional<CredentialType>(CredentialType::kPin) : TypeAt(request.source);
+  if (!type || !Capabilities::SupportsType(*type) ||
+      !ValidateCredentialData(*type, request.data, config_.capabilities).ok()) {
+    return nullptr;
+  }
+  const Digest digest = env_.crypto->KeyedDigest(DigestInput(*type, request.data));
+  if (*type != CredentialType::kPin) return credentials_.FindByDigest(digest);
+  // The programming PIN has a digest domain of its own, so a PIN guessed remotely can never be
+  // it. At the keypad, where it is typed, both domains are looked up, always both (the time
+  // taken says nothing), and the programming PIN comes first.
+  const bool at_keypad = !request.remote;
+  std::optional<Digest> programming;
+  if (at_keypad) programming = env_.crypto->KeyedDigest(DigestInput(CredentialType::kProgrammingPin, request.data));
+  if (programming) {
+    if (const StoredCredential* found = credentials_.FindByDigest(*programming)) return found;
+  }
+  const StoredCredential* found = credentials_.FindByDigest(digest);
+  if (found == nullptr || found->ref.type == CredentialType::kPin) return found;
+  // A programming PIN stored before it had its own domain (its digest is in the PIN domain; the
+  // lock never kept the digits to convert it). It is never accepted remotely; typed at the
+  // keypad it proves the digits, so its digest moves to its own domain now, with this change.
+  if (!at_keypad) return nullptr;
+  StoredCredential moved = *found;
+  moved.digest = *programming;
+  credentials_.Put(moved);
+  Stage(WriteBatch::PutCredential{moved});
+  return credentials_.Find(moved.ref);
+}
+
 Decision Lock::Impl::Decide(const AccessRequest& request) {
   const Operation op = request.operation;
-  // 1. lockout: refused, not counted, not extended, not recorded.
-  if (LockoutActive()) {
+  // 1. lockout: refused, not counted, not extended, not recorded. Only the request's own class
+  // (door or remote) is looked at, and its hourly budget refuses like a lockout.
+  if (AttemptsRefused(request)) {
     Signal(Signal::kLockout);
     return Refused(AccessError::kLockout, op);
   }
@@ -135,16 +158,11 @@ Decision Lock::Impl::Decide(const AccessRequest& request) {
     case OperatingMode::kNormal: break;
   }
   // 3. match
-  const auto type = request.remote ? std::optional<CredentialType>(CredentialType::kPin) : TypeAt(request.source);
-  const StoredCredential* credential = nullptr;
-  if (type && Capabilities::SupportsType(*type) &&
-      ValidateCredentialData(*type, request.data, config_.capabilities).ok()) {
-    credential = credentials_.FindByDigest(env_.crypto->KeyedDigest(DigestInput(*type, request.data)));
-  }
+  const StoredCredential* credential = Match(request);
   User* user = credential != nullptr ? FindUser(credential->user) : nullptr;
   if (credential == nullptr || user == nullptr) {
     Decision d = Deny(request, AccessError::kInvalidCredential, nullptr);
-    WrongAttempt();
+    WrongAttempt(request);
     return d;
   }
   // 2, continued: modes that let only the programming user in at the keypad.
@@ -198,8 +216,7 @@ Decision Lock::Impl::Decide(const AccessRequest& request) {
 Decision Lock::Impl::Grant(const AccessRequest& request, const StoredCredential* credential, User* user) {
   Operation op = request.operation;
   if (credential != nullptr) {
-    rt_.wrong_attempts = 0;
-    rt_.lockout_level = 0;
+    GuardOf(request).Granted();  // its own class only; the budgets stay as they are
     runtime_dirty_ = true;
   }
   if (user != nullptr && user->type == UserType::kNonAccess) op = Operation::kNonAccess;
@@ -259,7 +276,7 @@ Decision Lock::Impl::Grant(const AccessRequest& request, const StoredCredential*
 
 Result<Decision> Lock::Present(Source source, std::string_view data) {
   Impl& m = *impl_;
-  if (Status s = m.CheckFault(); !s.ok()) return s;
+  LATCHKEY_TRY(m.CheckFault());
   if (!TypeAt(source)) return Status::Invalid(std::string(ToString(source)) + " is not a credential reader");
   if (data.size() > 256) return Status::Invalid(std::string(DataField(source)) + ": is too long");
   m.ProcessTimers();
@@ -271,14 +288,14 @@ Result<Decision> Lock::Present(Source source, std::string_view data) {
   }
   Decision d = m.Decide(request);
   if (d.result == DecisionResult::kGranted) m.lock_intent_until_.reset();
-  if (Status s = m.Commit(); !s.ok()) return s;
+  LATCHKEY_TRY(m.Commit());
   d.lock_state = m.rt_.lock_state;  // an instant motor has arrived by now
   return d;
 }
 
 Result<std::optional<Decision>> Lock::PressKeys(std::string_view keys) {
   Impl& m = *impl_;
-  if (Status s = m.CheckFault(); !s.ok()) return s;
+  LATCHKEY_TRY(m.CheckFault());
   if (keys.size() > 64) return Status::Invalid("keys: at most 64 at a time");
   for (char c : keys) {
     if (!(c >= '0' && c <= '9') && c != '*' && c != '#') {
@@ -296,7 +313,7 @@ Result<std::optional<Decision>> Lock::PressKeys(std::string_view keys) {
       const std::string entered = std::move(m.keypad_buffer_);
       m.keypad_buffer_.clear();
       auto d = Present(Source::kKeypad, entered);
-      if (!d.ok()) return d.status();
+      LATCHKEY_TRY(d);
       last = *d;
     } else if (m.keypad_buffer_.size() <= m.config_.capabilities.max_pin_length) {
       m.keypad_buffer_.push_back(c);  // one digit past the longest PIN is enough to fail it
@@ -307,7 +324,7 @@ Result<std::optional<Decision>> Lock::PressKeys(std::string_view keys) {
 
 Result<Decision> Lock::Remote(const RemoteCommand& command) {
   Impl& m = *impl_;
-  if (Status s = m.CheckFault(); !s.ok()) return s;
+  LATCHKEY_TRY(m.CheckFault());
   const Operation op = command.operation;
   if (op != Operation::kLock && op != Operation::kUnlock && op != Operation::kUnlatch) {
     return Status::Invalid("a remote command is lock, unlock or unlatch");
@@ -328,14 +345,15 @@ Result<Decision> Lock::Remote(const RemoteCommand& command) {
     request.data = *command.pin;
     d = m.Decide(request);
   } else if (m.settings_.require_pin_for_remote) {
-    if (m.LockoutActive()) {
+    if (m.AttemptsRefused(request)) {
       d = m.Refused(AccessError::kLockout, op);
     } else {
       d = m.Deny(request, AccessError::kInvalidCredential, nullptr);
-      m.WrongAttempt();
+      m.WrongAttempt(request);
     }
   } else {
-    // Authenticated by the hub account: no lockout, but the mode and the battery apply.
+    // Authenticated by the hub account: no lockout of either class, but the mode and the
+    // battery apply.
     const OperatingMode mode = m.effective_mode_;
     const bool mode_refuses = mode == OperatingMode::kPrivacy || mode == OperatingMode::kNoRemote ||
                               (mode == OperatingMode::kLockdown && !command.actor.privileged) ||
@@ -348,14 +366,14 @@ Result<Decision> Lock::Remote(const RemoteCommand& command) {
       d = m.Grant(request, nullptr, nullptr);
     }
   }
-  if (Status s = m.Commit(); !s.ok()) return s;
+  LATCHKEY_TRY(m.Commit());
   d.lock_state = m.rt_.lock_state;  // an instant motor has arrived by now
   return d;
 }
 
 Result<Decision> Lock::PressButton() {
   Impl& m = *impl_;
-  if (Status s = m.CheckFault(); !s.ok()) return s;
+  LATCHKEY_TRY(m.CheckFault());
   m.ProcessTimers();
   Impl::AccessRequest request;
   request.source = Source::kButton;
@@ -380,7 +398,7 @@ Result<Decision> Lock::PressButton() {
   } else {
     d = m.Grant(request, nullptr, nullptr);
   }
-  if (Status s = m.Commit(); !s.ok()) return s;
+  LATCHKEY_TRY(m.Commit());
   d.lock_state = m.rt_.lock_state;  // an instant motor has arrived by now
   return d;
 }

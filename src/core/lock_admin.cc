@@ -126,9 +126,9 @@ void Lock::Impl::SetUserStatus(User& user, UserStatus status, Source source) {
 
 Result<Settings> Lock::UpdateSettings(const SettingsPatch& patch, const Actor& actor) {
   Impl& m = *impl_;
-  if (Status s = m.CheckFault(); !s.ok()) return s;
+  LATCHKEY_TRY(m.CheckFault());
   auto next = ApplySettingsPatch(m.settings_, patch, *m.env_.zones);
-  if (!next.ok()) return next.status();
+  LATCHKEY_TRY(next);
   const OperatingMode old_setting = m.settings_.operating_mode;
   if (next->operating_mode == OperatingMode::kPrivacy && old_setting != OperatingMode::kPrivacy &&
       m.rt_.lock_state != LockState::kLocked) {
@@ -143,7 +143,7 @@ Result<Settings> Lock::UpdateSettings(const SettingsPatch& patch, const Actor& a
     m.Record(AlarmEvent(AlarmKind::kLockdown));
   }
   m.OnModeChange(before, m.effective_mode_, actor.source);
-  if (Status s = m.Commit(); !s.ok()) return s;
+  LATCHKEY_TRY(m.Commit());
   return m.settings_;
 }
 
@@ -151,15 +151,15 @@ Result<Settings> Lock::UpdateSettings(const SettingsPatch& patch, const Actor& a
 
 Result<User> Lock::AddUser(const UserRequest& request, const Actor& actor) {
   Impl& m = *impl_;
-  if (Status s = m.CheckFault(); !s.ok()) return s;
+  LATCHKEY_TRY(m.CheckFault());
   if (request.index) {
-    if (Status s = m.CheckUserIndex(*request.index, "index"); !s.ok()) return s;
+    LATCHKEY_TRY(m.CheckUserIndex(*request.index, "index"));
   }
-  if (Status s = CheckUserEnums(request.status, request.type, request.credential_rule, ""); !s.ok()) return s;
+  LATCHKEY_TRY(CheckUserEnums(request.status, request.type, request.credential_rule, ""));
   if (request.type == UserType::kProgramming) {
     return Status::Invalid("type: the programming user is created by adding the programming PIN");
   }
-  if (Status s = CheckName(request.name, m.config_.capabilities.max_user_name_length); !s.ok()) return s;
+  LATCHKEY_TRY(CheckName(request.name, m.config_.capabilities.max_user_name_length));
   UserIndex index;
   if (request.index) {
     if (m.FindUser(*request.index) != nullptr) {
@@ -184,17 +184,17 @@ Result<User> Lock::AddUser(const UserRequest& request, const Actor& actor) {
   auto [it, inserted] = m.users_.emplace(index, user);
   m.StageUser(user);
   m.Record(UserChange(ChangeOperation::kAdd, index, actor));
-  if (Status s = m.Commit(); !s.ok()) return s;
+  LATCHKEY_TRY(m.Commit());
   return it->second;
 }
 
 Result<User> Lock::ModifyUser(const UserRequest& request, const Actor& actor) {
   Impl& m = *impl_;
-  if (Status s = m.CheckFault(); !s.ok()) return s;
+  LATCHKEY_TRY(m.CheckFault());
   if (!request.index) return Status::Invalid("index: is required to modify a user");
-  if (Status s = m.CheckUserIndex(*request.index, "index"); !s.ok()) return s;
-  if (Status s = CheckUserEnums(request.status, request.type, request.credential_rule, ""); !s.ok()) return s;
-  if (Status s = CheckName(request.name, m.config_.capabilities.max_user_name_length); !s.ok()) return s;
+  LATCHKEY_TRY(m.CheckUserIndex(*request.index, "index"));
+  LATCHKEY_TRY(CheckUserEnums(request.status, request.type, request.credential_rule, ""));
+  LATCHKEY_TRY(CheckName(request.name, m.config_.capabilities.max_user_name_length));
   User* user = m.FindUser(*request.index);
   if (user == nullptr) return Status::NotFound("user " + std::to_string(*request.index) + " does not exist");
   if (request.type && *request.type != user->type &&
@@ -217,12 +217,12 @@ Result<User> Lock::ModifyUser(const UserRequest& request, const Actor& actor) {
   user->modified_at_ms = m.Wall();
   m.StageUser(*user);
   m.Record(UserChange(ChangeOperation::kModify, index, actor));
-  if (Status s = m.Commit(); !s.ok()) return s;
+  LATCHKEY_TRY(m.Commit());
   return *m.FindUser(index);
 }
 
 Result<User> Lock::GetUser(UserIndex index) const {
-  if (Status s = impl_->CheckUserIndex(index, "index"); !s.ok()) return s;
+  LATCHKEY_TRY(impl_->CheckUserIndex(index, "index"));
   const auto it = impl_->users_.find(index);
   if (it == impl_->users_.end()) return Status::NotFound("user " + std::to_string(index) + " does not exist");
   return it->second;
@@ -238,8 +238,8 @@ std::vector<User> Lock::ListUsers() const {
 
 Status Lock::ClearUser(UserIndex index, const Actor& actor) {
   Impl& m = *impl_;
-  if (Status s = m.CheckFault(); !s.ok()) return s;
-  if (Status s = m.CheckUserIndex(index, "index"); !s.ok()) return s;
+  LATCHKEY_TRY(m.CheckFault());
+  LATCHKEY_TRY(m.CheckUserIndex(index, "index"));
   if (m.FindUser(index) == nullptr) return Status::NotFound("user " + std::to_string(index) + " does not exist");
   m.EraseUser(index);
   m.Record(UserChange(ChangeOperation::kClear, index, actor));
@@ -248,7 +248,7 @@ Status Lock::ClearUser(UserIndex index, const Actor& actor) {
 
 Status Lock::ClearAllUsers(const Actor& actor) {
   Impl& m = *impl_;
-  if (Status s = m.CheckFault(); !s.ok()) return s;
+  LATCHKEY_TRY(m.CheckFault());
   std::vector<UserIndex> all;
   for (const auto& [index, user] : m.users_) all.push_back(index);
   for (UserIndex index : all) m.EraseUser(index);
@@ -282,14 +282,14 @@ Status CheckCredentialSlot(CredentialType type, std::optional<CredentialIndex> i
 Result<CredentialResult> Lock::AddCredential(const CredentialRequest& request, const Actor& actor) {
   Impl& m = *impl_;
   const Capabilities& caps = m.config_.capabilities;
-  if (Status s = m.CheckFault(); !s.ok()) return s;
+  LATCHKEY_TRY(m.CheckFault());
   const bool programming = request.type == CredentialType::kProgrammingPin;
   // 1. type, index, data
-  if (Status s = CheckCredentialSlot(request.type, request.index, caps); !s.ok()) return s;
-  if (Status s = CheckUserEnums(request.user_status, request.user_type, std::nullopt, "user_"); !s.ok()) return s;
-  if (Status s = ValidateCredentialData(request.type, request.data, caps); !s.ok()) return s;
+  LATCHKEY_TRY(CheckCredentialSlot(request.type, request.index, caps));
+  LATCHKEY_TRY(CheckUserEnums(request.user_status, request.user_type, std::nullopt, "user_"));
+  LATCHKEY_TRY(ValidateCredentialData(request.type, request.data, caps));
   if (request.user) {
-    if (Status s = m.CheckUserIndex(*request.user, "user"); !s.ok()) return s;
+    LATCHKEY_TRY(m.CheckUserIndex(*request.user, "user"));
   }
   // 2. the same data anywhere
   const Digest digest = m.env_.crypto->KeyedDigest(DigestInput(request.type, request.data));
@@ -361,16 +361,16 @@ Result<CredentialResult> Lock::AddCredential(const CredentialRequest& request, c
   m.Stage(WriteBatch::PutCredential{credential});
   if (new_user) m.Record(UserChange(ChangeOperation::kAdd, owner->index, actor));
   m.Record(CredentialChange(credential.ref, ChangeOperation::kAdd, owner->index, actor));
-  if (Status s = m.Commit(); !s.ok()) return s;
+  LATCHKEY_TRY(m.Commit());
   return CredentialResult{credential.ref, credential.user, m.credentials_.LowestFree(request.type)};
 }
 
 Result<CredentialResult> Lock::ModifyCredential(CredentialRef ref, std::string_view data,
                                                 std::optional<UserIndex> user, const Actor& actor) {
   Impl& m = *impl_;
-  if (Status s = m.CheckFault(); !s.ok()) return s;
-  if (Status s = CheckCredentialSlot(ref.type, ref.index, m.config_.capabilities); !s.ok()) return s;
-  if (Status s = ValidateCredentialData(ref.type, data, m.config_.capabilities); !s.ok()) return s;
+  LATCHKEY_TRY(m.CheckFault());
+  LATCHKEY_TRY(CheckCredentialSlot(ref.type, ref.index, m.config_.capabilities));
+  LATCHKEY_TRY(ValidateCredentialData(ref.type, data, m.config_.capabilities));
   const StoredCredential* existing = m.credentials_.Find(ref);
   if (existing == nullptr) {
     return Status::NotFound(std::string(ToString(ref.type)) + " " + std::to_string(ref.index) + " is empty");
@@ -390,13 +390,13 @@ Result<CredentialResult> Lock::ModifyCredential(CredentialRef ref, std::string_v
     m.credentials_.Put(updated);
     m.Stage(WriteBatch::PutCredential{updated});
     m.Record(CredentialChange(ref, ChangeOperation::kModify, updated.user, actor));
-    if (Status s = m.Commit(); !s.ok()) return s;
+    LATCHKEY_TRY(m.Commit());
   }
   return CredentialResult{ref, updated.user, m.credentials_.LowestFree(ref.type)};
 }
 
 Result<StoredCredential> Lock::GetCredential(CredentialRef ref) const {
-  if (Status s = CheckCredentialSlot(ref.type, ref.index, impl_->config_.capabilities); !s.ok()) return s;
+  LATCHKEY_TRY(CheckCredentialSlot(ref.type, ref.index, impl_->config_.capabilities));
   const StoredCredential* found = impl_->credentials_.Find(ref);
   if (found == nullptr) {
     return Status::NotFound(std::string(ToString(ref.type)) + " " + std::to_string(ref.index) + " is empty");
@@ -414,11 +414,11 @@ std::optional<CredentialIndex> Lock::NextFreeIndex(CredentialType type) const {
 
 Status Lock::ClearCredential(CredentialRef ref, const Actor& actor) {
   Impl& m = *impl_;
-  if (Status s = m.CheckFault(); !s.ok()) return s;
+  LATCHKEY_TRY(m.CheckFault());
   if (ref.type == CredentialType::kProgrammingPin) {
     return Status::Invalid("type: the programming PIN can only be modified");
   }
-  if (Status s = CheckCredentialSlot(ref.type, ref.index, m.config_.capabilities); !s.ok()) return s;
+  LATCHKEY_TRY(CheckCredentialSlot(ref.type, ref.index, m.config_.capabilities));
   const StoredCredential* existing = m.credentials_.Find(ref);
   if (existing == nullptr) return Status::Ok();
   const UserIndex owner = existing->user;
@@ -429,7 +429,7 @@ Status Lock::ClearCredential(CredentialRef ref, const Actor& actor) {
 
 Status Lock::ClearCredentials(std::optional<CredentialType> type, const Actor& actor) {
   Impl& m = *impl_;
-  if (Status s = m.CheckFault(); !s.ok()) return s;
+  LATCHKEY_TRY(m.CheckFault());
   if (type == CredentialType::kProgrammingPin) return Status::Invalid("type: the programming PIN can only be modified");
   if (type && (!IsValid(*type) || !Capabilities::SupportsType(*type))) {
     return Status::Invalid("type: " + std::string(ToString(*type)) + " is not a supported credential type");
@@ -462,12 +462,12 @@ Event ScheduleChange(DataType type, ChangeOperation op, UserIndex user, std::opt
 Result<WeekDaySchedule> Lock::SetWeekDaySchedule(UserIndex user_index, WeekDaySchedule schedule,
                                                  const Actor& actor) {
   Impl& m = *impl_;
-  if (Status s = m.CheckFault(); !s.ok()) return s;
-  if (Status s = m.CheckUserIndex(user_index, "user"); !s.ok()) return s;
+  LATCHKEY_TRY(m.CheckFault());
+  LATCHKEY_TRY(m.CheckUserIndex(user_index, "user"));
   const uint32_t max_index = m.config_.capabilities.week_day_schedules_per_user;
   WeekDaySchedule probe = schedule;
   if (probe.index == 0) probe.index = 1;  // validate the rest before choosing an index
-  if (Status s = ValidateWeekDay(probe, max_index); !s.ok()) return s;
+  LATCHKEY_TRY(ValidateWeekDay(probe, max_index));
   User* user = m.FindUser(user_index);
   if (user == nullptr) return Status::NotFound("user " + std::to_string(user_index) + " does not exist");
   if (schedule.index == 0) {
@@ -479,19 +479,19 @@ Result<WeekDaySchedule> Lock::SetWeekDaySchedule(UserIndex user_index, WeekDaySc
   m.StageUser(*user);
   m.Record(ScheduleChange(DataType::kWeekDaySchedule, replaced ? ChangeOperation::kModify : ChangeOperation::kAdd,
                           user_index, schedule.index, actor));
-  if (Status s = m.Commit(); !s.ok()) return s;
+  LATCHKEY_TRY(m.Commit());
   return schedule;
 }
 
 Result<YearDaySchedule> Lock::SetYearDaySchedule(UserIndex user_index, YearDaySchedule schedule,
                                                  const Actor& actor) {
   Impl& m = *impl_;
-  if (Status s = m.CheckFault(); !s.ok()) return s;
-  if (Status s = m.CheckUserIndex(user_index, "user"); !s.ok()) return s;
+  LATCHKEY_TRY(m.CheckFault());
+  LATCHKEY_TRY(m.CheckUserIndex(user_index, "user"));
   const uint32_t max_index = m.config_.capabilities.year_day_schedules_per_user;
   YearDaySchedule probe = schedule;
   if (probe.index == 0) probe.index = 1;
-  if (Status s = ValidateYearDay(probe, max_index); !s.ok()) return s;
+  LATCHKEY_TRY(ValidateYearDay(probe, max_index));
   User* user = m.FindUser(user_index);
   if (user == nullptr) return Status::NotFound("user " + std::to_string(user_index) + " does not exist");
   if (schedule.index == 0) {
@@ -503,15 +503,15 @@ Result<YearDaySchedule> Lock::SetYearDaySchedule(UserIndex user_index, YearDaySc
   m.StageUser(*user);
   m.Record(ScheduleChange(DataType::kYearDaySchedule, replaced ? ChangeOperation::kModify : ChangeOperation::kAdd,
                           user_index, schedule.index, actor));
-  if (Status s = m.Commit(); !s.ok()) return s;
+  LATCHKEY_TRY(m.Commit());
   return schedule;
 }
 
 Status Lock::ClearSchedule(UserIndex user_index, ScheduleKind kind, std::optional<uint32_t> index,
                            const Actor& actor) {
   Impl& m = *impl_;
-  if (Status s = m.CheckFault(); !s.ok()) return s;
-  if (Status s = m.CheckUserIndex(user_index, "user"); !s.ok()) return s;
+  LATCHKEY_TRY(m.CheckFault());
+  LATCHKEY_TRY(m.CheckUserIndex(user_index, "user"));
   const bool week = kind == ScheduleKind::kWeekDay;
   const uint32_t max_index = week ? m.config_.capabilities.week_day_schedules_per_user
                                   : m.config_.capabilities.year_day_schedules_per_user;
@@ -534,11 +534,11 @@ Status Lock::ClearSchedule(UserIndex user_index, ScheduleKind kind, std::optiona
 
 Result<HolidaySchedule> Lock::SetHoliday(HolidaySchedule holiday, const Actor& actor) {
   Impl& m = *impl_;
-  if (Status s = m.CheckFault(); !s.ok()) return s;
+  LATCHKEY_TRY(m.CheckFault());
   const uint32_t max_index = m.config_.capabilities.holiday_schedules;
   HolidaySchedule probe = holiday;
   if (probe.index == 0) probe.index = 1;
-  if (Status s = ValidateHoliday(probe, max_index); !s.ok()) return s;
+  LATCHKEY_TRY(ValidateHoliday(probe, max_index));
   if (holiday.index == 0) {
     for (uint32_t i = 1; i <= max_index && holiday.index == 0; ++i) {
       if (!m.holidays_.contains(i)) holiday.index = i;
@@ -551,13 +551,13 @@ Result<HolidaySchedule> Lock::SetHoliday(HolidaySchedule holiday, const Actor& a
   m.Record(ScheduleChange(DataType::kHolidaySchedule, replaced ? ChangeOperation::kModify : ChangeOperation::kAdd,
                           0, holiday.index, actor));
   m.ProcessTimers();  // the holiday may apply now
-  if (Status s = m.Commit(); !s.ok()) return s;
+  LATCHKEY_TRY(m.Commit());
   return holiday;
 }
 
 Status Lock::ClearHoliday(std::optional<uint32_t> index, const Actor& actor) {
   Impl& m = *impl_;
-  if (Status s = m.CheckFault(); !s.ok()) return s;
+  LATCHKEY_TRY(m.CheckFault());
   const uint32_t max_index = m.config_.capabilities.holiday_schedules;
   if (index && (*index < 1 || *index > max_index)) {
     return Status::Invalid("index: holiday index " + std::to_string(*index) + " is outside 1.." +

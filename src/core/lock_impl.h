@@ -1,7 +1,8 @@
 // Lock::Impl: the state of a lock and the helpers its parts share. Private to src/core; the
 // public face is lock.h. The member functions are spread over lock.cc (opening, storage,
 // events), lock_admin.cc (users, credentials, schedules, settings), lock_access.cc (the
-// access decision) and lock_physical.cc (bolt, door, power, timers).
+// access decision), lock_physical.cc (bolt, door, power, timers) and lock_clock.cc (setting the
+// real-time clock).
 #pragma once
 
 #include <map>
@@ -10,6 +11,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "core/attempt_guard.h"
 #include "core/battery.h"
 #include "core/credential_index.h"
 #include "core/lock.h"
@@ -33,9 +35,21 @@ class Lock::Impl {
   Status Commit();
   Status CheckFault() const;
   int64_t Now() const { return env_.clock->MonotonicMs(); }
-  int64_t Wall() const { return env_.clock->WallMs(); }
+  // While AcceptClock stores a new time, the clock reads as that time (the caller sets the
+  // real-time clock only after the change is stored).
+  int64_t Wall() const { return wall_being_set_ ? *wall_being_set_ : env_.clock->WallMs(); }
   LockStatus Status_() const;
   std::string ActorName(const Actor& actor) const;
+
+  // --- the clock (lock_clock.cc) ---
+  // The lock's own estimate of the wall time now (lock.h, AcceptClock), or nullopt: none yet.
+  std::optional<int64_t> WallEstimate() const;
+  // Starts the estimate again from `wall_ms` at the monotonic time now.
+  void AnchorEstimate(int64_t wall_ms);
+  // The clock goes back by -`by_ms`: every running expiring-user deadline (set at first use from
+  // the clock's reading) goes back as far, so that it keeps the time it had left and a clock
+  // forced back from the future cannot make a day's guest valid for years.
+  void MoveExpiringDeadlines(int64_t by_ms);
 
   // --- modes and time (lock_physical.cc) ---
   OperatingMode EffectiveMode() const;
@@ -60,10 +74,19 @@ class Lock::Impl {
     Actor actor;
   };
   Decision Decide(const AccessRequest& request);
+  // Step 3: the stored credential the request's data is, or nullptr (a wrong attempt).
+  const StoredCredential* Match(const AccessRequest& request);
   Decision Deny(const AccessRequest& request, AccessError error, const StoredCredential* credential);
   Decision Grant(const AccessRequest& request, const StoredCredential* credential, User* user);
-  void WrongAttempt();
-  bool LockoutActive() const { return lockout_until_.has_value(); }
+  // The class of wrong attempts a request belongs to (LOCK-SEMANTICS.md 7.3, revised): remote
+  // commands are the remote class, every interface at the door the door class.
+  AttemptGuard& GuardOf(const AccessRequest& request) { return request.remote ? remote_guard_ : door_guard_; }
+  // Step 1 for the request's class: a lockout runs or its hourly budget is spent.
+  bool AttemptsRefused(const AccessRequest& request) const {
+    return (request.remote ? remote_guard_ : door_guard_).Refuses(Now(), settings_);
+  }
+  // Counts a wrong attempt in the request's class; raises wrong_code_limit when it is due.
+  void WrongAttempt(const AccessRequest& request);
   // Step 6: batteries critical and no power bank at the outside connector.
   bool BatteryTooLow() const {
     return BatteryPercent(rt_.battery_mv) <= kCriticalBatteryPercent && !rt_.external_power;
@@ -100,7 +123,8 @@ class Lock::Impl {
   std::optional<int64_t> motor_due_;
   BoltTarget motor_target_ = BoltTarget::kLocked;
   std::optional<int64_t> unlatch_return_due_;
-  std::optional<int64_t> lockout_until_;
+  AttemptGuard door_guard_;    // rt_ holds its durable form (wrong_attempts, lockout_level, ...)
+  AttemptGuard remote_guard_;  // and this one's (remote_wrong_attempts, ...)
   std::optional<int64_t> relock_due_;
   std::optional<uint32_t> relock_timeout_once_;  // unlock with timeout, for the move under way
   std::optional<int64_t> door_open_since_;
@@ -117,6 +141,10 @@ class Lock::Impl {
   std::string keypad_buffer_;
   int64_t keypad_last_ms_ = 0;
   OperatingMode effective_mode_ = OperatingMode::kNormal;
+  // The estimate of the wall time: `estimate_wall_` at the monotonic `estimate_mono_`.
+  std::optional<int64_t> estimate_wall_;
+  int64_t estimate_mono_ = 0;
+  std::optional<int64_t> wall_being_set_;  // AcceptClock: the time being stored
 
   // --- the change being built ---
   // Hardware acts only once the change that explains it is stored: a motor drive and the

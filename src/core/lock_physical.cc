@@ -123,10 +123,8 @@ void Lock::Impl::ProcessTimers() {
       runtime_dirty_ = true;
     }
   }
-  if (lockout_until_ && now >= *lockout_until_) {
-    lockout_until_.reset();
-    runtime_dirty_ = true;
-  }
+  if (door_guard_.Expire(now)) runtime_dirty_ = true;
+  if (remote_guard_.Expire(now)) runtime_dirty_ = true;
   if (relock_due_ && now >= *relock_due_) {
     relock_due_.reset();
     runtime_dirty_ = true;
@@ -174,7 +172,8 @@ std::optional<int64_t> Lock::Impl::NextDeadline() const {
   std::optional<int64_t> next;
   Earliest(next, motor_due_);
   Earliest(next, unlatch_return_due_);
-  Earliest(next, lockout_until_);
+  Earliest(next, door_guard_.lockout_until());
+  Earliest(next, remote_guard_.lockout_until());
   Earliest(next, relock_due_);
   Earliest(next, door_ajar_due_);
   if (pending_) Earliest(next, pending_->deadline + 1);
@@ -187,7 +186,7 @@ std::optional<int64_t> Lock::Impl::NextDeadline() const {
 
 Status Lock::ManualOperation(Source source, Operation operation) {
   Impl& m = *impl_;
-  if (Status s = m.CheckFault(); !s.ok()) return s;
+  LATCHKEY_TRY(m.CheckFault());
   if (source != Source::kManual && source != Source::kKey) {
     return Status::Invalid("a manual operation comes from the thumbturn (manual) or the key");
   }
@@ -218,7 +217,7 @@ Status Lock::ManualOperation(Source source, Operation operation) {
 
 Status Lock::SetDoor(bool open) {
   Impl& m = *impl_;
-  if (Status s = m.CheckFault(); !s.ok()) return s;
+  LATCHKEY_TRY(m.CheckFault());
   m.ProcessTimers();
   const int64_t now = m.Now();
   if (open) {
@@ -254,7 +253,7 @@ Status Lock::SetDoor(bool open) {
 
 Status Lock::SetBattery(uint32_t millivolts) {
   Impl& m = *impl_;
-  if (Status s = m.CheckFault(); !s.ok()) return s;
+  LATCHKEY_TRY(m.CheckFault());
   if (millivolts > kMaxBatteryMillivolts) {
     return Status::Invalid("millivolts: " + std::to_string(millivolts) + " is above " +
                            std::to_string(kMaxBatteryMillivolts));
@@ -280,7 +279,7 @@ Status Lock::SetBattery(uint32_t millivolts) {
 
 Status Lock::SetExternalPower(bool connected) {
   Impl& m = *impl_;
-  if (Status s = m.CheckFault(); !s.ok()) return s;
+  LATCHKEY_TRY(m.CheckFault());
   m.ProcessTimers();
   if (m.rt_.external_power != connected) {
     m.rt_.external_power = connected;
@@ -291,7 +290,7 @@ Status Lock::SetExternalPower(bool connected) {
 
 Status Lock::Tamper() {
   Impl& m = *impl_;
-  if (Status s = m.CheckFault(); !s.ok()) return s;
+  LATCHKEY_TRY(m.CheckFault());
   m.ProcessTimers();
   m.Record(AlarmEvent(AlarmKind::kTamper));
   m.Signal(Signal::kAlarm);  // the buzzer sounds unless sound_volume is silent
@@ -300,7 +299,7 @@ Status Lock::Tamper() {
 
 Status Lock::Tick() {
   Impl& m = *impl_;
-  if (Status s = m.CheckFault(); !s.ok()) return s;
+  LATCHKEY_TRY(m.CheckFault());
   m.ProcessTimers();
   return m.Commit();
 }

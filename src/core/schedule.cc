@@ -90,7 +90,7 @@ bool YearDaySchedule::Contains(const LocalTime& now) const { return InRange(star
 bool HolidaySchedule::Contains(const LocalTime& now) const { return InRange(start, end, now); }
 
 Status ValidateWeekDay(const WeekDaySchedule& s, uint32_t max_index) {
-  if (Status st = CheckIndex(s.index, max_index, "week_day schedule"); !st.ok()) return st;
+  LATCHKEY_TRY(CheckIndex(s.index, max_index, "week_day schedule"));
   if (s.days == 0 || s.days > 0x7F) return Status::Invalid("days: must name at least one of mon..sun");
   if (s.start_min >= 24 * 60) return Status::Invalid("start: must be 00:00..23:59");
   if (s.end_min >= 24 * 60) return Status::Invalid("end: must be 00:00..23:59");
@@ -99,14 +99,14 @@ Status ValidateWeekDay(const WeekDaySchedule& s, uint32_t max_index) {
 }
 
 Status ValidateYearDay(const YearDaySchedule& s, uint32_t max_index) {
-  if (Status st = CheckIndex(s.index, max_index, "year_day schedule"); !st.ok()) return st;
-  if (Status st = CheckStartEnd(s.start, s.end); !st.ok()) return st;
+  LATCHKEY_TRY(CheckIndex(s.index, max_index, "year_day schedule"));
+  LATCHKEY_TRY(CheckStartEnd(s.start, s.end));
   return Status::Ok();
 }
 
 Status ValidateHoliday(const HolidaySchedule& s, uint32_t max_index) {
-  if (Status st = CheckIndex(s.index, max_index, "holiday schedule"); !st.ok()) return st;
-  if (Status st = CheckStartEnd(s.start, s.end); !st.ok()) return st;
+  LATCHKEY_TRY(CheckIndex(s.index, max_index, "holiday schedule"));
+  LATCHKEY_TRY(CheckStartEnd(s.start, s.end));
   if (!IsValid(s.mode)) return Status::Invalid("operating_mode: is not a known value");
   if (s.mode == OperatingMode::kLockdown) {
     return Status::Invalid("operating_mode: lockdown cannot be scheduled");

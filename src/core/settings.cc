@@ -24,9 +24,9 @@ void Assign(T& field, const std::optional<T>& value) {
 
 bool SettingsPatch::empty() const {
   return !auto_relock_s && !wrong_code_limit && !lockout_s && !lockout_escalation &&
-         !lockout_max_s && !expiring_user_timeout_min && !require_pin_for_remote &&
-         !one_touch_locking && !multi_factor_window_s && !door_ajar_s && !sound_volume &&
-         !operating_mode && !timezone && !name;
+         !lockout_max_s && !max_wrong_per_hour && !expiring_user_timeout_min &&
+         !require_pin_for_remote && !one_touch_locking && !multi_factor_window_s && !door_ajar_s &&
+         !sound_volume && !operating_mode && !timezone && !name;
 }
 
 std::optional<std::size_t> Utf8Length(std::string_view text) {
@@ -62,12 +62,13 @@ Result<Settings> ApplySettingsPatch(const Settings& current, const SettingsPatch
       CheckRange("wrong_code_limit", patch.wrong_code_limit, 1, 255),
       CheckRange("lockout_s", patch.lockout_s, 1, 3600),
       CheckRange("lockout_max_s", patch.lockout_max_s, 1, 86400),
+      CheckRange("max_wrong_per_hour", patch.max_wrong_per_hour, 1, 60),
       CheckRange("expiring_user_timeout_min", patch.expiring_user_timeout_min, 1, 2880),
       CheckRange("multi_factor_window_s", patch.multi_factor_window_s, 1, 60),
       CheckRange("door_ajar_s", patch.door_ajar_s, 0, 3600),
   };
   for (const Status& s : checks) {
-    if (!s.ok()) return s;
+    LATCHKEY_TRY(s);
   }
   if (patch.sound_volume && !IsValid(*patch.sound_volume)) return Status::Invalid("sound_volume: is not a known value");
   if (patch.operating_mode && !IsValid(*patch.operating_mode)) {
@@ -87,6 +88,7 @@ Result<Settings> ApplySettingsPatch(const Settings& current, const SettingsPatch
   Assign(next.lockout_s, patch.lockout_s);
   Assign(next.lockout_escalation, patch.lockout_escalation);
   Assign(next.lockout_max_s, patch.lockout_max_s);
+  Assign(next.max_wrong_per_hour, patch.max_wrong_per_hour);
   Assign(next.expiring_user_timeout_min, patch.expiring_user_timeout_min);
   Assign(next.require_pin_for_remote, patch.require_pin_for_remote);
   Assign(next.one_touch_locking, patch.one_touch_locking);

@@ -18,6 +18,9 @@ struct Settings {
   uint32_t lockout_s = 60;             // 1..3600
   bool lockout_escalation = true;
   uint32_t lockout_max_s = 3600;       // lockout_s..86400
+  // 1..60: wrong attempts per class (door, remote) in any 60 minutes, whatever grants happen in
+  // between (LOCK-SEMANTICS.md 7.3, revised); past it the class is refused with `lockout`.
+  uint32_t max_wrong_per_hour = 10;
   uint32_t expiring_user_timeout_min = 60;  // 1..2880
   bool require_pin_for_remote = false;
   bool one_touch_locking = true;
@@ -38,6 +41,7 @@ struct SettingsPatch {
   std::optional<uint32_t> lockout_s{};
   std::optional<bool> lockout_escalation{};
   std::optional<uint32_t> lockout_max_s{};
+  std::optional<uint32_t> max_wrong_per_hour{};
   std::optional<uint32_t> expiring_user_timeout_min{};
   std::optional<bool> require_pin_for_remote{};
   std::optional<bool> one_touch_locking{};

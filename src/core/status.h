@@ -2,6 +2,7 @@
 // No exceptions cross a module boundary; every fallible call returns one of these.
 #pragma once
 
+#include <concepts>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -69,4 +70,26 @@ class [[nodiscard]] Result {
   std::optional<T> value_;
 };
 
+namespace internal {
+inline const Status& StatusOf(const Status& status) { return status; }
+// A Result, or anything else that keeps a Status (a JSON field reader, ...).
+template <typename T>
+  requires requires(const T& t) { { t.status() } -> std::convertible_to<Status>; }
+Status StatusOf(const T& holder) { return holder.status(); }
+}  // namespace internal
+
 }  // namespace latchkey::core
+
+// Returns from the enclosing function (which returns a Status or a Result) with the Status of
+// `expr` (a Status or a Result) when it is not ok:
+//
+//   LATCHKEY_TRY(db.Exec("BEGIN"));
+//   auto row = db.QueryOne(...);
+//   LATCHKEY_TRY(row);              // a Result: its status, if any
+#define LATCHKEY_TRY(expr)                                                               \
+  do {                                                                                   \
+    if (::latchkey::core::Status latchkey_try_status_ = ::latchkey::core::internal::StatusOf(expr);          \
+        !latchkey_try_status_.ok()) {                                                    \
+      return latchkey_try_status_;                                                       \
+    }                                                                                    \
+  } while (false)

@@ -23,9 +23,25 @@ namespace latchkey::core {
 struct RuntimeState {
   LockState lock_state = LockState::kUnknown;
   DoorState door_state = DoorState::kUnknown;
+  // Wrong attempts (LOCK-SEMANTICS.md 7.3, revised): two classes, each with its own counter,
+  // lockout and escalation level. These three are the *door* class (keypad, RFID, fingerprint,
+  // face, phone at the door), under their names from before the split.
   uint32_t wrong_attempts = 0;
   uint32_t lockout_level = 0;            // consecutive lockouts without a success between
   int64_t lockout_remaining_ms = 0;      // 0: no lockout running
+  // The *remote* class: PINs sent with remote commands (and remote commands without a PIN
+  // while require_pin_for_remote).
+  uint32_t remote_wrong_attempts = 0;
+  uint32_t remote_lockout_level = 0;
+  int64_t remote_lockout_remaining_ms = 0;
+  // The rolling budgets (max_wrong_per_hour), which no grant resets: how long ago (ms, when
+  // stored) each wrong attempt of the class's last hour was made, oldest first; at most 60.
+  // Like every duration they age only while the lock runs, so a power cut never frees a budget.
+  std::vector<int64_t> door_wrong_ages_ms;
+  std::vector<int64_t> remote_wrong_ages_ms;
+  // What remains of the hour after a budget alarm in which that class raises no other one.
+  int64_t door_budget_alarm_quiet_ms = 0;
+  int64_t remote_budget_alarm_quiet_ms = 0;
   int64_t relock_remaining_ms = 0;       // 0: no relock due
   bool relock_waiting_for_door = false;  // relock fell due while the door was open
   uint32_t battery_mv = 6000;
@@ -43,6 +59,9 @@ struct RuntimeState {
   Operation pending_operation = Operation::kUnlock;
   bool clock_trusted = true;
   int64_t latest_wall_ms = 0;            // the latest wall time the lock has seen
+  // The lock's own estimate of the wall time when this was written (Lock::AcceptClock); 0: none
+  // yet (no time accepted since the lock was made).
+  int64_t wall_estimate_ms = 0;
   // The event log's position.
   uint64_t last_seq = 0;
   Digest last_hash{};

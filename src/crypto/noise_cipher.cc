@@ -216,7 +216,7 @@ Status SymmetricState::EncryptAndHash(std::span<const uint8_t> plaintext,
     return Status::Ok();
   }
   auto ciphertext = cipher_.Encrypt(h_, plaintext);
-  if (!ciphertext.ok()) return ciphertext.status();
+  LATCHKEY_TRY(ciphertext);
   MixHash(*ciphertext);
   out.insert(out.end(), ciphertext->begin(), ciphertext->end());
   return Status::Ok();
@@ -228,7 +228,7 @@ Result<std::vector<uint8_t>> SymmetricState::DecryptAndHash(std::span<const uint
     return std::vector<uint8_t>(ciphertext.begin(), ciphertext.end());
   }
   auto plaintext = cipher_.Decrypt(h_, ciphertext);
-  if (!plaintext.ok()) return plaintext.status();
+  LATCHKEY_TRY(plaintext);
   MixHash(ciphertext);
   return plaintext;
 }

@@ -13,10 +13,19 @@ using link::Json;
 namespace {
 
 constexpr const char* kHubKeyMeta = "hub_static_key";
+// More requests than this in flight are answered `busy` at once (the link stays up: the hub
+// must never be able to make the lock drop it, SECURITY.md); the hub queues before this.
 constexpr int kMaxInFlight = 32;
-constexpr int kHandshakesPerSecond = 4;
-constexpr auto kMaxBackoff = std::chrono::milliseconds(8000);
 constexpr std::size_t kEventsPerMessage = 24;  // stays well under the 16 KiB frame
+// The first handshake message tells the patterns apart (payloads are empty): XX starts with the
+// ephemeral key alone; XXpsk3 adds the empty payload's tag (a PSK handshake mixes `e` into the
+// key, so its first payload is encrypted); IK adds the encrypted static key and the payload's tag.
+constexpr std::size_t kOpenFirstMessage = crypto::kNoiseDhLen;
+constexpr std::size_t kPairingFirstMessage = crypto::kNoiseDhLen + crypto::kNoiseTagLen;
+constexpr std::size_t kIkFirstMessage = crypto::kNoiseDhLen + (crypto::kNoiseDhLen + crypto::kNoiseTagLen) +
+                                        crypto::kNoiseTagLen;
+constexpr auto kSweepEvery = std::chrono::seconds(1);
+constexpr auto kFailureReportEvery = std::chrono::seconds(10);
 
 }  // namespace
 
@@ -24,7 +33,8 @@ LinkServer::LinkServer(asio::io_context& io, LockRuntime& runtime, LockOps& ops,
                        const crypto::NoiseKeypair& static_key, const link::SetupCode& setup_code, std::string lock_id)
     : io_(io),
       acceptor_(io),
-      backoff_timer_(io),
+      sweep_timer_(io),
+      accept_retry_timer_(io),
       runtime_(runtime),
       ops_(ops),
       store_(store),
@@ -39,6 +49,12 @@ LinkServer::LinkServer(asio::io_context& io, LockRuntime& runtime, LockOps& ops,
 }
 
 LinkServer::~LinkServer() {
+  for (auto& [id, pending] : pending_) {
+    if (auto channel = pending.channel.lock()) {
+      channel->Detach();
+      channel->Close("lock stopping");
+    }
+  }
   if (session_) {
     session_->Detach();
     session_->Close("lock stopping");
@@ -50,6 +66,7 @@ core::Status LinkServer::Listen(const asio::ip::tcp::endpoint& endpoint) {
   if (ec) return core::Status::IoError("cannot listen on " + endpoint.address().to_string() + ":" +
                                        std::to_string(endpoint.port()) + ": " + ec.message());
   Accept();
+  SweepPending();
   return core::Status::Ok();
 }
 
@@ -61,88 +78,139 @@ uint16_t LinkServer::port() const {
 void LinkServer::Accept() {
   acceptor_.async_accept([this](const boost::system::error_code& ec, asio::ip::tcp::socket socket) {
     if (ec == asio::error::operation_aborted) return;
-    if (!ec) OnAccepted(std::move(socket));
-    // A failed handshake makes the next accept wait (brute force over the air is pointless
-    // against a 128-bit code, but a flood of handshakes must not starve the lock).
-    if (backoff_.count() > 0) {
-      backoff_timer_.expires_after(backoff_);
-      backoff_timer_.async_wait([this](const boost::system::error_code& wait_ec) {
+    if (ec) {
+      // Out of descriptors or the like: try again shortly instead of spinning.
+      accept_retry_timer_.expires_after(std::chrono::milliseconds(100));
+      accept_retry_timer_.async_wait([this](const boost::system::error_code& wait_ec) {
         if (!wait_ec) Accept();
       });
-    } else {
-      Accept();
+      return;
     }
+    OnAccepted(std::move(socket));
+    // Never paused: who may handshake is decided per connection and per source
+    // (link::Admission), so that one peer's failures cannot hold up anyone else's accept.
+    Accept();
   });
 }
 
 void LinkServer::OnAccepted(asio::ip::tcp::socket socket) {
   if (!network_up_) return;  // the simulated cable is cut: the connection just drops
-  const auto now = std::chrono::steady_clock::now();
-  if (now - window_start_ >= std::chrono::seconds(1)) {
-    window_start_ = now;
-    handshakes_in_window_ = 0;
+  boost::system::error_code ec;
+  const auto remote = socket.remote_endpoint(ec);
+  if (ec) return;
+  const uint64_t id = next_id_++;
+  for (uint64_t victim : admission_.Accepted(id, remote.address().to_string(), std::chrono::steady_clock::now())) {
+    ClosePending(victim, link::Admission::Outcome::kEvicted, "too many handshakes at once");
   }
-  if (++handshakes_in_window_ > kHandshakesPerSecond) {
-    spdlog::warn("link: too many handshakes, dropping a connection");
-    return;
-  }
-  crypto::HandshakeConfig config;
+  crypto::HandshakeConfig config;  // chosen from the first message (ChooseHandshake)
   config.initiator = false;
-  config.s = static_key_;
-  if (hub_key_) {
-    config.pattern = crypto::NoisePattern::kXX;
-  } else {
-    config.pattern = crypto::NoisePattern::kXXpsk3;
-    config.psk = link::PairingPsk(setup_code_);
-  }
   auto channel_holder = std::make_shared<std::weak_ptr<link::Channel>>();
   link::Channel::Callbacks callbacks;
-  callbacks.on_established = [this, channel_holder](const crypto::NoisePublicKey& peer) {
+  callbacks.choose_handshake = [this, id](std::span<const uint8_t> first) { return ChooseHandshake(id, first); };
+  callbacks.on_peer_key = [this, id](const crypto::NoisePublicKey& peer) {
+    if (!hub_key_) return true;  // pairing: the setup code is the proof
+    if (!core::ConstantTimeEqual(*hub_key_, peer)) return false;
+    admission_.Identified(id);
+    return true;
+  };
+  callbacks.on_established = [this, id, channel_holder](const crypto::NoisePublicKey& peer) {
     auto channel = channel_holder->lock();
-    return channel && OnEstablished(channel, peer);
+    if (!channel) return false;
+    if (hub_key_) {
+      if (!core::ConstantTimeEqual(*hub_key_, peer)) {
+        spdlog::warn("link: {} is not the paired hub", channel->peer_address());
+        return false;
+      }
+    } else {
+      // Pairing: the setup code proved itself; remember this hub and close pairing.
+      const core::Status stored = store_.PutMeta(kHubKeyMeta, wire::ToHex(peer));
+      if (!stored.ok()) {
+        spdlog::error("link: cannot store the hub's key: {}", stored.ToString());
+        return false;
+      }
+      hub_key_ = peer;
+      spdlog::info("link: paired with hub {}", wire::ToHex(std::span(peer).first(8)));
+    }
+    OnChannelEstablished(id, channel);
+    return true;
   };
-  callbacks.on_message = [this, channel_holder](link::Message message) {
-    if (auto channel = channel_holder->lock()) OnMessage(channel, std::move(message));
+  callbacks.on_message = [this, id, channel_holder](link::Message message) {
+    auto channel = channel_holder->lock();
+    if (!channel) return;
+    // An IK session proves it is live (not a replayed first message) with its first message.
+    if (pending_.contains(id)) Promote(id, channel);
+    OnMessage(channel, std::move(message));
   };
-  callbacks.on_closed = [this, channel_holder](const std::string& why) {
+  callbacks.on_closed = [this, id, channel_holder](const std::string& why) {
     auto channel = channel_holder->lock();
     if (channel && channel == session_) {
       spdlog::info("link: hub disconnected: {}", why);
       session_.reset();
       hello_done_ = false;
       in_flight_ = 0;
-    } else if (channel && !channel->established()) {
-      spdlog::warn("link: handshake from {} failed: {}", channel->peer_address(), why);
-      OnHandshakeFailed();
+      return;
     }
+    auto it = pending_.find(id);
+    if (it == pending_.end()) return;
+    const link::Admission::Outcome outcome = it->second.outcome;
+    pending_.erase(it);
+    admission_.Done(id, outcome, std::chrono::steady_clock::now());
+    // Debug only: a flood would fill the log; SweepPending reports a count instead.
+    if (outcome == link::Admission::Outcome::kFailed) ++failed_since_report_;
+    spdlog::debug("link: handshake from {} failed: {}", channel ? channel->peer_address() : "?", why);
   };
   auto channel = link::Channel::Create(std::move(socket), std::move(config), std::move(callbacks));
   *channel_holder = channel;
+  pending_.emplace(id, Pending{channel});
   channel->Start();
 }
 
-void LinkServer::OnHandshakeFailed() {
-  backoff_ = std::min(kMaxBackoff, backoff_.count() == 0 ? std::chrono::milliseconds(250) : backoff_ * 2);
+core::Result<crypto::HandshakeConfig> LinkServer::ChooseHandshake(uint64_t id, std::span<const uint8_t> first) {
+  auto it = pending_.find(id);
+  if (it == pending_.end()) return core::Status::Invalid("not pending");
+  crypto::HandshakeConfig config;
+  config.initiator = false;
+  config.s = static_key_;
+  if (first.size() == kIkFirstMessage) {
+    // The paired hub's lane: no rate or back-off applies, since a sender that does not hold the
+    // hub's private key fails on this very message (on_peer_key), after one key agreement.
+    if (!hub_key_) return core::Status::Invalid("IK before pairing");
+    it->second.ik = true;
+    config.pattern = crypto::NoisePattern::kIK;
+    return config;
+  }
+  if (first.size() != (hub_key_ ? kOpenFirstMessage : kPairingFirstMessage)) {
+    return core::Status::Invalid("not the first message of a link handshake");
+  }
+  if (!admission_.MayStartOpen(id, std::chrono::steady_clock::now())) {
+    it->second.outcome = link::Admission::Outcome::kEvicted;  // refused, not failed: no more back-off
+    return core::Status::Invalid("too many handshakes from this address; try again later");
+  }
+  if (hub_key_) {
+    config.pattern = crypto::NoisePattern::kXX;
+  } else {
+    config.pattern = crypto::NoisePattern::kXXpsk3;
+    config.psk = link::PairingPsk(setup_code_);
+  }
+  return config;
 }
 
-bool LinkServer::OnEstablished(const std::shared_ptr<link::Channel>& channel, const crypto::NoisePublicKey& peer) {
-  if (hub_key_) {
-    if (!core::ConstantTimeEqual(*hub_key_, peer)) {
-      spdlog::warn("link: {} is not the paired hub", channel->peer_address());
-      OnHandshakeFailed();
-      return false;
-    }
-  } else {
-    // Pairing: the setup code proved itself; remember this hub and close pairing.
-    const core::Status stored = store_.PutMeta(kHubKeyMeta, wire::ToHex(peer));
-    if (!stored.ok()) {
-      spdlog::error("link: cannot store the hub's key: {}", stored.ToString());
-      return false;
-    }
-    hub_key_ = peer;
-    spdlog::info("link: paired with hub {}", wire::ToHex(std::span(peer).first(8)));
-  }
-  backoff_ = std::chrono::milliseconds(0);
+void LinkServer::OnChannelEstablished(uint64_t id, const std::shared_ptr<link::Channel>& channel) {
+  auto it = pending_.find(id);
+  if (it == pending_.end()) return;
+  if (!it->second.ik) return Promote(id, channel);  // XX: the hub's last message proved it live
+  // IK: our hello now (only the real hub can read it), the session once the hub's first
+  // message decrypts.
+  core::Lock& lock = runtime_.lock();
+  (void)channel->Send(link::Hello(lock_id_, wire::CapabilitiesToJson(lock.capabilities()), lock.last_seq(), true));
+}
+
+void LinkServer::Promote(uint64_t id, const std::shared_ptr<link::Channel>& channel) {
+  auto it = pending_.find(id);
+  if (it == pending_.end()) return;
+  const bool hello_sent = it->second.ik;
+  pending_.erase(it);
+  admission_.Done(id, link::Admission::Outcome::kSession, std::chrono::steady_clock::now());
   if (session_) {
     session_->Detach();
     session_->Close("replaced by a new connection");
@@ -150,9 +218,41 @@ bool LinkServer::OnEstablished(const std::shared_ptr<link::Channel>& channel, co
   session_ = channel;
   hello_done_ = false;
   in_flight_ = 0;
-  core::Lock& lock = runtime_.lock();
-  (void)session_->Send(link::Hello(lock_id_, wire::CapabilitiesToJson(lock.capabilities()), lock.last_seq(), true));
-  return true;
+  if (!hello_sent) {
+    core::Lock& lock = runtime_.lock();
+    (void)session_->Send(link::Hello(lock_id_, wire::CapabilitiesToJson(lock.capabilities()), lock.last_seq(), true));
+  }
+}
+
+void LinkServer::ClosePending(uint64_t id, link::Admission::Outcome outcome, const std::string& why) {
+  admission_.Done(id, outcome, std::chrono::steady_clock::now());
+  auto it = pending_.find(id);
+  if (it == pending_.end()) return;
+  auto channel = it->second.channel.lock();
+  pending_.erase(it);  // first: the channel's on_closed then finds nothing to count
+  if (channel) channel->Close(why);
+}
+
+void LinkServer::SweepPending() {
+  // The handshake deadline covers an IK session that never speaks, too (the channel's own 5 s
+  // timer ends when its handshake does).
+  const auto now = std::chrono::steady_clock::now();
+  for (uint64_t id : admission_.AcceptedBefore(now - link::kHandshakeTimeout)) {
+    ClosePending(id, link::Admission::Outcome::kFailed, "handshake not finished in 5 s");
+  }
+  if (now - last_failure_report_ >= kFailureReportEvery) {
+    if (failed_since_report_ > 0) {
+      spdlog::warn("link: {} handshakes failed in the last {} s ({} pending, {} sources tracked)", failed_since_report_,
+                   std::chrono::duration_cast<std::chrono::seconds>(now - last_failure_report_).count(),
+                   admission_.pending(), admission_.sources());
+    }
+    failed_since_report_ = 0;
+    last_failure_report_ = now;
+  }
+  sweep_timer_.expires_after(kSweepEvery);
+  sweep_timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (!ec) SweepPending();
+  });
 }
 
 void LinkServer::OnMessage(const std::shared_ptr<link::Channel>& channel, link::Message message) {
@@ -180,7 +280,11 @@ void LinkServer::OnMessage(const std::shared_ptr<link::Channel>& channel, link::
       const auto op = f.Str("op", true, 64);
       if (!f.ok()) return channel->Close("bad request: " + f.status().message());
       if (!hello_done_) return channel->Close("request before hello");
-      if (++in_flight_ > kMaxInFlight) return channel->Close("more than 32 requests in flight");
+      if (in_flight_ >= kMaxInFlight) {
+        (void)channel->Send(link::ErrorResponse(*id, "busy", "more than 32 requests in flight; send it again once one is answered"));
+        return;
+      }
+      ++in_flight_;
       const Json args = message.body.contains("args") ? message.body["args"] : Json::object();
       std::weak_ptr<link::Channel> weak = channel;
       ops_.Handle(*op, args, [this, weak, id = *id](Json response) {
@@ -223,19 +327,26 @@ void LinkServer::OnMessage(const std::shared_ptr<link::Channel>& channel, link::
 
 void LinkServer::PumpEvents() {
   if (!session_ || !hello_done_) return;
-  core::Lock& lock = runtime_.lock();
   std::vector<core::Event> batch;
-  while (sent_through_ < lock.last_seq()) {
+  while (sent_through_ < runtime_.lock().last_seq()) {
     if (!store_.ReadEvents(sent_through_, kEventsPerMessage, &batch).ok() || batch.empty()) break;
-    Json events = Json::array();
-    for (const auto& e : batch) events.push_back(wire::EventToJson(e));
-    // first_seq tells the hub which gaps are final (overwritten on the lock, see events_lost).
-    (void)session_->Send(Json{{"t", "events"}, {"events", std::move(events)}, {"first_seq", lock.first_seq()}});
-    sent_through_ = batch.back().seq;
+    SendEvents(batch);
   }
 }
 
-void LinkServer::OnEvent() { PumpEvents(); }
+void LinkServer::OnEvent(const core::Event& event) {
+  if (!session_ || !hello_done_) return;
+  if (event.seq != sent_through_ + 1 || event.seq != runtime_.lock().last_seq()) return PumpEvents();
+  SendEvents(std::span(&event, 1));
+}
+
+void LinkServer::SendEvents(std::span<const core::Event> batch) {
+  Json events = Json::array();
+  for (const auto& e : batch) events.push_back(wire::EventToJson(e));
+  // first_seq tells the hub which gaps are final (overwritten on the lock, see events_lost).
+  (void)session_->Send(Json{{"t", "events"}, {"events", std::move(events)}, {"first_seq", runtime_.lock().first_seq()}});
+  sent_through_ = batch.back().seq;
+}
 
 void LinkServer::OnStatus(const core::LockStatus&) { SendState(); }
 
@@ -243,11 +354,19 @@ void LinkServer::SendState() {
   if (!session_ || !hello_done_) return;
   Json state = ops_.StateJson();
   state["t"] = "state";
+  // Only here, never in get_state or the sim-control server's own GET /state: the paired hub
+  // alone learns it, over the encrypted link.
+  if (!sim_control_secret_.empty()) state["sim_control_secret"] = sim_control_secret_;
   (void)session_->Send(state);
 }
 
 void LinkServer::SetNetwork(bool connected) {
   network_up_ = connected;
+  if (!connected) {
+    std::vector<uint64_t> ids;
+    for (const auto& [id, pending] : pending_) ids.push_back(id);
+    for (uint64_t id : ids) ClosePending(id, link::Admission::Outcome::kEvicted, "network cut");
+  }
   if (!connected && session_) {
     // The cut comes after the answer to whoever cut it (possibly this very hub).
     auto session = session_;

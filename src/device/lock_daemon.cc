@@ -1,9 +1,11 @@
 #include "device/lock_daemon.h"
 
 #include <spdlog/spdlog.h>
+#include <sodium.h>
 #include <sys/stat.h>
 
 #include "platform/asio.h"
+#include <array>
 #include <cstdio>
 #include <filesystem>
 
@@ -48,7 +50,7 @@ core::Result<link::SetupCode> LoadOrCreateSetupCode(const std::string& path, boo
     return link::ParseSetupCode(std::string_view(buffer, n));
   }
   const link::SetupCode code = link::RandomSetupCode();
-  if (core::Status s = store::WriteFileAtomically(path, link::FormatSetupCode(code) + "\n", 0600); !s.ok()) return s;
+  LATCHKEY_TRY(store::WriteFileAtomically(path, link::FormatSetupCode(code) + "\n", 0600));
   *created = true;
   return code;
 }
@@ -127,7 +129,7 @@ int RunLockDaemon(const LockDaemonOptions& options) {
   ops_holder = std::make_unique<LockOps>(runtime, &world, LockOps::Hooks{[&] { link_server->Unpair(); }});
   LinkServer server(io, runtime, *ops_holder, **lock_store, *keypair, *setup_code, lock_id);
   link_server = &server;
-  runtime.set_listener({[&](const core::Event&) { server.OnEvent(); },
+  runtime.set_listener({[&](const core::Event& event) { server.OnEvent(event); },
                         [&](const core::LockStatus& status) { server.OnStatus(status); }});
 
   auto listen = Endpoint(options.listen);
@@ -140,13 +142,25 @@ int RunLockDaemon(const LockDaemonOptions& options) {
     return 1;
   }
   std::unique_ptr<SimControlServer> sim_control;
+  std::string sim_secret;
   if (!options.sim_control.empty()) {
     auto endpoint = Endpoint(options.sim_control);
     if (!endpoint.ok()) {
       spdlog::error("lock: --sim-control: {}", endpoint.status().ToString());
       return 2;
     }
-    sim_control = std::make_unique<SimControlServer>(io, world, [&] { return ops_holder->StateJson(); });
+    // A new secret each run (SECURITY.md: the simulation is no backdoor): whoever may drive
+    // the simulated world reads it from DATA/sim-control.secret or, the paired hub, from the link.
+    std::array<uint8_t, 32> secret_bytes{};
+    randombytes_buf(secret_bytes.data(), secret_bytes.size());
+    sim_secret = wire::ToHex(secret_bytes);
+    sodium_memzero(secret_bytes.data(), secret_bytes.size());
+    if (core::Status s = store::WriteFileAtomically(dir + "sim-control.secret", sim_secret + "\n", 0600); !s.ok()) {
+      spdlog::error("lock: {}", s.ToString());
+      return 1;
+    }
+    server.set_sim_control_secret(sim_secret);
+    sim_control = std::make_unique<SimControlServer>(io, world, [&] { return ops_holder->StateJson(); }, sim_secret);
     if (core::Status s = sim_control->Listen(*endpoint); !s.ok()) {
       spdlog::error("lock: {}", s.ToString());
       return 1;
@@ -159,8 +173,8 @@ int RunLockDaemon(const LockDaemonOptions& options) {
   const std::string link_address = listen->address().to_string() + ":" + std::to_string(server.port());
   std::printf("lock %s link listening on %s\n", lock_id.c_str(), link_address.c_str());
   if (sim_control) {
-    std::printf("lock %s sim-control listening on http://%s:%u\n", lock_id.c_str(),
-                listen->address().to_string().c_str(), sim_control->port());
+    std::printf("lock %s sim-control listening on http://%s:%u (X-Sim-Secret in %ssim-control.secret)\n",
+                lock_id.c_str(), listen->address().to_string().c_str(), sim_control->port(), dir.c_str());
   }
   if (!server.paired()) {
     std::printf("lock %s setup code: %s%s\n", lock_id.c_str(), link::FormatSetupCode(*setup_code).c_str(),

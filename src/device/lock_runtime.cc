@@ -31,13 +31,13 @@ core::Status LockRuntime::Open() {
   config.rtc_valid = board_.rtc_valid();
   core::LockEnv env{&board_.clock(), &crypto_, &zones_, &store_, &board_.bolt(), &board_.feedback(), this};
   auto opened = core::Lock::Open(config, env);
-  if (!opened.ok()) return opened.status();
+  LATCHKEY_TRY(opened);
   lock_ = std::move(opened).value();
   return core::Status::Ok();
 }
 
 core::Status LockRuntime::Start() {
-  if (core::Status s = Open(); !s.ok()) return s;
+  LATCHKEY_TRY(Open());
   board_.Attach(this);
   OnSecond();
   Reschedule();
@@ -46,7 +46,7 @@ core::Status LockRuntime::Start() {
 
 core::Status LockRuntime::PowerCycle() {
   lock_.reset();
-  if (core::Status s = Open(); !s.ok()) return s;
+  LATCHKEY_TRY(Open());
   Reschedule();
   OnStatusChanged(lock_->status());
   return core::Status::Ok();

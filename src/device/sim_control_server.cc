@@ -4,6 +4,9 @@
 #include <boost/beast/http.hpp>
 
 #include <memory>
+#include <string_view>
+
+#include "core/env.h"
 
 namespace latchkey::device {
 
@@ -14,10 +17,21 @@ using link::Json;
 
 namespace {
 
+Json Error(std::string_view code, std::string_view message) {
+  return Json{{"error", {{"code", std::string(code)}, {"message", std::string(message)}}}};
+}
+
+// "application/json", in any case, with or without parameters ("; charset=utf-8").
+bool IsJsonType(beast::string_view value) {
+  const beast::string_view media = value.substr(0, value.find(';'));
+  const std::size_t end = media.find_last_not_of(" \t");
+  return end != beast::string_view::npos && beast::iequals(media.substr(0, end + 1), "application/json");
+}
+
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(asio::ip::tcp::socket socket, SimWorld& world, std::function<Json()>& state)
-      : stream_(std::move(socket)), world_(world), state_(state) {}
+  Session(asio::ip::tcp::socket socket, SimWorld& world, std::function<Json()>& state, const std::string& secret)
+      : stream_(std::move(socket)), world_(world), state_(state), secret_(secret) {}
 
   void Read() {
     parser_.emplace();
@@ -34,9 +48,23 @@ class Session : public std::enable_shared_from_this<Session> {
   void Handle(const http::request<http::string_body>& request) {
     const bool keep_alive = request.keep_alive();
     const std::string target(request.target());
+    // The rules of the header, in this order.
+    if (request.find(http::field::origin) != request.end() || request.find("Sec-Fetch-Site") != request.end()) {
+      return Send(403, Error("forbidden", "sim control does not answer web pages"), keep_alive);
+    }
+    const auto given = request.find("X-Sim-Secret");
+    if (given == request.end() ||
+        !core::ConstantTimeEqual(std::span(reinterpret_cast<const uint8_t*>(given->value().data()), given->value().size()),
+                                 std::span(reinterpret_cast<const uint8_t*>(secret_.data()), secret_.size()))) {
+      return Send(401, Error("unauthorized", "X-Sim-Secret is missing or wrong (see DATA/sim-control.secret)"), keep_alive);
+    }
     if (request.method() == http::verb::get && target == "/state") return Send(200, state_(), keep_alive);
     if (request.method() != http::verb::post || target.rfind("/sim/", 0) != 0) {
       return Send(404, Json{{"error", {{"code", "not_found"}, {"message", "POST /sim/<what> or GET /state"}}}}, keep_alive);
+    }
+    const auto type = request.find(http::field::content_type);
+    if (type == request.end() || !IsJsonType(type->value())) {
+      return Send(415, Error("invalid", "Content-Type must be application/json"), keep_alive);
     }
     Json args = request.body().empty() ? Json::object() : Json::parse(request.body(), nullptr, false);
     if (args.is_discarded() || !args.is_object()) {
@@ -71,12 +99,13 @@ class Session : public std::enable_shared_from_this<Session> {
   std::optional<http::request_parser<http::string_body>> parser_;
   SimWorld& world_;
   std::function<Json()>& state_;
+  const std::string& secret_;
 };
 
 }  // namespace
 
-SimControlServer::SimControlServer(asio::io_context& io, SimWorld& world, std::function<Json()> state)
-    : io_(io), acceptor_(io), world_(world), state_(std::move(state)) {}
+SimControlServer::SimControlServer(asio::io_context& io, SimWorld& world, std::function<Json()> state, std::string secret)
+    : io_(io), acceptor_(io), world_(world), state_(std::move(state)), secret_(std::move(secret)) {}
 
 core::Status SimControlServer::Listen(const asio::ip::tcp::endpoint& endpoint) {
   if (!endpoint.address().is_loopback()) return core::Status::Invalid("the sim-control server binds to loopback only");
@@ -94,7 +123,7 @@ uint16_t SimControlServer::port() const {
 void SimControlServer::Accept() {
   acceptor_.async_accept([this](const boost::system::error_code& ec, asio::ip::tcp::socket socket) {
     if (ec == asio::error::operation_aborted) return;
-    if (!ec) std::make_shared<Session>(std::move(socket), world_, state_)->Read();
+    if (!ec) std::make_shared<Session>(std::move(socket), world_, state_, secret_)->Read();
     Accept();
   });
 }

@@ -28,6 +28,11 @@ HttpResponse Forbidden(std::string_view why = "your role does not allow this");
 // Sends `op` to the lock with the caller as actor and answers from the lock's reply.
 void ToLock(Hub& hub, const LockRecord& lock, const Principal& principal, const std::string& op, Json args,
             Respond respond, unsigned ok_status = 200);
+// The same, handing over the lock's reply itself ({"ok":..., "result"|"error"}).
+void ToLockReply(Hub& hub, const LockRecord& lock, const Principal& principal, const std::string& op, Json args,
+                 LockSessions::Done done);
+// 429 `rate_limited` with `retry_after_s` in the body and the Retry-After header.
+HttpResponse RateLimited(int64_t retry_after_s, std::string_view message);
 
 }  // namespace api
 }  // namespace latchkey::hub

@@ -1,4 +1,6 @@
 // Accounts and sessions (API.md "Accounts, roles, sessions").
+#include <filesystem>
+
 #include "hub/api.h"
 #include "hub/stream.h"
 #include "hub/cookie_session.h"
@@ -96,6 +98,33 @@ bool ReadAccountFields(const Json& body, Account& a, bool creating, Respond& res
   return true;
 }
 
+// An account's own limits; the owner account has none (Hub::PrincipalOf ignores its list and
+// window).
+Limits AccountLimits(const Account& a) {
+  const Role role = ParseRole(a.role).value_or(Role::kGuest);
+  if (role == Role::kOwner) return Limits{role, std::nullopt, std::nullopt, std::nullopt};
+  return Limits{role, a.locks, a.valid_from_ms, a.valid_until_ms};
+}
+
+HttpResponse Wider(std::string_view what, std::string_view field) {
+  return api::Forbidden(std::string(what) + " cannot be wider than its creator (" + std::string(field) + ")");
+}
+
+void ForgetInitialOwnerPassword(Hub& hub) {
+  std::error_code ignored;  // usually already gone
+  std::filesystem::remove(std::filesystem::path(hub.options().data_dir) / kInitialOwnerPasswordFile, ignored);
+}
+
+// After a password change: every other session and token of the account ends (SECURITY.md
+// "Changing a secret ends what it protected"), except the session of a caller who changed its
+// own password. Open streams on them close.
+core::Status EndOtherTokens(Hub& hub, const Principal& caller, const std::string& username) {
+  const bool own_session = caller.username == username && caller.token_kind == "session";
+  const core::Status s = hub.store().DeleteTokensOf(username, own_session ? caller.token_id : "");
+  hub.stream().Recheck();
+  return s;
+}
+
 }  // namespace
 
 void RegisterAuthRoutes(Hub& hub, Router& router) {
@@ -115,11 +144,15 @@ void RegisterAuthRoutes(Hub& hub, Router& router) {
     }
     auto account = hub.store().GetAccount(*username);
     if (!account.ok()) return respond(HttpResponse::Error(500, "internal", account.status().message()));
-    if (!account->has_value() || !VerifyPassword((*account)->password_hash, *password)) {
+    // The same Argon2id cost for a name that does not exist (VerifyLogin).
+    if (!VerifyLogin(*account, *password)) {
       hub.limiter().Failed(*username, request.client_address, now);
       return respond(HttpResponse::Error(401, "unauthorized", "wrong username or password"));
     }
-    hub.limiter().Succeeded(*username);
+    hub.limiter().Succeeded(*username, request.client_address);
+    // The generated first password has done its job once the owner has used it: it does not
+    // stay readable on disk (a later password change would not remove it from backups).
+    if ((*account)->role == "owner") ForgetInitialOwnerPassword(hub);
     const NewToken token = MakeToken();
     TokenRecord record;
     record.id = RandomId();
@@ -199,6 +232,15 @@ void RegisterAuthRoutes(Hub& hub, Router& router) {
       a.username = *username;
       a.created_at_ms = hub.NowMs();
       if (!ReadAccountFields(*body, a, true, respond)) return;
+      // Never wider than its creator: what the body leaves out is the caller's.
+      const Limits caller = p.limits();
+      if (!body->contains("locks")) a.locks = caller.locks;
+      if (!body->contains("valid_from")) a.valid_from_ms = caller.valid_from_ms;
+      if (!body->contains("valid_until")) a.valid_until_ms = caller.valid_until_ms;
+      if (auto wider = WiderField(AccountLimits(a), caller)) return respond(Wider("an account", *wider));
+      if (a.valid_from_ms && a.valid_until_ms && *a.valid_from_ms >= *a.valid_until_ms) {
+        return respond(HttpResponse::Error(400, "invalid", "valid_from must be before valid_until"));
+      }
       if (core::Status s = hub.store().PutAccount(a); !s.ok()) return respond(HttpResponse::Error(500, "internal", s.message()));
       respond(HttpResponse::Json(201, AccountJson(a)));
     });
@@ -221,7 +263,7 @@ void RegisterAuthRoutes(Hub& hub, Router& router) {
   });
 
   router.Add(http::verb::patch, "/api/v1/accounts/{username}", [&hub, with_account](HttpRequest& request, Respond respond) {
-    with_account(request, respond, [&](const Principal&, Account& a) {
+    with_account(request, respond, [&](const Principal& p, Account& a) {
       auto body = api::JsonBody(request, respond);
       if (!body) return;
       if (body->contains("username") && (*body)["username"] != a.username) {
@@ -230,16 +272,27 @@ void RegisterAuthRoutes(Hub& hub, Router& router) {
       if (a.role == "owner" && body->contains("role")) {
         return respond(HttpResponse::Error(400, "invalid", "role: the owner stays the owner"));
       }
+      // A caller changes only accounts no wider than itself (else a new password would hand it
+      // the wider account), and only within its own limits.
+      const Limits caller = p.limits();
+      if (WiderField(AccountLimits(a), caller)) return respond(api::Forbidden("this account is wider than your access"));
       if (!ReadAccountFields(*body, a, false, respond)) return;
+      if (auto wider = WiderField(AccountLimits(a), caller)) return respond(Wider("an account", *wider));
       if (core::Status s = hub.store().PutAccount(a); !s.ok()) return respond(HttpResponse::Error(500, "internal", s.message()));
+      if (body->contains("password")) {
+        if (core::Status s = EndOtherTokens(hub, p, a.username); !s.ok()) {
+          return respond(HttpResponse::Error(500, "internal", s.message()));
+        }
+      }
       hub.stream().Recheck();
       respond(HttpResponse::Json(200, AccountJson(a)));
     });
   });
 
   router.Add(http::verb::delete_, "/api/v1/accounts/{username}", [&hub, with_account](HttpRequest& request, Respond respond) {
-    with_account(request, respond, [&](const Principal&, Account& a) {
+    with_account(request, respond, [&](const Principal& p, Account& a) {
       if (a.role == "owner") return respond(HttpResponse::Error(400, "invalid", "the owner account cannot be deleted"));
+      if (WiderField(AccountLimits(a), p.limits())) return respond(api::Forbidden("this account is wider than your access"));
       const core::Status s = hub.store().DeleteAccount(a.username);
       hub.stream().Recheck();
       respond(s.ok() ? HttpResponse::Json(200, Json::object()) : HttpResponse::Error(500, "internal", s.message()));
@@ -258,35 +311,44 @@ void RegisterAuthRoutes(Hub& hub, Router& router) {
       const Json* locks = f.Child("locks", false);
       if (!f.ok()) return respond(HttpResponse::Error(400, "invalid", f.status().message()));
       if (name->empty()) return respond(HttpResponse::Error(400, "invalid", "name: must not be empty"));
-      TokenRecord record;
-      record.id = RandomId();
-      record.username = p.username;
-      record.kind = "api";
-      record.name = *name;
-      record.created_at_ms = hub.NowMs();
+      // SECURITY.md "No privilege grows by delegation": a field left out is the *caller's*
+      // (the calling token's role, locks and lifetime, not the account's), a field given must
+      // be no wider, and a token made with an API token is that token's child: it ends when
+      // its parent is revoked or expires (HubStore cascade, Hub::PrincipalOf).
+      const Limits caller = p.token_limits();
+      Limits child = caller;
       if (role) {
         const auto r = ParseRole(*role);
         if (!r) return respond(HttpResponse::Error(400, "invalid", "role: owner, admin, member or guest"));
-        if (static_cast<int>(*r) < static_cast<int>(p.role)) {
-          return respond(api::Forbidden("a token cannot be wider than its creator"));
-        }
-        record.role = *role;
+        child.role = *r;
       }
       if (locks) {
         if (!locks->is_array()) return respond(HttpResponse::Error(400, "invalid", "locks: must be a list"));
         std::vector<std::string> ids;
         for (const Json& id : *locks) {
           if (!id.is_string()) return respond(HttpResponse::Error(400, "invalid", "locks: must be a list of lock ids"));
-          if (!p.ListsLock(id.get<std::string>())) return respond(api::Forbidden("a token cannot be wider than its creator"));
           ids.push_back(id.get<std::string>());
         }
-        record.locks = ids;
+        child.locks = ids;
       }
       if (expires) {
         const auto ms = platform::ParseRfc3339Ms(*expires);
         if (!ms || *ms <= hub.NowMs()) return respond(HttpResponse::Error(400, "invalid", "expires_at: a future RFC 3339 time"));
-        record.expires_at_ms = *ms;
+        child.valid_until_ms = *ms;
       }
+      if (auto wider = WiderField(child, caller)) {
+        return respond(Wider("a token", *wider == "valid_until" ? "expires_at" : *wider));
+      }
+      TokenRecord record;
+      record.id = RandomId();
+      record.username = p.username;
+      record.kind = "api";
+      record.name = *name;
+      record.created_at_ms = hub.NowMs();
+      record.role = std::string(RoleName(child.role));
+      record.locks = child.locks;
+      record.expires_at_ms = child.valid_until_ms;
+      if (p.token_kind == "api") record.parent = p.token_id;
       const NewToken token = MakeToken();
       if (core::Status s = hub.store().PutToken(record, token.hash); !s.ok()) {
         return respond(HttpResponse::Error(500, "internal", s.message()));
@@ -297,7 +359,16 @@ void RegisterAuthRoutes(Hub& hub, Router& router) {
 
   router.Add(http::verb::get, "/api/v1/tokens", [&hub](HttpRequest& request, Respond respond) {
     api::Authenticated(hub, request, respond, [&](const Principal& p) {
-      auto tokens = hub.store().ListTokens(p.username);
+      // `?account=NAME`: the owner lists any account's tokens, others only their own.
+      std::string account = p.username;
+      if (const auto it = request.query.find("account"); it != request.query.end() && it->second != p.username) {
+        if (!p.MayManageAccounts()) return respond(api::Forbidden("only the owner lists another account's tokens"));
+        auto found = hub.store().GetAccount(it->second);
+        if (!found.ok()) return respond(HttpResponse::Error(500, "internal", found.status().message()));
+        if (!found->has_value()) return respond(HttpResponse::Error(404, "not_found", "no such account"));
+        account = it->second;
+      }
+      auto tokens = hub.store().ListTokens(account);
       if (!tokens.ok()) return respond(HttpResponse::Error(500, "internal", tokens.status().message()));
       Json list = Json::array();
       for (const auto& t : *tokens) {
@@ -306,6 +377,7 @@ void RegisterAuthRoutes(Hub& hub, Router& router) {
         if (t.role) j["role"] = *t.role;
         if (t.locks) j["locks"] = *t.locks;
         if (t.expires_at_ms) j["expires_at"] = platform::FormatRfc3339Ms(*t.expires_at_ms);
+        if (t.parent) j["parent"] = *t.parent;
         list.push_back(j);
       }
       respond(HttpResponse::Json(200, list));
@@ -314,11 +386,14 @@ void RegisterAuthRoutes(Hub& hub, Router& router) {
 
   router.Add(http::verb::delete_, "/api/v1/tokens/{id}", [&hub](HttpRequest& request, Respond respond) {
     api::Authenticated(hub, request, respond, [&](const Principal& p) {
-      auto tokens = hub.store().ListTokens(p.username);
-      if (!tokens.ok()) return respond(HttpResponse::Error(500, "internal", tokens.status().message()));
       const std::string& id = request.params.at("id");
-      const bool mine = std::any_of(tokens->begin(), tokens->end(), [&](const TokenRecord& t) { return t.id == id; });
-      if (!mine) return respond(HttpResponse::Error(404, "not_found", "no such token"));
+      auto token = hub.store().GetToken(id);
+      if (!token.ok()) return respond(HttpResponse::Error(500, "internal", token.status().message()));
+      // Any account's token for the owner; one's own for everyone else (another account's
+      // token answers like one that does not exist). Its children go with it.
+      if (!token->has_value() || ((*token)->username != p.username && !p.MayManageAccounts())) {
+        return respond(HttpResponse::Error(404, "not_found", "no such token"));
+      }
       const core::Status s = hub.store().DeleteToken(id);
       hub.stream().Recheck();
       respond(s.ok() ? HttpResponse::Json(200, Json::object()) : HttpResponse::Error(500, "internal", s.message()));

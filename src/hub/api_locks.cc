@@ -1,10 +1,31 @@
 // Locks: listing, pairing, settings, remote commands, the clock and the simulated world.
+#include <spdlog/spdlog.h>
+
 #include "hub/api.h"
 #include "hub/sim_forward.h"
+#include "hub/stream.h"
+#include "platform/time_format.h"
 #include "wire/json_fields.h"
 
 namespace latchkey::hub {
 namespace {
+
+// A remote PIN budget was spent (docs/hub.md "Remote PIN attempts"): the owner and admins hear of
+// it on the stream at once, and the hub's log keeps it.
+void RaisePinLimitAlarm(Hub& hub, const std::string& lock, const std::string& account,
+                        const RemotePinLimiter::Block& block) {
+  const bool by_account = block.scope == RemotePinLimiter::Scope::kAccount;
+  spdlog::warn("hub: remote PIN limit reached by {} {} ({} wrong PINs, last by {} on lock {}); PIN commands refused "
+               "for {} s",
+               by_account ? "account" : "lock", block.key, block.wrong, account, lock, block.duration_ms / 1000);
+  hub.stream().PublishHubAlarm(lock, Json{{"alarm", "remote_pin_limit"},
+                                          {"scope", by_account ? "account" : "lock"},
+                                          {"account", account},
+                                          {"wrong_attempts", block.wrong},
+                                          {"blocked_for_s", block.duration_ms / 1000},
+                                          {"blocked_until", platform::FormatRfc3339Ms(block.until_ms)},
+                                          {"time", platform::FormatRfc3339Ms(hub.NowMs())}});
+}
 
 void Command(Hub& hub, const std::string& op, HttpRequest& request, Respond respond) {
   api::Authenticated(hub, request, respond, [&](const Principal& p) {
@@ -22,7 +43,26 @@ void Command(Hub& hub, const std::string& op, HttpRequest& request, Respond resp
     Json args = Json::object();
     if (pin) args["pin"] = *pin;
     if (timeout) args["timeout_s"] = *timeout;
-    api::ToLock(hub, *lock, p, op, std::move(args), std::move(respond));
+    if (!pin) return api::ToLock(hub, *lock, p, op, std::move(args), std::move(respond));
+    // A PIN sent from afar passes the hub's guessing budget first (remote_pin_limiter.h): while
+    // the caller's account or this lock is blocked it never reaches the lock; otherwise the lock's
+    // answer is counted (only invalid_credential counts; a grant resets nothing).
+    if (const auto refusal = hub.pin_limiter().Admit(p.username, lock->id, hub.NowMs())) {
+      return respond(api::RateLimited(refusal->retry_after_s,
+                                      refusal->scope == RemotePinLimiter::Scope::kAccount
+                                          ? "too many wrong PINs from this account; try again later"
+                                          : "too many wrong PINs for this lock; try again later"));
+    }
+    api::ToLockReply(hub, *lock, p, op, std::move(args),
+                     [&hub, lock_id = lock->id, account = p.username, respond = std::move(respond)](Json reply) {
+                       const bool wrong = !reply.value("ok", false) && reply.contains("error") &&
+                                          reply["error"].is_object() &&
+                                          reply["error"].value("reason", "") == "invalid_credential";
+                       for (const auto& block : hub.pin_limiter().Settle(account, lock_id, wrong, hub.NowMs())) {
+                         RaisePinLimitAlarm(hub, lock_id, account, block);
+                       }
+                       respond(FromLockReply(reply));
+                     });
   });
 }
 
@@ -40,7 +80,7 @@ void RegisterLockRoutes(Hub& hub, Router& router) {
       Json list = Json::array();
       const int64_t now = hub.NowMs();
       for (const auto& record : *locks) {
-        if (p.SeesLock(record.id, now)) list.push_back(hub.LockJson(record));
+        if (p.SeesLock(record.id, now)) list.push_back(hub.LockJson(record, p));
       }
       respond(HttpResponse::Json(200, list));
     });
@@ -48,7 +88,7 @@ void RegisterLockRoutes(Hub& hub, Router& router) {
 
   router.Add(http::verb::get, "/api/v1/locks/{lock}", [&hub](HttpRequest& request, Respond respond) {
     api::Authenticated(hub, request, respond, [&](const Principal& p) {
-      if (auto lock = api::VisibleLock(hub, request, p, respond)) respond(HttpResponse::Json(200, hub.LockJson(*lock)));
+      if (auto lock = api::VisibleLock(hub, request, p, respond)) respond(HttpResponse::Json(200, hub.LockJson(*lock, p)));
     });
   });
 
@@ -63,14 +103,11 @@ void RegisterLockRoutes(Hub& hub, Router& router) {
       const auto code = f.Str("setup_code", true, 64);
       const auto name = f.Str("name", false, 64);
       if (!f.ok()) return respond(HttpResponse::Error(400, "invalid", f.status().message()));
-      hub.sessions().Pair(*address, *code, name.value_or(""), [&hub, respond](Json reply) {
+      hub.sessions().Pair(*address, *code, name.value_or(""), [&hub, p, respond](Json reply) {
         if (!reply.value("ok", false)) return respond(FromLockReply(reply));
         const std::string id = reply["result"]["id"];
-        auto locks = hub.store().ListLocks();
-        if (locks.ok()) {
-          for (const auto& record : *locks) {
-            if (record.id == id) return respond(HttpResponse::Json(201, hub.LockJson(record)));
-          }
+        if (auto lock = hub.store().GetLock(id); lock.ok() && *lock) {
+          return respond(HttpResponse::Json(201, hub.LockJson(**lock, p)));
         }
         respond(HttpResponse::Json(201, Json{{"id", id}}));
       });
@@ -102,12 +139,24 @@ void RegisterLockRoutes(Hub& hub, Router& router) {
                [&hub, op = std::string(op)](HttpRequest& request, Respond respond) { Command(hub, op, request, std::move(respond)); });
   }
 
+  // The hub's time to the lock. The lock refuses a rollback or a far forward jump (lock.h,
+  // AcceptClock); `{"force": true}` sets it anyway, and only the owner may confirm that: it is
+  // the way back from a clock set into the future, recorded by the lock (SECURITY.md).
   router.Add(http::verb::post, "/api/v1/locks/{lock}/clock", [&hub](HttpRequest& request, Respond respond) {
     api::Authenticated(hub, request, respond, [&](const Principal& p) {
       auto lock = api::VisibleLock(hub, request, p, respond);
       if (!lock) return;
       if (!p.MayManageLock()) return respond(api::Forbidden());
-      api::ToLock(hub, *lock, p, "set_time", Json{{"time", hub.NowMs()}}, std::move(respond));
+      auto body = api::JsonBody(request, respond);
+      if (!body) return;
+      wire::JsonFields f(*body, "clock");
+      f.OnlyKeys({"force"});
+      const bool force = f.Bool("force", false).value_or(false);
+      if (!f.ok()) return respond(HttpResponse::Error(400, "invalid", f.status().message()));
+      if (force && p.role != Role::kOwner) return respond(api::Forbidden("only the owner can force the lock's clock"));
+      Json args{{"time", hub.NowMs()}};
+      if (force) args["force"] = true;
+      api::ToLock(hub, *lock, p, "set_time", std::move(args), std::move(respond));
     });
   });
 
@@ -115,8 +164,11 @@ void RegisterLockRoutes(Hub& hub, Router& router) {
     api::Authenticated(hub, request, respond, [&](const Principal& p) {
       auto lock = api::VisibleLock(hub, request, p, respond);
       if (!lock) return;
-      // The simulated world stands for being at the door: whoever may operate the lock may use it.
+      // The simulated world stands for being at the door, and drives the lock's hardware and
+      // clock: whoever may operate the lock may use it, except guests (SECURITY.md: guests
+      // cannot use sim inputs).
       if (!p.MayOperate(lock->id, hub.NowMs())) return respond(api::Forbidden());
+      if (p.role == Role::kGuest) return respond(api::Forbidden("guests cannot use the simulated lock's inputs"));
       if (!hub.LockJson(*lock).value("simulated", false)) {
         return respond(HttpResponse::Error(404, "not_found", "this lock is not simulated"));
       }
@@ -131,7 +183,9 @@ void RegisterLockRoutes(Hub& hub, Router& router) {
             what.find_first_not_of("abcdefghijklmnopqrstuvwxyz_") != std::string::npos) {
           return respond(HttpResponse::Error(400, "invalid", "what: no simulated part is called '" + what + "'"));
         }
-        return ForwardToSimControl(hub.io(), sim_url, what, *body, std::move(respond));
+        // The secret came from the lock over the link (its `state`), never from a client.
+        const std::string secret = lock->state.is_object() ? lock->state.value("sim_control_secret", "") : "";
+        return ForwardToSimControl(hub.io(), sim_url, secret, what, *body, std::move(respond));
       }
       Json args = *body;
       args["what"] = what;

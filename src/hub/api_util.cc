@@ -35,28 +35,39 @@ std::optional<Json> JsonBody(const HttpRequest& request, Respond& respond) {
 std::optional<LockRecord> VisibleLock(Hub& hub, const HttpRequest& request, const Principal& principal,
                                       Respond& respond) {
   const std::string& id = request.params.at("lock");
-  auto locks = hub.store().ListLocks();
-  if (!locks.ok()) {
-    respond(HttpResponse::Error(500, "internal", locks.status().message()));
+  // From the hub's read cache, which a write to the store empties (Hub::FindLock).
+  auto found = hub.FindLock(id);
+  if (!found.ok()) {
+    respond(HttpResponse::Error(500, "internal", found.status().message()));
     return std::nullopt;
   }
-  const auto it = std::find_if(locks->begin(), locks->end(), [&](const LockRecord& r) { return r.id == id; });
   // A lock the caller may not see is answered like one that does not exist.
-  if (it == locks->end() || !principal.SeesLock(id, hub.NowMs())) {
+  if (!found->has_value() || !principal.SeesLock(id, hub.NowMs())) {
     respond(HttpResponse::Error(404, "not_found", "no such lock"));
     return std::nullopt;
   }
-  return *it;
+  return std::move(*found);
 }
 
 HttpResponse Forbidden(std::string_view why) { return HttpResponse::Error(403, "forbidden", why); }
 
+void ToLockReply(Hub& hub, const LockRecord& lock, const Principal& principal, const std::string& op, Json args,
+                 LockSessions::Done done) {
+  args["actor"] = {{"name", principal.username}, {"role", std::string(RoleName(principal.role))}};
+  hub.sessions().Request(lock.id, op, std::move(args), std::move(done));
+}
+
 void ToLock(Hub& hub, const LockRecord& lock, const Principal& principal, const std::string& op, Json args,
             Respond respond, unsigned ok_status) {
-  args["actor"] = {{"name", principal.username}, {"role", std::string(RoleName(principal.role))}};
-  hub.sessions().Request(lock.id, op, std::move(args), [respond = std::move(respond), ok_status](Json reply) {
+  ToLockReply(hub, lock, principal, op, std::move(args), [respond = std::move(respond), ok_status](Json reply) {
     respond(FromLockReply(reply, ok_status));
   });
+}
+
+HttpResponse RateLimited(int64_t retry_after_s, std::string_view message) {
+  HttpResponse r = HttpResponse::Error(429, "rate_limited", message, Json{{"retry_after_s", retry_after_s}});
+  r.headers.emplace_back("Retry-After", std::to_string(retry_after_s));
+  return r;
 }
 
 }  // namespace latchkey::hub::api

@@ -1,5 +1,7 @@
 // Webhooks (owner, admin): register, list, delete, and see their deliveries. The delivery
-// itself is src/hub/webhooks.cc.
+// itself is src/hub/webhooks.h (the sender, which keeps the webhooks in memory: every change made
+// here tells it, Changed or Forget) with delivery_scheduler.h, webhook_url.h and
+// webhook_signature.h.
 #include <algorithm>
 
 #include "core/types.h"
@@ -80,8 +82,23 @@ void RegisterWebhookRoutes(Hub& hub, Router& router) {
       const auto secret = f.Str("secret", false, 256);
       const Json* kinds = f.Child("kinds", false);
       if (!f.ok()) return respond(HttpResponse::Error(400, "invalid", f.status().message()));
-      if (auto parsed = ParseWebhookUrl(*url); !parsed.ok()) {
-        return respond(HttpResponse::Error(400, "invalid", parsed.status().message()));
+      auto parsed = ParseWebhookUrl(*url);
+      if (!parsed.ok()) return respond(HttpResponse::Error(400, "invalid", parsed.status().message()));
+      // The early, friendly half of the destination policy: a literal address that would be
+      // refused is refused now. A name is not looked up here; every delivery checks what it
+      // resolves to at the connect (destination_policy.h), which is the check that holds.
+      if (!parsed->host_is_name) {
+        boost::system::error_code ec;
+        const auto address = boost::asio::ip::make_address(parsed->host, ec);  // an address: ParseWebhookUrl
+        const std::string name = parsed->tls_name == parsed->host ? "" : parsed->tls_name;  // "localhost"
+        const DestinationVerdict verdict = hub.webhooks().policy().Check(address, parsed->port, "", OwnAddresses());
+        if (ec || !verdict.allowed) {
+          return respond(HttpResponse::Error(
+              400, "invalid",
+              "url: " + verdict.why + (name.empty() ? "" : " (" + name + ")") +
+                  "; the hub sends webhooks to loopback, private, link-local, multicast or its own addresses only "
+                  "when its configuration allows the destination (webhook_allow)"));
+        }
       }
       Webhook w;
       w.id = RandomId();
@@ -109,6 +126,7 @@ void RegisterWebhookRoutes(Hub& hub, Router& router) {
         return respond(HttpResponse::Error(409, "resource_exhausted", "at most 32 webhooks"));
       }
       if (core::Status s = hub.store().PutWebhook(w); !s.ok()) return respond(HttpResponse::Error(500, "internal", s.message()));
+      hub.webhooks().Changed();  // the sender keeps the list in memory
       Json j = WebhookJson(w);
       j["secret"] = w.secret;  // shown this once
       respond(HttpResponse::Json(201, j));

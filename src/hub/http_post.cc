@@ -11,6 +11,7 @@
 
 #include <memory>
 #include <optional>
+#include <string_view>
 
 namespace latchkey::hub {
 
@@ -47,12 +48,12 @@ class Post : public std::enable_shared_from_this<Post> {
 
   void Run() {
     // Never fall back to plain text for an https:// URL (the sim-control forward has no context).
-    if (request_.url.tls && !tls_) return Finish(Failed("tls: this request may not use https://"));
+    if (request_.url.tls && !tls_) return Finish(Failed(Failure::kTls, "tls: this request may not use https://"));
     deadline_ = std::chrono::steady_clock::now() + request_.timeout;
     if (!request_.url.host_is_name) {
       boost::system::error_code ec;
       const auto address = asio::ip::make_address(request_.url.host, ec);
-      if (ec) return Finish(Failed("bad address '" + request_.url.host + "'"));
+      if (ec) return Finish(Failed(Failure::kConnect, "bad address '" + request_.url.host + "'"));
       return Connect({tcp::endpoint(address, request_.url.port)});
     }
     // getaddrinfo runs on asio's resolver thread; it cannot be interrupted, so the deadline
@@ -70,22 +71,37 @@ class Post : public std::enable_shared_from_this<Post> {
                                if (ec) return self->Fail("lookup", ec);
                                std::vector<tcp::endpoint> endpoints;
                                for (const auto& entry : found) endpoints.push_back(entry.endpoint());
-                               if (endpoints.empty()) return self->Finish(Failed("lookup: no address"));
+                               if (endpoints.empty()) return self->Finish(Failed(Failure::kConnect, "lookup: no address"));
                                self->Connect(std::move(endpoints));
                              });
   }
 
  private:
-  static HttpPostResult Failed(std::string error) {
+  using Failure = HttpPostResult::Failure;
+
+  static HttpPostResult Failed(Failure failure, std::string error) {
     HttpPostResult result;
+    result.failure = failure;
     result.error = std::move(error);
     return result;
   }
 
   beast::tcp_stream& Tcp() { return tls_ ? tls_->next_layer() : *plain_; }
 
-  // Tries each address in turn (a name may have several, IPv6 and IPv4).
+  // Tries each address in turn (a name may have several, IPv6 and IPv4), of those the policy
+  // allows: the very endpoints checked here are the ones connected to.
   void Connect(std::vector<tcp::endpoint> endpoints) {
+    if (request_.policy) {
+      const std::vector<asio::ip::address> own = OwnAddresses();
+      const std::string name = request_.url.host_is_name ? request_.url.host : "";
+      std::string refused;
+      std::erase_if(endpoints, [&](const tcp::endpoint& endpoint) {
+        const DestinationVerdict verdict = request_.policy->Check(endpoint.address(), endpoint.port(), name, own);
+        if (!verdict.allowed && refused.empty()) refused = verdict.why;
+        return !verdict.allowed;
+      });
+      if (endpoints.empty()) return Finish(Failed(Failure::kPolicy, "refused by policy: " + refused));
+    }
     endpoints_ = std::move(endpoints);
     Tcp().expires_at(deadline_);  // not moved by the steps below
     Tcp().async_connect(endpoints_, [self = shared_from_this()](beast::error_code e, const tcp::endpoint&) {
@@ -99,7 +115,9 @@ class Post : public std::enable_shared_from_this<Post> {
     SSL* ssl = tls_->native_handle();
     // SNI and the name check of the chain's verification (SetTlsHost), and the same check once
     // more from asio's verifier, in case a later change of the context's verify parameters drops it.
-    if (!SetTlsHost(ssl, request_.url.tls_name)) return Finish(Failed("tls: cannot check the certificate for '" + request_.url.tls_name + "'"));
+    if (!SetTlsHost(ssl, request_.url.tls_name)) {
+      return Finish(Failed(Failure::kTls, "tls: cannot check the certificate for '" + request_.url.tls_name + "'"));
+    }
     tls_->set_verify_callback(ssl::host_name_verification(request_.url.tls_name));
     tls_->async_handshake(ssl::stream_base::client, [self = shared_from_this()](beast::error_code e) {
       if (e) return self->TlsFailed(e);
@@ -114,7 +132,7 @@ class Post : public std::enable_shared_from_this<Post> {
     std::string why = "tls: " + ec.message();
     if (verify != X509_V_OK) why = std::string("tls: certificate verify failed (") + X509_verify_cert_error_string(verify) + ")";
     ERR_clear_error();
-    Finish(Failed(std::move(why)));
+    Finish(Failed(Failure::kTls, std::move(why)));
   }
 
   template <class Stream>
@@ -137,10 +155,11 @@ class Post : public std::enable_shared_from_this<Post> {
   }
 
   void Fail(const char* step, const beast::error_code& ec) {
+    const Failure failure = std::string_view(step) == "handshake" ? Failure::kTls : Failure::kConnect;
     if (ec == beast::error::timeout) {
-      return Finish(Failed("no answer within " + std::to_string(request_.timeout.count()) + " s (" + step + ")"));
+      return Finish(Failed(failure, "no answer within " + std::to_string(request_.timeout.count()) + " s (" + step + ")"));
     }
-    Finish(Failed(std::string(step) + ": " + ec.message()));
+    Finish(Failed(failure, std::string(step) + ": " + ec.message()));
   }
 
   void Finish(HttpPostResult result) {

@@ -116,10 +116,83 @@ std::vector<std::string> Router::Routes() const {
   return out;
 }
 
-namespace {
+std::string ConnectionKey(const asio::ip::address& address) {
+  if (address.is_v6() && address.to_v6().is_v4_mapped()) {
+    return asio::ip::make_address_v4(asio::ip::v4_mapped, address.to_v6()).to_string();
+  }
+  if (address.is_v4()) return address.to_string();
+  asio::ip::address_v6::bytes_type bytes = address.to_v6().to_bytes();
+  std::fill(bytes.begin() + 8, bytes.end(), 0);
+  return asio::ip::address_v6(bytes).to_string() + "/64";
+}
 
-// A stalled or half-open client gets this long for the TLS handshake, then the connection closes.
-constexpr std::chrono::seconds kHandshakeTimeout(10);
+ConnectionTable::Id ConnectionTable::Admit(const std::string& key, std::function<void()> close) {
+  const std::size_t mine = count(key);
+  if (mine >= max_per_key_) {
+    ++refused_;
+    return 0;
+  }
+  if (connections_.size() >= max_total_) {
+    const auto victim = Victim(mine);
+    if (victim == connections_.end()) {
+      ++refused_;
+      return 0;
+    }
+    Evict(victim);
+  }
+  const Id id = next_id_++;
+  connections_.emplace(id, Connection{key, false, std::move(close)});
+  ++per_key_[key];
+  return id;
+}
+
+bool ConnectionTable::EvictOne() {
+  const auto victim = Victim(0);
+  if (victim == connections_.end()) return false;
+  Evict(victim);
+  return true;
+}
+
+std::map<ConnectionTable::Id, ConnectionTable::Connection>::iterator ConnectionTable::Victim(std::size_t more_than) {
+  auto victim = connections_.end();
+  std::size_t most = more_than;
+  for (auto it = connections_.begin(); it != connections_.end(); ++it) {  // oldest first
+    if (it->second.busy) continue;
+    const std::size_t n = count(it->second.key);
+    if (n > most) {
+      victim = it;
+      most = n;
+    }
+  }
+  return victim;
+}
+
+void ConnectionTable::Evict(std::map<Id, Connection>::iterator victim) {
+  ++evicted_;
+  std::function<void()> close = std::move(victim->second.close);
+  Release(victim->first);
+  if (close) close();
+}
+
+void ConnectionTable::SetBusy(Id id, bool busy) {
+  const auto it = connections_.find(id);
+  if (it != connections_.end()) it->second.busy = busy;
+}
+
+void ConnectionTable::Release(Id id) {
+  const auto it = connections_.find(id);
+  if (it == connections_.end()) return;
+  const auto key = per_key_.find(it->second.key);
+  if (key != per_key_.end() && --key->second == 0) per_key_.erase(key);
+  connections_.erase(it);
+}
+
+std::size_t ConnectionTable::count(const std::string& key) const {
+  const auto it = per_key_.find(key);
+  return it == per_key_.end() ? 0 : it->second;
+}
+
+namespace {
 
 // One connection: plain (Stream = beast::tcp_stream) or TLS (Stream = TlsStream). Everything
 // after the handshake is the same code, so limits, errors and draining behave the same.
@@ -128,20 +201,36 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
  public:
   static constexpr bool kTls = std::is_same_v<Stream, TlsStream>;
 
-  Session(Stream stream, const Router& router, const HttpServer::Upgrade& upgrade, std::shared_ptr<int> in_flight)
-      : stream_(std::move(stream)), router_(router), upgrade_(upgrade), in_flight_(std::move(in_flight)) {
-    beast::error_code ec;
-    const auto endpoint = beast::get_lowest_layer(stream_).socket().remote_endpoint(ec);
-    if (!ec) address_ = endpoint.address().to_string();
+  Session(Stream stream, std::string address, const Router& router, const HttpServer::Upgrade& upgrade,
+          std::shared_ptr<int> in_flight, const HttpServerLimits& limits, std::shared_ptr<ConnectionTable> table)
+      : stream_(std::move(stream)),
+        router_(router),
+        upgrade_(upgrade),
+        in_flight_(std::move(in_flight)),
+        address_(std::move(address)),
+        limits_(limits),
+        table_(std::move(table)) {}
+
+  ~Session() { table_->Release(id_); }
+
+  Stream& stream() { return stream_; }
+  // Closed by the table for a newcomer: a reset, so that the descriptor is free at once.
+  void Evict() {
+    beast::error_code ignored;
+    auto& socket = beast::get_lowest_layer(stream_).socket();
+    socket.set_option(asio::socket_base::linger(true, 0), ignored);
+    socket.close(ignored);
   }
 
-  void Start() {
+  // `id`: the connection's slot in the table, released when the session ends.
+  void Start(ConnectionTable::Id id) {
+    id_ = id;
     if constexpr (!kTls) {
-      Read();
+      ReadHeader();
     } else {
       // Peek at the first bytes: a TLS ClientHello goes on to the handshake (with what was
       // read), anything else is someone speaking plain HTTP to the HTTPS port.
-      beast::get_lowest_layer(stream_).expires_after(kHandshakeTimeout);
+      beast::get_lowest_layer(stream_).expires_after(limits_.handshake_timeout);
       beast::async_detect_ssl(beast::get_lowest_layer(stream_), buffer_,
                               [self = this->shared_from_this()](beast::error_code ec, bool is_tls) {
                                 if (ec) return self->Close();
@@ -160,7 +249,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
                                 return self->Close();
                               }
                               self->buffer_.consume(used);
-                              self->Read();
+                              self->ReadHeader();
                             });
   }
 
@@ -194,32 +283,57 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
         });
   }
 
-  void Read() {
+  // Keep-alive: waits (idle_timeout) for the first byte of the next request, unless the client
+  // already sent it with the last one.
+  void WaitForNextRequest() {
+    table_->SetBusy(id_, false);
+    if (buffer_.size() > 0) return ReadHeader();
+    beast::get_lowest_layer(stream_).expires_after(limits_.idle_timeout);
+    stream_.async_read_some(buffer_.prepare(4096), [self = this->shared_from_this()](beast::error_code ec, std::size_t n) {
+      if (ec) return self->ReadFailed(ec);
+      self->buffer_.commit(n);
+      self->ReadHeader();
+    });
+  }
+
+  // The request's header within header_timeout, then its body within body_timeout.
+  void ReadHeader() {
     parser_.emplace();
     head_ = false;
     parser_->body_limit(kMaxBody);
     parser_->header_limit(16 * 1024);
-    beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(60));
-    http::async_read(stream_, buffer_, *parser_, [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
-      // A broken TLS record or a peer gone without close_notify: nothing more can be said on it.
-      if (kTls && (ec.category() == asio::error::get_ssl_category() || ec == asio::ssl::error::stream_truncated)) {
-        return self->Close();
-      }
-      if (ec == http::error::body_limit) {
-        return self->Send(HttpResponse::Error(413, "too_large", "request body over 64 KiB"), false);
-      }
-      if (ec == http::error::end_of_stream || ec == asio::error::operation_aborted || ec == beast::error::timeout) {
-        return self->Shutdown();
-      }
-      if (ec) return self->Send(HttpResponse::Error(400, "invalid", "malformed HTTP request"), false);
-      self->Handle();
+    beast::get_lowest_layer(stream_).expires_after(limits_.header_timeout);
+    http::async_read_header(stream_, buffer_, *parser_, [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
+      if (ec) return self->ReadFailed(ec);
+      if (self->parser_->is_done()) return self->Handle();
+      beast::get_lowest_layer(self->stream_).expires_after(self->limits_.body_timeout);
+      http::async_read(self->stream_, self->buffer_, *self->parser_, [self](beast::error_code bec, std::size_t) {
+        if (bec) return self->ReadFailed(bec);
+        self->Handle();
+      });
     });
+  }
+
+  void ReadFailed(const beast::error_code& ec) {
+    // A broken TLS record or a peer gone without close_notify: nothing more can be said on it.
+    if (kTls && (ec.category() == asio::error::get_ssl_category() || ec == asio::ssl::error::stream_truncated)) {
+      return Close();
+    }
+    if (ec == http::error::body_limit) return Send(HttpResponse::Error(413, "too_large", "request body over 64 KiB"), false);
+    // A deadline passed (beast has closed the socket), the client left, or the table evicted it.
+    if (ec == beast::error::timeout || ec == http::error::end_of_stream || ec == asio::error::eof ||
+        ec == asio::error::operation_aborted || ec == asio::error::bad_descriptor) {
+      return Shutdown();
+    }
+    Send(HttpResponse::Error(400, "invalid", "malformed HTTP request"), false);
   }
 
  private:
   void Handle() {
     http::request<http::string_body> raw = parser_->release();
+    table_->SetBusy(id_, true);
     if (websocket::is_upgrade(raw) && upgrade_) {
+      table_->Release(id_);  // the stream counts its own
       beast::get_lowest_layer(stream_).expires_never();
       upgrade_(UpgradedStream(std::move(stream_)), std::move(raw), address_);
       return;
@@ -284,10 +398,12 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
       out->body().clear();
       out->content_length(length);
     }
+    table_->SetBusy(id_, true);
+    beast::get_lowest_layer(stream_).expires_after(limits_.write_timeout);
     http::async_write(stream_, *out, [self = this->shared_from_this(), out, keep_alive](beast::error_code ec, std::size_t) {
       if (ec) return self->Shutdown();
       if (!keep_alive) return self->Linger();
-      self->Read();
+      self->WaitForNextRequest();
     });
   }
 
@@ -295,6 +411,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   // body) until it hangs up, 5 s at most: closing with unread input resets the connection, and
   // the reset can destroy the answer before the client has read it.
   void Linger() {
+    table_->SetBusy(id_, false);
     beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(5));
     if constexpr (!kTls) {
       beast::error_code ignored;
@@ -340,14 +457,25 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   const HttpServer::Upgrade& upgrade_;
   std::shared_ptr<int> in_flight_;
   std::string address_;
+  const HttpServerLimits limits_;
+  std::shared_ptr<ConnectionTable> table_;
+  ConnectionTable::Id id_ = 0;
   bool keep_alive_ = true;
   bool head_ = false;
 };
 
 }  // namespace
 
-HttpServer::HttpServer(asio::io_context& io, const Router& router, Upgrade upgrade, std::shared_ptr<TlsContext> tls)
-    : io_(io), acceptor_(io), router_(router), upgrade_(std::move(upgrade)), tls_(std::move(tls)) {}
+HttpServer::HttpServer(asio::io_context& io, const Router& router, Upgrade upgrade, std::shared_ptr<TlsContext> tls,
+                       HttpServerLimits limits)
+    : io_(io),
+      acceptor_(io),
+      router_(router),
+      upgrade_(std::move(upgrade)),
+      tls_(std::move(tls)),
+      limits_(limits),
+      table_(std::make_shared<ConnectionTable>(limits.max_connections, limits.max_connections_per_address)),
+      accept_pause_(io) {}
 
 core::Status HttpServer::Listen(const asio::ip::tcp::endpoint& endpoint) {
   const boost::system::error_code ec = platform::OpenAcceptor(acceptor_, endpoint);
@@ -365,21 +493,71 @@ uint16_t HttpServer::port() const {
 void HttpServer::Stop() {
   boost::system::error_code ec;
   acceptor_.close(ec);
+  accept_pause_.cancel();
 }
+
+namespace {
+
+// Out of file descriptors or memory: accepting again at once would fail the same way, in a loop.
+bool OutOfResources(const boost::system::error_code& ec) {
+  return ec == asio::error::no_descriptors || ec == asio::error::no_buffer_space || ec == asio::error::no_memory ||
+         ec == boost::system::errc::too_many_files_open_in_system;
+}
+
+}  // namespace
 
 void HttpServer::Accept() {
   acceptor_.async_accept([this](const boost::system::error_code& ec, asio::ip::tcp::socket socket) {
     if (ec == asio::error::operation_aborted || !acceptor_.is_open()) return;
-    if (!ec && tls_) {
-      std::make_shared<Session<TlsStream>>(TlsStream(beast::tcp_stream(std::move(socket)), *tls_), router_, upgrade_,
-                                           in_flight_)
-          ->Start();
-    } else if (!ec) {
-      std::make_shared<Session<beast::tcp_stream>>(beast::tcp_stream(std::move(socket)), router_, upgrade_, in_flight_)
-          ->Start();
+    if (ec && OutOfResources(ec)) {
+      if (!warned_accept_) spdlog::warn("hub: cannot accept connections ({}); closing idle ones", ec.message());
+      warned_accept_ = true;
+      // An idle connection's descriptor for the one waiting; none idle: wait a moment.
+      if (table_->EvictOne()) return Accept();
+      accept_pause_.expires_after(limits_.accept_backoff);
+      accept_pause_.async_wait([this](const boost::system::error_code& wait_ec) {
+        if (!wait_ec && acceptor_.is_open()) Accept();
+      });
+      return;
+    }
+    if (!ec) {
+      warned_accept_ = false;
+      Admit(std::move(socket));
     }
     Accept();
   });
+}
+
+void HttpServer::Admit(asio::ip::tcp::socket socket) {
+  boost::system::error_code ec;
+  const auto remote = socket.remote_endpoint(ec);
+  if (ec) return;  // already gone
+  // A refused connection is reset rather than closed: no TIME_WAIT left behind per refusal.
+  const auto refuse = [](asio::ip::tcp::socket& s) {
+    boost::system::error_code ignored;
+    s.set_option(asio::socket_base::linger(true, 0), ignored);
+    s.close(ignored);
+  };
+  const auto start = [&](auto session) {
+    // The table closes the socket of a connection it evicts; the session then ends on its own.
+    std::weak_ptr<typename decltype(session)::element_type> weak = session;
+    const ConnectionTable::Id id = table_->Admit(ConnectionKey(remote.address()), [weak] {
+      if (auto s = weak.lock()) s->Evict();
+    });
+    if (id == 0) {
+      spdlog::debug("hub: refused a connection from {} (connection cap)", remote.address().to_string());
+      return refuse(beast::get_lowest_layer(session->stream()).socket());
+    }
+    session->Start(id);
+  };
+  if (tls_) {
+    start(std::make_shared<Session<TlsStream>>(TlsStream(beast::tcp_stream(std::move(socket)), *tls_),
+                                               remote.address().to_string(), router_, upgrade_, in_flight_, limits_,
+                                               table_));
+  } else {
+    start(std::make_shared<Session<beast::tcp_stream>>(beast::tcp_stream(std::move(socket)), remote.address().to_string(),
+                                                       router_, upgrade_, in_flight_, limits_, table_));
+  }
 }
 
 }  // namespace latchkey::hub

@@ -1,8 +1,10 @@
 #include "hub/hub.h"
 
 #include <spdlog/spdlog.h>
+#include <sqlite3.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 
@@ -21,9 +23,17 @@ namespace latchkey::hub {
 
 namespace asio = boost::asio;
 
+namespace {
+// The live stream's path (stream.cc): the one place a token may come as ?token=.
+constexpr std::string_view kStreamPath = "/api/v1/stream";
+}  // namespace
+
 Json ApiEventJson(Json event, const std::string& lock) {
-  if (event.contains("time") && event["time"].is_number_integer()) {
-    event["time"] = platform::FormatRfc3339Ms(event["time"].get<int64_t>());
+  // Times as the API writes them; "from" and "to" are those of a clock change.
+  for (const char* key : {"time", "from", "to"}) {
+    if (event.contains(key) && event[key].is_number_integer()) {
+      event[key] = platform::FormatRfc3339Ms(event[key].get<int64_t>());
+    }
   }
   event["lock"] = lock;
   return event;
@@ -35,7 +45,19 @@ HttpResponse FromLockReply(const Json& reply, unsigned ok_status) {
   const std::string code = error.value("code", "internal");
   Json extra = Json::object();
   if (error.contains("reason")) extra["reason"] = error["reason"];
-  return HttpResponse::Error(link::HttpStatusOf(code), code, error.value("message", code), extra);
+  // `busy`: too many requests to one lock at once (LockSessions::Request, or the lock's own
+  // link server); like every 429 it says when to come back, in the body and in Retry-After.
+  const unsigned status = code == "busy" ? 429 : link::HttpStatusOf(code);
+  int64_t retry_after_s = 0;
+  if (error.contains("retry_after_s") && error["retry_after_s"].is_number_integer()) {
+    retry_after_s = std::max<int64_t>(1, error["retry_after_s"].get<int64_t>());
+  } else if (status == 429) {
+    retry_after_s = 1;
+  }
+  if (retry_after_s > 0) extra["retry_after_s"] = retry_after_s;
+  HttpResponse response = HttpResponse::Error(status, code, error.value("message", code), extra);
+  if (retry_after_s > 0) response.headers.emplace_back("Retry-After", std::to_string(retry_after_s));
+  return response;
 }
 
 Hub::Hub(asio::io_context& io, HubOptions options) : io_(io), options_(std::move(options)) { RegisterRoutes(); }
@@ -56,6 +78,8 @@ core::Status Hub::Start() {
   // that https:// deliveries would only show a day later.
   auto webhook_tls = MakeWebhookTlsContext(options_.webhook_cacert);
   if (!webhook_tls.ok()) return webhook_tls.status();
+  auto webhook_policy = DestinationPolicy::Parse(options_.webhook_allow);
+  if (!webhook_policy.ok()) return webhook_policy.status();
   auto opened = HubStore::Open(options_.data_dir + "/hub.db");
   if (!opened.ok()) return opened.status();
   store_ = std::move(opened).value();
@@ -68,7 +92,8 @@ core::Status Hub::Start() {
   if (!keypair.ok()) return keypair.status();
   stream_ = std::make_unique<Stream>(*this);
   LockSessions::Listener listener;
-  webhooks_ = std::make_unique<Webhooks>(io_, *store_, std::move(webhook_tls).value());
+  webhooks_ = std::make_unique<Webhooks>(io_, *store_, std::move(webhook_tls).value(),
+                                         std::make_shared<const DestinationPolicy>(std::move(webhook_policy).value()));
   listener.on_event = [this](const std::string& lock, const Json& event) {
     stream_->PublishEvent(lock, event);
     webhooks_->OnEvent(lock, event);
@@ -94,7 +119,7 @@ core::Status Hub::Start() {
       [this](UpgradedStream connection, http::request<http::string_body> request, std::string address_text) {
         stream_->Accept(std::move(connection), std::move(request), std::move(address_text));
       },
-      *tls);
+      *tls, options_.http_limits);
   return server_->Listen(asio::ip::tcp::endpoint(address, port));
 }
 
@@ -182,7 +207,8 @@ core::Status Hub::EnsureOwner() {
   if (password.empty()) {
     password = RandomId(12);  // 96 bits, 24 hex digits
     generated_password_ = password;
-    if (core::Status s = store::WriteFileAtomically(options_.data_dir + "/initial-owner-password", password + "\n", 0600);
+    if (core::Status s = store::WriteFileAtomically(options_.data_dir + "/" + std::string(kInitialOwnerPasswordFile),
+                                                     password + "\n", 0600);
         !s.ok()) {
       return s;
     }
@@ -204,7 +230,11 @@ core::Result<Principal> Hub::Authenticate(const HttpRequest& request) {
     const std::string_view value(auth->value().data(), auth->value().size());
     if (value.substr(0, 7) == "Bearer ") token = std::string(value.substr(7));
   }
-  if (token.empty() && request.query.contains("token")) token = request.query.at("token");
+  // ?token= only where a header cannot be set: a browser's WebSocket. Anywhere else a token in
+  // the URL would end up in logs, histories and Referer headers, so it is not looked at (401).
+  if (token.empty() && request.path == kStreamPath && request.query.contains("token")) {
+    token = request.query.at("token");
+  }
   bool via_cookie = false;
   if (token.empty() && auth == request.headers.end()) {
     if (auto cookie = CookieValue(request, kSessionCookie)) {
@@ -216,35 +246,121 @@ core::Result<Principal> Hub::Authenticate(const HttpRequest& request) {
   return PrincipalOf(HashToken(token), via_cookie);
 }
 
+std::optional<Hub::StoreStamp> Hub::SyncCache() {
+  if (!store_) return std::nullopt;
+  store::Database& db = store_->database();
+  if (!data_version_) {
+    auto prepared = db.Prepare("PRAGMA data_version");
+    if (!prepared.ok()) return std::nullopt;
+    data_version_ = std::move(prepared).value();
+  }
+  StoreStamp now;
+  now.own_changes = sqlite3_total_changes64(db.handle());
+  // Step and reset at once: the pragma's read transaction must not stay open.
+  const bool read = data_version_->Step() == store::Statement::StepResult::kRow;
+  if (read) now.data_version = data_version_->ColumnInt64(0);
+  data_version_->Reset();
+  if (!read || cache_stamp_ != now) {
+    principals_.clear();
+    locks_.reset();
+    cache_stamp_.reset();
+  }
+  if (!read) return std::nullopt;
+  cache_stamp_ = now;
+  return now;
+}
+
 core::Result<Principal> Hub::PrincipalOf(const TokenHash& token_hash, bool via_cookie) {
+  const int64_t now = NowMs();
+  const bool cacheable = SyncCache().has_value();
+  if (cacheable) {
+    if (const auto it = principals_.find(token_hash); it != principals_.end()) {
+      // The earliest expiry along the chain: past it, the full check below names the culprit.
+      const auto& expires = it->second.token_expires_at_ms;
+      if (!expires || *expires >= now) {
+        Principal p = it->second;
+        p.checked_at_ms = now;
+        p.via_cookie = via_cookie;
+        return p;
+      }
+      principals_.erase(it);
+    }
+  }
+  auto loaded = LoadPrincipal(token_hash, now);
+  if (!loaded.ok()) return loaded;
+  Principal p = std::move(loaded).value();
+  if (cacheable) {
+    // Only tokens that hold are kept (a guessed one never is), and not without bound.
+    if (principals_.size() >= kMaxCachedPrincipals) principals_.clear();
+    principals_.emplace(token_hash, p);
+  }
+  p.via_cookie = via_cookie;
+  return p;
+}
+
+core::Result<std::optional<LockRecord>> Hub::FindLock(const std::string& id) {
+  if (!SyncCache().has_value()) return store_->GetLock(id);
+  if (!locks_) {
+    auto listed = store_->ListLocks();
+    if (!listed.ok()) return listed.status();
+    locks_ = std::move(listed).value();
+  }
+  for (const auto& r : *locks_) {
+    if (r.id == id) return std::optional<LockRecord>(r);
+  }
+  return std::optional<LockRecord>();
+}
+
+core::Result<Principal> Hub::LoadPrincipal(const TokenHash& token_hash, int64_t now) {
   auto found = store_->FindToken(token_hash);
   if (!found.ok() || !found->has_value()) return core::Status::Invalid("the token is not valid");
   const TokenRecord& record = **found;
-  if (record.expires_at_ms && *record.expires_at_ms < NowMs()) return core::Status::Invalid("the token has expired");
   auto account = store_->GetAccount(record.username);
   if (!account.ok() || !account->has_value()) return core::Status::Invalid("the token's account is gone");
   const Account& a = **account;
   Principal p;
   p.username = a.username;
   p.role = ParseRole(a.role).value_or(Role::kGuest);
-  p.locks = a.locks;
-  p.valid_from_ms = a.valid_from_ms;
-  p.valid_until_ms = a.valid_until_ms;
-  p.token_id = record.id;
-  p.token_hash = token_hash;
-  p.token_expires_at_ms = record.expires_at_ms;
-  p.via_cookie = via_cookie;
-  // An API token is never wider than its creator: it may only narrow the role and the locks.
-  if (record.role) {
-    const auto narrowed = ParseRole(*record.role).value_or(Role::kGuest);
-    if (static_cast<int>(narrowed) > static_cast<int>(p.role)) p.role = narrowed;
+  // The owner account's own list and window are ignored: nothing locks the owner out.
+  if (p.role != Role::kOwner) {
+    p.locks = a.locks;
+    p.valid_from_ms = a.valid_from_ms;
+    p.valid_until_ms = a.valid_until_ms;
   }
-  if (record.locks) {
-    std::vector<std::string> both;
-    for (const auto& id : *record.locks) {
-      if (p.ListsLock(id)) both.push_back(id);
+  p.token_id = record.id;
+  p.token_kind = record.kind;
+  p.token_hash = token_hash;
+  p.checked_at_ms = now;
+  // The token and every parent up its chain (SECURITY.md "No privilege grows by delegation"):
+  // each must still exist and hold, and each narrows the role, the locks and the lifetime. A
+  // child is made no wider than its parent and a revoked parent takes its children with it
+  // (HubStore), so this is the second line: it holds even for rows written another way.
+  constexpr int kMaxChain = 16;
+  std::optional<TokenRecord> link = record;
+  for (int depth = 0; link; ++depth) {
+    if (depth == kMaxChain) return core::Status::Invalid("the token's chain of parents is too long");
+    if (link->username != a.username) return core::Status::Invalid("the token's parent is another account's");
+    if (link->expires_at_ms) {
+      if (*link->expires_at_ms < now) {
+        return core::Status::Invalid(depth == 0 ? "the token has expired" : "the token's parent has expired");
+      }
+      p.token_expires_at_ms = std::min(p.token_expires_at_ms.value_or(*link->expires_at_ms), *link->expires_at_ms);
     }
-    p.locks = both;
+    if (link->role) {
+      const auto narrowed = ParseRole(*link->role).value_or(Role::kGuest);
+      if (static_cast<int>(narrowed) > static_cast<int>(p.role)) p.role = narrowed;
+    }
+    if (link->locks) {
+      std::vector<std::string> both;
+      for (const auto& id : *link->locks) {
+        if (p.ListsLock(id)) both.push_back(id);
+      }
+      p.locks = both;
+    }
+    if (!link->parent) break;
+    auto parent = store_->GetToken(*link->parent);
+    if (!parent.ok() || !parent->has_value()) return core::Status::Invalid("the token's parent was revoked");
+    link = **parent;
   }
   return p;
 }
@@ -274,6 +390,15 @@ Json Hub::LockJson(const LockRecord& record) const {
       {"address", record.address},
   };
   if (s.contains("sim_control_url")) lock["sim_control_url"] = s["sim_control_url"];
+  return lock;
+}
+
+Json Hub::LockJson(const LockRecord& record, const Principal& viewer) const {
+  Json lock = LockJson(record);
+  if (!viewer.MayManageLock()) {
+    lock.erase("address");
+    lock.erase("sim_control_url");
+  }
   return lock;
 }
 

@@ -3,6 +3,10 @@
 // An event is written before the hub acknowledges it to the lock, in the same transaction that
 // moves the lock's acked_seq (one transaction per `events` message of the link), so the mirror
 // never misses or repeats one.
+//
+// The class is the one entry point; its code is one file per table (hub_store_accounts.cc,
+// hub_store_tokens.cc, hub_store_locks.cc, hub_store_events.cc, hub_store_webhooks.cc,
+// hub_store_deliveries.cc), the schema and Open in hub_store.cc.
 #pragma once
 
 #include <array>
@@ -18,6 +22,7 @@
 
 #include "core/status.h"
 #include "store/sqlite_db.h"
+#include "wire/json_codec.h"
 
 namespace latchkey::hub {
 
@@ -42,6 +47,10 @@ struct TokenRecord {
   std::optional<std::vector<std::string>> locks;  // an API token's narrower lock list
   std::optional<int64_t> expires_at_ms;
   int64_t created_at_ms = 0;
+  // The API token this one was made with (absent: made by a login session, i.e. by the account
+  // itself). Deleting a token deletes its children, and theirs (SECURITY.md "No privilege grows
+  // by delegation": a child dies with its parent).
+  std::optional<std::string> parent;
 };
 
 struct LockRecord {
@@ -75,6 +84,13 @@ struct Delivery {
   int64_t next_attempt_ms = 0;  // when a pending delivery is due
   std::string last_error;       // why the last attempt failed; empty when none did
   int64_t created_at_ms = 0;
+};
+
+// An event as the mirror stores it, decoded and checked once (HubStore::DecodeEvent): what its
+// row keeps besides the body, and the body's JSON text.
+struct DecodedEvent {
+  wire::EventEnvelope envelope;
+  std::string body;
 };
 
 struct EventQuery {
@@ -120,14 +136,22 @@ class HubStore {
   core::Result<std::vector<Account>> ListAccounts();
   core::Status DeleteAccount(const std::string& username);  // with its tokens
 
-  // The account must exist (kNotFound); a hash already stored for another token is kDuplicate.
+  // The account must exist (kNotFound); a hash already stored for another token is kDuplicate;
+  // a parent that is not a token of the same account is kNotFound.
   core::Status PutToken(const TokenRecord& token, const TokenHash& hash);
   core::Result<std::optional<TokenRecord>> FindToken(const TokenHash& hash);
+  core::Result<std::optional<TokenRecord>> GetToken(const std::string& id);
   core::Result<std::vector<TokenRecord>> ListTokens(const std::string& username);
+  // With the token's children, and theirs.
   core::Status DeleteToken(const std::string& id);
+  // Every token of the account but `keep` (empty: none kept), children included (a changed
+  // password ends what the old one made). Not finding any is a success.
+  core::Status DeleteTokensOf(const std::string& username, const std::string& keep = "");
 
   // Updating a lock never moves its acked_seq back (the larger of the stored and given one).
   core::Status PutLock(const LockRecord& lock);
+  // The lock with this id, or none.
+  core::Result<std::optional<LockRecord>> GetLock(const std::string& id);
   core::Result<std::vector<LockRecord>> ListLocks();
   core::Status DeleteLock(const std::string& id);  // with its mirrored events
   core::Status SetLockState(const std::string& id, const Json& state);
@@ -136,6 +160,8 @@ class HubStore {
   // with "seq" (an integer 1..2^63-1), "kind" (a string), "time" (an integer) and, if present,
   // "user" (0..2^32-1 or "all"), that can be stored as JSON text; otherwise kInvalid.
   static core::Status CheckEvent(const Json& event);
+  // CheckEvent that keeps what it read, for AppendEvents: each event is decoded once.
+  static core::Result<DecodedEvent> DecodeEvent(const Json& event);
   // Stores `event` and sets the lock's acked_seq to its seq. An event already stored is a
   // success that changes nothing. An event CheckEvent refuses is kInvalid, an unknown lock
   // kNotFound.
@@ -146,13 +172,19 @@ class HubStore {
   // seq among them (never less than it was). One refused event (kInvalid, its position in the
   // message) refuses the batch before anything is written.
   core::Status AppendEvents(const std::string& lock, std::span<const Json> events);
+  // The same for events DecodeEvent took (an event of seq 0 or above 2^63-1 is kInvalid).
+  core::Status AppendEvents(const std::string& lock, std::span<const DecodedEvent> events);
   // Events of query.lock with seq > after in seq order, at most min(limit, 1000) of them. Every
   // event returned here and below is the stored one plus "lock": its lock's id.
   core::Result<std::vector<Json>> Events(const EventQuery& query);
   // Newest first across query.locks, ordered by time, then seq, then lock id, all descending;
   // at most min(limit, 1000) events.
   core::Result<std::vector<Json>> RecentEvents(const RecentEventQuery& query);
-  // Every event of a lock in seq order (for the chain check).
+  // The statement RecentEvents runs for `query` (parameters unbound), for a test to read its
+  // query plan.
+  static std::string RecentEventsSql(const RecentEventQuery& query);
+  // Every event of a lock in seq order. Its memory grows with the log: the chain check reads
+  // Events() page by page instead.
   core::Result<std::vector<Json>> AllEvents(const std::string& lock);
 
   core::Status PutWebhook(const Webhook& webhook);

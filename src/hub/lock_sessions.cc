@@ -3,6 +3,8 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
+#include <deque>
+#include <utility>
 
 #include "platform/host_port.h"
 #include "wire/json_codec.h"
@@ -31,6 +33,15 @@ struct LockSessions::Session {
   // The name given at pairing, until the lock has taken it as its `name` setting: the lock's own
   // name is what every later answer shows, so the name must become the lock's.
   std::string name_to_set;
+  // The cap on requests in flight (LockSessions::Request).
+  struct Waiting {
+    std::string op;
+    Json args;
+    Done done;
+    std::chrono::steady_clock::time_point since;
+  };
+  int in_flight = 0;
+  std::deque<Waiting> waiting;
 };
 
 LockSessions::LockSessions(asio::io_context& io, HubStore& store, const crypto::NoiseKeypair& hub_key,
@@ -100,11 +111,21 @@ void LockSessions::Connect(const std::shared_ptr<Session>& session) {
     // stored, published and kept, and the refused one closes the link, as when each event had
     // a transaction of its own; all that are stored go in one transaction, so a failed write
     // stores (and acknowledges) none of them.
-    std::size_t good = 0;
+    // Each event is decoded once, here; the store writes what was decoded.
+    std::vector<DecodedEvent> decoded;
+    decoded.reserve(events.size());
     core::Status refused;
-    while (good < events.size() && (refused = HubStore::CheckEvent(events[good])).ok()) ++good;
+    for (const Json& event : events) {
+      auto one = HubStore::DecodeEvent(event);
+      if (!one.ok()) {
+        refused = one.status();
+        break;
+      }
+      decoded.push_back(std::move(one).value());
+    }
+    const std::size_t good = decoded.size();
     if (good > 0) {
-      const core::Status stored = store_.AppendEvents(s->record.id, std::span(events).first(good));
+      const core::Status stored = store_.AppendEvents(s->record.id, std::span<const DecodedEvent>(decoded));
       if (!stored.ok()) {
         spdlog::error("hub: cannot store {} events of lock {}: {}", good, s->record.id, stored.ToString());
         return 0;  // not acknowledged: the lock sends them again
@@ -114,7 +135,7 @@ void LockSessions::Connect(const std::shared_ptr<Session>& session) {
     // Published only now that they are committed: a stream or webhook never shows an event
     // that a crash could still take back, and a replay from the mirror finds every one.
     for (std::size_t i = 0; i < good; ++i) {
-      s->record.acked_seq = std::max(s->record.acked_seq, events[i]["seq"].get<uint64_t>());
+      s->record.acked_seq = std::max(s->record.acked_seq, decoded[i].envelope.seq);
       if (listener_.on_event) listener_.on_event(s->record.id, events[i]);
     }
     return good;
@@ -163,7 +184,56 @@ void LockSessions::Request(const std::string& lock, const std::string& op, Json 
   if (it == sessions_.end() || !it->second->client) {
     return done(link::ErrorReply("lock_offline", "the lock is not connected"));
   }
-  it->second->client->Request(op, std::move(args), std::move(done));
+  const auto& session = it->second;
+  if (session->in_flight < kMaxInFlight && session->waiting.empty()) {
+    return Send(session, op, std::move(args), std::move(done));
+  }
+  if (session->waiting.size() >= kMaxWaiting) {
+    Json busy = link::ErrorReply("busy", "too many requests to this lock at once; try again shortly");
+    busy["error"]["retry_after_s"] = 1;
+    return done(std::move(busy));
+  }
+  session->waiting.push_back({op, std::move(args), std::move(done), std::chrono::steady_clock::now()});
+}
+
+void LockSessions::Send(const std::shared_ptr<Session>& session, const std::string& op, Json args, Done done) {
+  if (!session->client) return done(link::ErrorReply("lock_offline", "the lock is not connected"));
+  ++session->in_flight;
+  std::weak_ptr<Session> weak = session;
+  session->client->Request(op, std::move(args), [this, weak, done = std::move(done)](Json reply) {
+    if (auto s = weak.lock()) {
+      --s->in_flight;
+      // Not from inside this answer: the next request may fail at once (offline) and answer in turn.
+      if (!s->waiting.empty()) {
+        asio::post(io_, [this, weak] {
+          if (auto s2 = weak.lock()) SendWaiting(s2);
+        });
+      }
+    }
+    done(std::move(reply));
+  });
+}
+
+void LockSessions::SendWaiting(const std::shared_ptr<Session>& session) {
+  while (session->in_flight < kMaxInFlight && !session->waiting.empty()) {
+    Session::Waiting next = std::move(session->waiting.front());
+    session->waiting.pop_front();
+    if (std::chrono::steady_clock::now() - next.since > kMaxWait) {
+      next.done(link::ErrorReply("lock_timeout", "the lock did not answer in time (waited for a free place)"));
+      continue;
+    }
+    Send(session, next.op, std::move(next.args), std::move(next.done));
+  }
+}
+
+int LockSessions::in_flight(const std::string& lock) const {
+  const auto it = sessions_.find(lock);
+  return it == sessions_.end() ? 0 : it->second->in_flight;
+}
+
+std::size_t LockSessions::waiting(const std::string& lock) const {
+  const auto it = sessions_.find(lock);
+  return it == sessions_.end() ? 0 : it->second->waiting.size();
 }
 
 void LockSessions::Pair(const std::string& address, const std::string& setup_code, const std::string& name,
@@ -179,13 +249,18 @@ void LockSessions::Pair(const std::string& address, const std::string& setup_cod
   options.hub_key = hub_key_;
   options.setup_code = *code;
   options.hub_id = hub_id_;
-  auto finished = std::make_shared<bool>(false);
   const uint64_t pairing_id = next_pairing_id_++;
   // Called once: answers and lets the pairing connection go (outside its own callback).
   auto shared_done = std::make_shared<Done>([this, pairing_id, done = std::move(done)](Json response) {
     done(std::move(response));
     asio::post(io_, [this, pairing_id] { pairing_.erase(pairing_id); });
   });
+  StartPairing(pairing_id, std::move(options), address, name, shared_done, kPairingRetries);
+}
+
+void LockSessions::StartPairing(uint64_t pairing_id, link::LinkClient::Options options, const std::string& address,
+                                const std::string& name, const std::shared_ptr<Done>& shared_done, int retries_left) {
+  auto finished = std::make_shared<bool>(false);
   link::LinkClient::Callbacks callbacks;
   callbacks.on_ready = [this, finished, shared_done, address, name](const crypto::NoisePublicKey& key, const Json& hello) {
     if (*finished) return;
@@ -209,13 +284,32 @@ void LockSessions::Pair(const std::string& address, const std::string& setup_cod
     asio::post(io_, [this, session] { Connect(session); });
   };
   callbacks.on_event = [](const Json&) { return false; };  // events come through the session
-  callbacks.on_closed = [finished, shared_done](const std::string& why) {
+  callbacks.on_closed = [this, finished, shared_done, pairing_id, options, address, name,
+                         retries_left](const std::string& why) {
     if (*finished) return;
     *finished = true;
-    (*shared_done)(link::ErrorReply("denied", "pairing failed: " + why));
+    // A lock that will not start a handshake right after a wrong setup code is backing off
+    // (LINK.md); the owner who types the right code a moment later should not see that. A few
+    // spaced attempts outlast the first back-offs. A wrong code is a finished handshake that
+    // the lock then drops, and is never tried again.
+    const auto it = pairing_.find(pairing_id);
+    const bool refused = it != pairing_.end() && it->second->refused_before_handshake();
+    if (!refused || retries_left <= 0) {
+      return (*shared_done)(link::ErrorReply("denied", "pairing failed: " + why));
+    }
+    auto timer = std::make_shared<asio::steady_timer>(io_, kPairingRetryDelay * (kPairingRetries - retries_left + 1));
+    timer->async_wait([this, timer, pairing_id, options, address, name, shared_done,
+                       retries_left](const boost::system::error_code& ec) {
+      if (!ec) StartPairing(pairing_id, options, address, name, shared_done, retries_left - 1);
+    });
   };
-  auto client = std::make_unique<link::LinkClient>(io_, options, callbacks);
+  auto client = std::make_unique<link::LinkClient>(io_, std::move(options), std::move(callbacks));
   client->Connect();
+  // A retry replaces the refused client, whose callback may still be on the stack.
+  if (auto it = pairing_.find(pairing_id); it != pairing_.end()) {
+    auto retired = std::shared_ptr<link::LinkClient>(std::move(it->second));
+    asio::post(io_, [retired] {});
+  }
   pairing_[pairing_id] = std::move(client);
 }
 
@@ -227,6 +321,9 @@ void LockSessions::Unpair(const std::string& lock, Done done) {
     session->stopped = true;
     session->timer.cancel();
     sessions_.erase(lock);
+    for (auto& waiting : std::exchange(session->waiting, {})) {
+      waiting.done(link::ErrorReply("not_found", "the lock was unpaired"));
+    }
     const core::Status s = store_.DeleteLock(lock);
     asio::post(io_, [session] { session->client.reset(); });
     done(s.ok() ? Json{{"ok", true}, {"result", Json::object()}} : link::ErrorReply("internal", s.message()));

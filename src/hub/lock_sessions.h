@@ -4,6 +4,7 @@
 // published after it commits). Also pairing a new lock with its setup code.
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <map>
 #include <memory>
@@ -37,13 +38,38 @@ class LockSessions {
   void Unpair(const std::string& lock, Done done);
 
   bool online(const std::string& lock) const;
-  // The lock's answer to one request, or lock_offline / lock_timeout.
+  // The lock's answer to one request, or lock_offline / lock_timeout, or `busy`.
+  //
+  // Requests in flight to one lock are capped here (SECURITY.md "One attacker cannot deny service
+  // to everyone"): at most kMaxInFlight are sent to the lock at once, well below the link's limit
+  // of 32 (LINK.md), leaving room for the link's own requests (set_time on connect, unpair) and
+  // for requests the hub gave up on (lock_timeout) that the lock may still be working on. Further
+  // requests wait in order, at most kMaxWaiting of them and at most kMaxWait each (then
+  // lock_timeout); beyond that a request is answered at once with
+  // {"ok":false,"error":{"code":"busy","retry_after_s":1}} (HTTP 429) without reaching the
+  // lock. So no number of parallel callers makes the hub break the link for everyone.
   void Request(const std::string& lock, const std::string& op, Json args, Done done);
+  static constexpr int kMaxInFlight = 16;
+  static constexpr std::size_t kMaxWaiting = 64;
+  static constexpr std::chrono::milliseconds kMaxWait{10000};
+  // Requests sent to the lock and not yet answered, and requests waiting (for tests, /metrics).
+  int in_flight(const std::string& lock) const;
+  std::size_t waiting(const std::string& lock) const;
 
  private:
   struct Session;
+  // A pairing attempt the lock refused before any handshake started is made again,
+  // kPairingRetryDelay later, then twice that, and so on (4 s in all: past its first back-offs).
+  static constexpr int kPairingRetries = 4;
+  static constexpr std::chrono::milliseconds kPairingRetryDelay{400};
+  void StartPairing(uint64_t pairing_id, link::LinkClient::Options options, const std::string& address,
+                    const std::string& name, const std::shared_ptr<Done>& shared_done, int retries_left);
   void Connect(const std::shared_ptr<Session>& session);
   void ScheduleReconnect(const std::shared_ptr<Session>& session);
+  // Sends one request to the session's lock, holding one of its in-flight places until answered.
+  void Send(const std::shared_ptr<Session>& session, const std::string& op, Json args, Done done);
+  // Sends waiting requests while places are free.
+  void SendWaiting(const std::shared_ptr<Session>& session);
 
   boost::asio::io_context& io_;
   HubStore& store_;

@@ -12,11 +12,13 @@
 
 namespace latchkey::hub {
 
-// POSTs `body` to `<sim_control_url>/sim/<what>` and answers with the sim-control server's status
-// and JSON body; 503 lock_offline when that server cannot be reached or answers nonsense.
+// POSTs `body` to `<sim_control_url>/sim/<what>` with the lock's per-run `secret` (X-Sim-Secret:
+// the lock sends it over the link in each `state` message) and answers with the sim-control
+// server's status and JSON body; 503 lock_offline when that server cannot be reached or answers
+// nonsense, or when the hub has no secret for it (the lock has not been online since it started).
 // `what` must already be one of the names of the sim table (letters and '_').
-void ForwardToSimControl(boost::asio::io_context& io, const std::string& sim_control_url, const std::string& what,
-                         const nlohmann::json& body, Respond respond);
+void ForwardToSimControl(boost::asio::io_context& io, const std::string& sim_control_url, const std::string& secret,
+                         const std::string& what, const nlohmann::json& body, Respond respond);
 
 // True when `url` is "http://<loopback IP>:<port>", the only kind ForwardToSimControl accepts.
 bool IsLoopbackSimControlUrl(const std::string& url);

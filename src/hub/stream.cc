@@ -13,6 +13,7 @@
 
 #include "hub/cookie_session.h"
 #include "hub/hub.h"
+#include "hub/stream_filter.h"
 #include "platform/time_format.h"
 
 namespace latchkey::hub {
@@ -171,12 +172,14 @@ class Stream::Client : public std::enable_shared_from_this<Stream::Client> {
         replay_.erase(replay_.begin());
         continue;
       }
+      const int64_t now = stream_.hub_.NowMs();
       for (auto& e : *events) {
         from = e.value("seq", from);
         sent_seq_[lock] = from;
-        queue_.push_back({Json{{"type", "event"}, {"lock", lock}, {"event", ApiEventJson(std::move(e), lock)}}.dump(
-                              -1, ' ', false, Json::error_handler_t::replace),
-                          "", true});
+        const Json message{{"type", "event"}, {"lock", lock}, {"event", ApiEventJson(std::move(e), lock)}};
+        // The same rule as live events (a member's replay has no duress events).
+        if (!StreamMaySend(principal_, message, now)) continue;
+        queue_.push_back({message.dump(-1, ' ', false, Json::error_handler_t::replace), "", true});
         ++replayed_queued_;
       }
     }
@@ -356,23 +359,38 @@ void Stream::PublishEvent(const std::string& lock, const Json& event) {
   // The clock is read at each event: a guest's window that ends closes its view live.
   const int64_t now = hub_.NowMs();
   for (auto& client : std::list<std::shared_ptr<Client>>(clients_)) {
-    // API.md: events of every lock the account may see (a guest's app shows its lock's alarms).
-    if (client->principal().SeesLock(lock, now)) client->SendEvent(lock, seq, message);
+    // Of the locks the account sees, what its role may know (stream_filter.h).
+    if (StreamMaySend(client->principal(), message, now)) client->SendEvent(lock, seq, message);
+  }
+}
+
+void Stream::PublishHubAlarm(const std::string& lock, const Json& alarm) {
+  Json message = alarm;
+  message["type"] = "hub_alarm";
+  message["lock"] = lock;
+  const int64_t now = hub_.NowMs();
+  for (auto& client : std::list<std::shared_ptr<Client>>(clients_)) {
+    if (StreamMaySend(client->principal(), message, now)) client->Queue(message, "");
   }
 }
 
 void Stream::PublishState(const std::string& lock) {
-  auto locks = hub_.store().ListLocks();
-  if (!locks.ok()) return;
-  for (const auto& record : *locks) {
-    if (record.id != lock) continue;
-    Json message = hub_.LockJson(record);
-    message["type"] = "state";
-    message["lock"] = lock;
-    const int64_t now = hub_.NowMs();
-    for (auto& client : std::list<std::shared_ptr<Client>>(clients_)) {
-      if (client->principal().SeesLock(lock, now)) client->SendState(lock, message);
+  // This one lock's record only (a state change reads one row, not every lock's).
+  auto found = hub_.store().GetLock(lock);
+  if (!found.ok() || !*found) return;
+  const LockRecord& record = **found;
+  // The lock object as each account may see it (Hub::LockJson): two versions at most.
+  std::optional<Json> full, reduced;
+  const int64_t now = hub_.NowMs();
+  for (auto& client : std::list<std::shared_ptr<Client>>(clients_)) {
+    const Principal& viewer = client->principal();
+    std::optional<Json>& message = viewer.MayManageLock() ? full : reduced;
+    if (!message) {
+      message = hub_.LockJson(record, viewer);
+      (*message)["type"] = "state";
+      (*message)["lock"] = lock;
     }
+    if (StreamMaySend(viewer, *message, now)) client->SendState(lock, *message);
   }
 }
 

@@ -1,7 +1,9 @@
 // GET /api/v1/stream: the live WebSocket of API.md. A client authenticates with ?token=, may
 // ask for what it missed with ?after=<lock>:<seq>,..., and then receives
 // {"type":"event","lock","event"} for each new event and {"type":"state","lock",...} for each
-// change of a lock's state or online status, for the locks its account may see.
+// change of a lock's state or online status, for the locks its account may see, as far as its
+// role may know them (stream_filter.h: guests only their own operations and the lock's state,
+// duress only to owner and admin); and {"type":"hub_alarm","lock",...} to owner and admin.
 #pragma once
 
 #include <boost/beast/http.hpp>
@@ -27,6 +29,9 @@ class Stream {
               std::string client_address);
   void PublishEvent(const std::string& lock, const Json& event);
   void PublishState(const std::string& lock);
+  // An alarm the hub raises itself about `lock` (not an event of the lock's log, so it has no
+  // seq and is not replayed): {"type":"hub_alarm","lock",...alarm}, to owner and admin only.
+  void PublishHubAlarm(const std::string& lock, const Json& alarm);
   // Checks every open stream's token again after a logout, a revoked token or a changed or
   // deleted account: a stream whose token no longer holds is closed, the others continue with
   // the account as it is now (a narrowed lock list applies at once). Also run by a timer when

@@ -5,18 +5,11 @@
 #include <sodium.h>
 #include <spdlog/spdlog.h>
 
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
-
 #include <algorithm>
 #include <array>
-#include <cctype>
 #include <chrono>
-#include <deque>
-#include <functional>
 #include <limits>
-#include <map>
-#include <set>
+#include <optional>
 #include <span>
 #include <utility>
 #include <vector>
@@ -28,12 +21,11 @@
 namespace latchkey::hub {
 
 namespace asio = boost::asio;
-namespace beast = boost::beast;
-namespace http = beast::http;
 
 namespace {
 
 constexpr std::size_t kLoadLimit = 1000;  // HubStore's largest page
+constexpr int64_t kStoreRetryMs = 1000;   // a delivery whose event could not be read waits this long
 
 int64_t NowMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
@@ -53,138 +45,31 @@ std::string DeliveryId(const std::string& webhook, const std::string& lock, uint
   return wire::ToHex(std::span(hash).first(10));
 }
 
-bool StartsWithNoCase(std::string_view text, std::string_view prefix) {
-  if (text.size() < prefix.size()) return false;
-  for (std::size_t i = 0; i < prefix.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(text[i])) != prefix[i]) return false;
+// A failed attempt as its delivery's last_error shows it (webhooks.h: no finer).
+std::string_view LastError(HttpPostResult::Failure failure) {
+  switch (failure) {
+    case HttpPostResult::Failure::kPolicy: return "refused by policy";
+    case HttpPostResult::Failure::kTls: return "tls failed";
+    case HttpPostResult::Failure::kConnect:
+    case HttpPostResult::Failure::kNone: break;
   }
-  return true;
-}
-
-// A DNS host name (RFC 1123): labels of 1..63 letters, digits and '-' that neither start nor end
-// with '-', joined by single dots, 253 characters at most. The last label must start with a
-// letter (every top-level domain does): otherwise the system's resolver would read "127.1" or
-// "0x7f000001" as an address, and the URL would not mean what it looks like.
-bool IsHostName(std::string_view name) {
-  if (name.empty() || name.size() > 253) return false;
-  std::size_t label_start = 0;
-  for (std::size_t i = 0; i <= name.size(); ++i) {
-    if (i < name.size() && name[i] != '.') {
-      const unsigned char c = static_cast<unsigned char>(name[i]);
-      if (!std::isalnum(c) && c != '-') return false;
-      continue;
-    }
-    const std::string_view label = name.substr(label_start, i - label_start);
-    if (label.empty() || label.size() > 63 || label.front() == '-' || label.back() == '-') return false;
-    if (i == name.size() && !std::isalpha(static_cast<unsigned char>(label.front()))) return false;
-    label_start = i + 1;
-  }
-  return true;
+  return "connect failed";
 }
 
 }  // namespace
 
-core::Result<WebhookUrl> ParseWebhookUrl(std::string_view url) {
-  if (url.size() > 2048) return core::Status::Invalid("url: at most 2048 characters");
-  for (const char c : url) {
-    if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7f) {
-      return core::Status::Invalid("url: must not contain spaces or control characters");
-    }
-  }
-  WebhookUrl out;
-  std::string_view rest;
-  if (StartsWithNoCase(url, "https://")) {
-    out.tls = true;
-    out.port = 443;
-    rest = url.substr(8);
-  } else if (StartsWithNoCase(url, "http://")) {
-    rest = url.substr(7);
-  } else {
-    return core::Status::Invalid("url: must be an http:// or https:// URL");
-  }
-  const std::size_t end = rest.find_first_of("/?#");
-  const std::string_view authority = rest.substr(0, end);
-  std::string_view target = end == std::string_view::npos ? std::string_view() : rest.substr(end);
-  target = target.substr(0, target.find('#'));
-  if (authority.find('@') != std::string_view::npos) return core::Status::Invalid("url: user info (user@host) is not supported");
-
-  std::string_view host = authority;
-  std::string_view port_text;
-  const bool bracketed = !authority.empty() && authority.front() == '[';
-  if (bracketed) {
-    const std::size_t close = authority.find(']');
-    if (close == std::string_view::npos) return core::Status::Invalid("url: unclosed '[' in the host");
-    host = authority.substr(1, close - 1);
-    const std::string_view after = authority.substr(close + 1);
-    if (!after.empty()) {
-      if (after.front() != ':') return core::Status::Invalid("url: bad port");
-      port_text = after.substr(1);
-      if (port_text.empty()) return core::Status::Invalid("url: bad port");
-    }
-  } else if (const std::size_t colon = authority.find(':'); colon != std::string_view::npos) {
-    host = authority.substr(0, colon);
-    port_text = authority.substr(colon + 1);
-    if (port_text.empty()) return core::Status::Invalid("url: bad port");
-  }
-  if (!port_text.empty()) {
-    if (port_text.size() > 5 || port_text.find_first_not_of("0123456789") != std::string_view::npos ||
-        std::stoul(std::string(port_text)) == 0 || std::stoul(std::string(port_text)) > 65535) {
-      return core::Status::Invalid("url: the port must be 1..65535");
-    }
-    out.port = static_cast<uint16_t>(std::stoul(std::string(port_text)));
-  }
-  if (host.empty()) return core::Status::Invalid("url: has no host");
-  boost::system::error_code ec;
-  const auto address = asio::ip::make_address(std::string(host), ec);
-  if (bracketed) {
-    if (ec || !address.is_v6()) return core::Status::Invalid("url: [...] must hold an IPv6 address");
-    out.host = out.tls_name = address.to_string();
-  } else if (host.size() == 9 && StartsWithNoCase(host, "localhost")) {
-    // Loopback without a lookup (no surprise from /etc/hosts or ::1); the certificate is checked
-    // for the name the user wrote.
-    out.host = "127.0.0.1";
-    out.tls_name = "localhost";
-  } else if (!ec && address.is_v4()) {
-    out.host = out.tls_name = address.to_string();
-  } else if (IsHostName(host)) {
-    out.host.reserve(host.size());
-    for (const char c : host) out.host.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
-    out.host_is_name = true;
-    out.tls_name = out.host;
-  } else {
-    return core::Status::Invalid(
-        "url: the host must be an IP address, [IPv6 address], localhost or a host name (letters, digits, '-' "
-        "and '.')");
-  }
-  out.host_header = std::string(authority);
-  out.target = target.empty() ? "/" : target.front() == '?' ? "/" + std::string(target) : std::string(target);
-  return out;
-}
-
-std::string WebhookSignature(std::string_view secret, std::string_view body) {
-  crypto_auth_hmacsha256_state state;
-  std::array<uint8_t, crypto_auth_hmacsha256_BYTES> mac{};
-  crypto_auth_hmacsha256_init(&state, reinterpret_cast<const unsigned char*>(secret.data()), secret.size());
-  crypto_auth_hmacsha256_update(&state, reinterpret_cast<const unsigned char*>(body.data()), body.size());
-  crypto_auth_hmacsha256_final(&state, mac.data());
-  sodium_memzero(&state, sizeof state);
-  return "sha256=" + wire::ToHex(mac);
-}
-
-// The scheduler: the store holds every delivery; memory holds a queue per (webhook, lock) in
-// seq order, whose front is the delivery being attempted or waiting for its next attempt.
+// The sender: the store holds every delivery, the scheduler (delivery_scheduler.h) the queues in
+// memory; Pump asks the scheduler what is due and does it, and each answer goes back to it.
 class Webhooks::Engine : public std::enable_shared_from_this<Webhooks::Engine> {
  public:
-  Engine(asio::io_context& io, HubStore& store, std::shared_ptr<TlsContext> tls)
-      : io_(io), store_(store), tls_(std::move(tls)) {}
+  Engine(asio::io_context& io, HubStore& store, std::shared_ptr<TlsContext> tls,
+         std::shared_ptr<const DestinationPolicy> policy)
+      : io_(io), store_(store), tls_(std::move(tls)), policy_(std::move(policy)), timer_(io) {}
 
   void Stop() {
     stopped_ = true;
-    for (auto& [key, queue] : queues_) {
-      if (queue.timer) queue.timer->cancel();
-    }
-    queues_.clear();
-    known_.clear();
+    timer_.cancel();
+    scheduler_ = DeliveryScheduler();
   }
 
   // Queues the pending deliveries of the store that are not queued yet.
@@ -199,19 +84,16 @@ class Webhooks::Engine : public std::enable_shared_from_this<Webhooks::Engine> {
     // More than one page pending: new events are left in the store (not queued in memory) until
     // the backlog is loaded, so that they cannot overtake older deliveries of the same webhook.
     backlog_ = pending->size() >= kLoadLimit;
-    for (Delivery& d : pending.value()) Enqueue(std::move(d));
+    for (Delivery& d : pending.value()) scheduler_.Add(std::move(d));
     Pump();
   }
 
   void OnEvent(const std::string& lock, const Json& event) {
     if (stopped_ || !event.is_object() || !event.contains("seq") || !event["seq"].is_number_unsigned()) return;
+    const std::vector<Webhook>* webhooks = Hooks();
+    if (webhooks == nullptr) return;
     const std::string kind = event.value("kind", "");
     const uint64_t seq = event["seq"].get<uint64_t>();
-    auto webhooks = store_.ListWebhooks();
-    if (!webhooks.ok()) {
-      spdlog::error("hub: cannot read webhooks: {}", webhooks.status().ToString());
-      return;
-    }
     const int64_t now = NowMs();
     for (const Webhook& w : *webhooks) {
       if (w.kinds && std::find(w.kinds->begin(), w.kinds->end(), kind) == w.kinds->end()) continue;
@@ -220,175 +102,140 @@ class Webhooks::Engine : public std::enable_shared_from_this<Webhooks::Engine> {
       d.webhook = w.id;
       d.lock = lock;
       d.seq = seq;
-      d.next_attempt_ms = now;
+      d.next_attempt_ms = now;  // due at once
       d.created_at_ms = now;
       if (core::Status s = store_.PutDelivery(d); !s.ok()) {
         spdlog::error("hub: cannot store a delivery to webhook {}: {}", w.id, s.ToString());
         continue;
       }
-      if (!backlog_) Enqueue(std::move(d));
+      if (!backlog_) scheduler_.Add(std::move(d));
     }
     Pump();
   }
 
+  void Changed() { webhooks_.reset(); }
+
   void Forget(const std::string& webhook) {
-    for (auto it = queues_.begin(); it != queues_.end();) {
-      if (it->first.first != webhook) {
-        ++it;
-        continue;
-      }
-      if (it->second.timer) it->second.timer->cancel();
-      for (const Delivery& d : it->second.items) known_.erase(d.id);
-      it = queues_.erase(it);
+    if (webhooks_) {
+      std::erase_if(*webhooks_, [&](const Webhook& w) { return w.id == webhook; });
     }
+    scheduler_.Forget(webhook);
   }
 
-  std::size_t in_flight() const { return in_flight_; }
+  std::size_t in_flight() const { return scheduler_.in_flight(); }
 
  private:
-  using Key = std::pair<std::string, std::string>;  // webhook, lock
-  struct Queue {
-    std::deque<Delivery> items;  // by seq; the front is the one under way
-    bool busy = false;           // an attempt of the front is in flight
-    std::shared_ptr<asio::steady_timer> timer;  // set while the front waits for its next attempt
-  };
-
-  void Enqueue(Delivery d) {
-    if (!known_.insert(d.id).second) return;
-    Queue& q = queues_[{d.webhook, d.lock}];
-    // Never ahead of the front while it is under way.
-    const auto first = q.items.begin() + ((q.busy || q.timer) && !q.items.empty() ? 1 : 0);
-    const auto at = std::upper_bound(first, q.items.end(), d.seq, [](uint64_t seq, const Delivery& x) { return seq < x.seq; });
-    q.items.insert(at, std::move(d));
+  // The webhooks, read from the store when first needed after a start or a change; nullptr (and
+  // logged) when the store cannot be read, to be tried again at the next need.
+  const std::vector<Webhook>* Hooks() {
+    if (!webhooks_) {
+      auto listed = store_.ListWebhooks();
+      if (!listed.ok()) {
+        spdlog::error("hub: cannot read webhooks: {}", listed.status().ToString());
+        return nullptr;
+      }
+      webhooks_ = std::move(listed).value();
+    }
+    return &*webhooks_;
   }
 
+  // Does what the scheduler says is due, until it has nothing more to say now.
   void Pump() {
-    if (stopped_) return;
-    std::vector<Key> keys;
-    keys.reserve(queues_.size());
-    for (const auto& [key, queue] : queues_) keys.push_back(key);
-    for (const Key& key : keys) {
-      if (in_flight_ >= kMaxInFlight) break;
-      Next(key);
-    }
-  }
-
-  // Starts the front of `key`'s queue if it is due (or waits for it); drops a drained queue.
-  void Next(const Key& key) {
-    auto it = queues_.find(key);
-    if (it == queues_.end() || stopped_) return;
-    Queue& q = it->second;
-    while (!q.items.empty() && !q.busy && !q.timer && in_flight_ < kMaxInFlight) {
-      Delivery& d = q.items.front();
-      const int64_t now = NowMs();
-      if (now >= d.created_at_ms + kGiveUpMs) {
-        d.status = "failed";
-        if (d.last_error.empty()) d.last_error = "not delivered within a day";
-        Save(d);
-        Pop(q);
-        continue;
-      }
-      if (d.next_attempt_ms > now) return Wait(key, q, d.next_attempt_ms - now);
-      auto webhooks = store_.ListWebhooks();
-      if (!webhooks.ok()) return Wait(key, q, 1000);
-      const auto hook = std::find_if(webhooks->begin(), webhooks->end(), [&](const Webhook& w) { return w.id == d.webhook; });
-      if (hook == webhooks->end()) {  // deleted, with its deliveries
-        for (const Delivery& gone : q.items) known_.erase(gone.id);
-        queues_.erase(it);
-        return;
-      }
-      EventQuery query;
-      query.lock = d.lock;
-      query.after = d.seq - 1;
-      query.limit = 1;
-      auto events = store_.Events(query);
-      if (!events.ok()) return Wait(key, q, 1000);
-      std::vector<Json>& found = events.value();
-      if (found.empty() || found[0].value("seq", uint64_t{0}) != d.seq) {  // the lock was unpaired
-        Pop(q);
-        continue;
-      }
-      auto url = ParseWebhookUrl(hook->url);
-      if (!url.ok()) {
-        d.status = "failed";
-        d.last_error = url.status().message();
-        Save(d);
-        Pop(q);
-        continue;
-      }
-      Json event = std::move(found[0]);
-      event.erase("lock");
-      const std::string body =
-          Json{{"lock", d.lock}, {"event", ApiEventJson(std::move(event), d.lock)}}.dump(-1, ' ', false, Json::error_handler_t::replace);
-      q.busy = true;
-      ++in_flight_;
-      HttpPostRequest post;
-      post.url = std::move(url).value();
-      post.tls = tls_;
-      post.headers = {{"X-Latchkey-Signature", WebhookSignature(hook->secret, body)}, {"X-Latchkey-Delivery", d.id}};
-      post.body = body;
-      post.timeout = Webhooks::kTimeout;
-      post.body_limit = 0;  // the status says it all
-      HttpPost(io_, std::move(post), [self = shared_from_this(), key, id = d.id](HttpPostResult r) {
-        if (!r.error.empty()) return self->Done(key, id, false, std::move(r.error));
-        const bool ok = r.status >= 200 && r.status < 300;
-        self->Done(key, id, ok, ok ? "" : "HTTP " + std::to_string(r.status));
-      });
-      return;
-    }
-    if (q.items.empty() && !q.busy) {
-      queues_.erase(it);
-      // A backlog in the store: load more once a queue has drained (never from inside a pump).
-      if (backlog_ && !reload_posted_) {
-        reload_posted_ = true;
-        asio::post(io_, [self = shared_from_this()] { self->Load(); });
-      }
-    }
-  }
-
-  void Done(const Key& key, const std::string& id, bool ok, std::string error) {
-    --in_flight_;
-    if (stopped_) return;
-    const auto it = queues_.find(key);
-    if (it != queues_.end() && it->second.busy && !it->second.items.empty() && it->second.items.front().id == id) {
-      Queue& q = it->second;
-      q.busy = false;
-      Delivery& d = q.items.front();
-      const int64_t now = NowMs();
-      ++d.attempts;
-      if (ok) {
-        d.status = "delivered";
-        d.last_error.clear();
-        d.next_attempt_ms = now;
-        Save(d);
-        Pop(q);
-      } else {
-        d.last_error = std::move(error);
-        if (now >= d.created_at_ms + kGiveUpMs) {
-          d.status = "failed";
-          Save(d);
-          Pop(q);
-        } else {
-          const int doublings = static_cast<int>(std::min<uint32_t>(d.attempts - 1, 22));
-          const int64_t backoff = std::min<int64_t>(kMaxBackoffMs, int64_t{1000} << doublings);
-          d.next_attempt_ms = std::min(now + backoff, d.created_at_ms + kGiveUpMs);
-          Save(d);
+    bool again = true;
+    while (again && !stopped_) {
+      again = false;
+      for (DeliveryAction& action : scheduler_.Poll(NowMs())) {
+        switch (action.kind) {
+          case DeliveryAction::Kind::kSend:
+            // A delivery that could not be sent changed the queues: ask again.
+            if (!Send(action.delivery)) again = true;
+            break;
+          case DeliveryAction::Kind::kGiveUp:
+            Save(action.delivery);
+            break;
+          case DeliveryAction::Kind::kWait:
+            WaitUntil(action.until_ms);
+            break;
+          case DeliveryAction::Kind::kDrained:
+            // A backlog in the store: load more once a queue has drained (never from inside a pump).
+            if (backlog_ && !reload_posted_) {
+              reload_posted_ = true;
+              asio::post(io_, [self = shared_from_this()] { self->Load(); });
+            }
+            break;
         }
       }
     }
+  }
+
+  // Starts the attempt of `d`; false when it was not started (and the scheduler was told why).
+  bool Send(const Delivery& d) {
+    const std::vector<Webhook>* webhooks = Hooks();
+    if (webhooks == nullptr) {
+      scheduler_.Postpone(d.id, NowMs() + kStoreRetryMs);
+      return false;
+    }
+    const auto hook = std::find_if(webhooks->begin(), webhooks->end(), [&](const Webhook& w) { return w.id == d.webhook; });
+    if (hook == webhooks->end()) {  // deleted, with its deliveries
+      scheduler_.Drop(d.id);  // not in flight: this attempt never starts
+      scheduler_.Forget(d.webhook);
+      return false;
+    }
+    EventQuery query;
+    query.lock = d.lock;
+    query.after = d.seq - 1;
+    query.limit = 1;
+    auto events = store_.Events(query);
+    if (!events.ok()) {
+      scheduler_.Postpone(d.id, NowMs() + kStoreRetryMs);
+      return false;
+    }
+    std::vector<Json>& found = events.value();
+    if (found.empty() || found[0].value("seq", uint64_t{0}) != d.seq) {  // the lock was unpaired
+      scheduler_.Drop(d.id);
+      return false;
+    }
+    auto url = ParseWebhookUrl(hook->url);
+    if (!url.ok()) {
+      if (auto record = scheduler_.Fail(d.id, url.status().message())) Save(*record);
+      return false;
+    }
+    Json event = std::move(found[0]);
+    event.erase("lock");
+    const std::string body =
+        Json{{"lock", d.lock}, {"event", ApiEventJson(std::move(event), d.lock)}}.dump(-1, ' ', false, Json::error_handler_t::replace);
+    HttpPostRequest post;
+    post.url = std::move(url).value();
+    post.tls = tls_;
+    post.policy = policy_;
+    post.headers = {{std::string(kWebhookSignatureHeader), WebhookSignature(hook->secret, body)},
+                    {std::string(kWebhookDeliveryHeader), d.id}};
+    post.body = body;
+    post.timeout = Webhooks::kTimeout;
+    post.body_limit = 0;  // the status says it all
+    HttpPost(io_, std::move(post), [self = shared_from_this(), webhook = d.webhook, id = d.id](HttpPostResult r) {
+      if (r.failure != HttpPostResult::Failure::kNone) {
+        spdlog::info("hub: webhook {} delivery {}: {}", webhook, id, r.error);
+        return self->Done(id, false, std::string(LastError(r.failure)));
+      }
+      const bool ok = r.status >= 200 && r.status < 300;
+      self->Done(id, ok, ok ? "" : "HTTP " + std::to_string(r.status));
+    });
+    return true;
+  }
+
+  void Done(const std::string& id, bool ok, std::string error) {
+    if (stopped_) return;
+    if (auto record = scheduler_.Done(NowMs(), id, ok, std::move(error))) Save(*record);
     Pump();
   }
 
-  void Wait(const Key& key, Queue& q, int64_t ms) {
-    auto timer = std::make_shared<asio::steady_timer>(io_);
-    q.timer = timer;
-    timer->expires_after(std::chrono::milliseconds(ms));
-    timer->async_wait([self = shared_from_this(), key, timer](const boost::system::error_code& ec) {
-      if (ec || self->stopped_) return;
-      const auto it = self->queues_.find(key);
-      if (it == self->queues_.end() || it->second.timer != timer) return;
-      it->second.timer.reset();
-      self->Next(key);
+  // One timer for the earliest delivery that waits; a later Pump moves it.
+  void WaitUntil(int64_t until_ms) {
+    timer_.expires_after(std::chrono::milliseconds(std::max<int64_t>(0, until_ms - NowMs())));
+    timer_.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
+      if (ec || self->stopped_) return;  // moved or stopped
+      self->Pump();
     });
   }
 
@@ -400,30 +247,29 @@ class Webhooks::Engine : public std::enable_shared_from_this<Webhooks::Engine> {
     }
   }
 
-  void Pop(Queue& q) {
-    known_.erase(q.items.front().id);
-    q.items.pop_front();
-  }
-
   asio::io_context& io_;
   HubStore& store_;
   std::shared_ptr<TlsContext> tls_;
-  std::map<Key, Queue> queues_;
-  std::set<std::string> known_;  // ids of the deliveries in the queues
-  std::size_t in_flight_ = 0;
+  std::shared_ptr<const DestinationPolicy> policy_;
+  asio::steady_timer timer_;
+  DeliveryScheduler scheduler_;
+  std::optional<std::vector<Webhook>> webhooks_;  // the store's, while no change is pending
   bool backlog_ = false;
   bool reload_posted_ = false;
   bool stopped_ = false;
 };
 
-Webhooks::Webhooks(asio::io_context& io, HubStore& store, std::shared_ptr<TlsContext> tls)
-    : engine_(std::make_shared<Engine>(io, store, std::move(tls))) {}
+Webhooks::Webhooks(asio::io_context& io, HubStore& store, std::shared_ptr<TlsContext> tls,
+                   std::shared_ptr<const DestinationPolicy> policy)
+    : policy_(std::move(policy)), engine_(std::make_shared<Engine>(io, store, std::move(tls), policy_)) {}
 
 Webhooks::~Webhooks() { engine_->Stop(); }
 
 void Webhooks::Start() { engine_->Load(); }
 
 void Webhooks::OnEvent(const std::string& lock, const Json& event) { engine_->OnEvent(lock, event); }
+
+void Webhooks::Changed() { engine_->Changed(); }
 
 void Webhooks::Forget(const std::string& webhook) { engine_->Forget(webhook); }
 

@@ -1,6 +1,13 @@
 // Webhooks (API.md "History and live events"): every new event of a lock is POSTed as
-// {"lock", "event"} to each webhook whose kinds match, signed with
-// `X-Latchkey-Signature: sha256=<hex HMAC-SHA256 of the body keyed with the webhook's secret>`.
+// {"lock", "event"} to each webhook whose kinds match, signed (webhook_signature.h).
+//
+// The parts, one file each:
+//   webhook_url.h         the URL grammar (what ParseWebhookUrl accepts)
+//   webhook_signature.h   X-Latchkey-Signature: the HMAC-SHA256 of the body with the secret
+//   delivery_scheduler.h  when to attempt, retry or give up: pure, time passed in
+//   webhooks.h (this)     the sender: stores each delivery, runs the scheduler's actions on the
+//                         hub's io thread with http_post.h, records what happened
+//   api_webhooks.cc       the API that makes, lists and deletes webhooks
 //
 // A delivery is a durable record (HubStore) written before the first attempt. It is retried
 // with exponential back-off (1 s, 2 s, 4 s ... at most 1 h apart) until the receiver answers
@@ -11,12 +18,23 @@
 // thread with a 10 s deadline for the name lookup, connect, TLS handshake, write and the answer's
 // header.
 //
+// The webhooks themselves (URL, kinds, secret) are read from the store once and kept in memory:
+// the API tells this class when one is made (Changed) or deleted (Forget), so that neither an
+// event nor an attempt reads the list again.
+//
 // http:// and https:// URLs; the host is an IP address, localhost or a DNS name. A name is looked
 // up at each attempt (asio's resolver, off the io thread), so a receiver that moves is followed
 // and a failed lookup is retried like any other failure. https:// verifies the receiver's
 // certificate chain and name against the system's trust store plus the hub's optional
 // `webhook_cacert` bundle; a receiver that fails the check is never sent the event, and there is
 // no switch to skip the check (an event and its signature would go to whoever answers).
+//
+// Every attempt obeys the hub's destination policy (destination_policy.h): loopback, private,
+// link-local, multicast and the hub's own addresses are refused unless the owner allow-lists them
+// (`webhook_allow`), checked at each connect on the addresses the lookup gave. A delivery's
+// last_error says only "refused by policy", "connect failed", "tls failed" or "HTTP <status>":
+// the detail (which step, refused or timed out, which certificate error) goes to the hub's log,
+// which only the machine's operator reads, so that last_error cannot serve as a port scanner.
 #pragma once
 
 #include <chrono>
@@ -26,8 +44,12 @@
 #include <string_view>
 
 #include "core/status.h"
+#include "hub/delivery_scheduler.h"
+#include "hub/destination_policy.h"
 #include "hub/hub_store.h"
 #include "hub/tls_context.h"
+#include "hub/webhook_signature.h"  // WebhookSignature, for the users of this header
+#include "hub/webhook_url.h"        // ParseWebhookUrl, WebhookUrl, for the users of this header
 #include "platform/asio.h"
 
 namespace latchkey::hub {
@@ -35,37 +57,17 @@ namespace latchkey::hub {
 class Hub;
 class Router;
 
-// Where a webhook's requests go, from its URL.
-struct WebhookUrl {
-  bool tls = false;  // https://
-  // Where to connect: an IP address (IPv6 without brackets; "localhost" is 127.0.0.1, never
-  // looked up) or, when host_is_name, a DNS name in lower case that each attempt looks up.
-  std::string host;
-  bool host_is_name = false;
-  // What the server's certificate must be valid for: the URL's host ("localhost", a name, or the
-  // address); sent as SNI when it is a name.
-  std::string tls_name;
-  uint16_t port = 80;        // 443 for https://
-  std::string target = "/";  // path and query
-  std::string host_header;   // the Host header: the URL's authority
-};
-
-// Parses "http[s]://HOST[:PORT][/path][?query]" (HOST: an IPv4 address, [IPv6], localhost or a
-// DNS name); kInvalid with a message that starts "url: " and says what is wrong.
-core::Result<WebhookUrl> ParseWebhookUrl(std::string_view url);
-
-// "sha256=" and the hex HMAC-SHA256 of `body` keyed with the bytes of `secret` (any length).
-std::string WebhookSignature(std::string_view secret, std::string_view body);
-
 class Webhooks {
  public:
-  static constexpr std::size_t kMaxInFlight = 8;
-  static constexpr int64_t kGiveUpMs = 24LL * 3600 * 1000;
-  static constexpr int64_t kMaxBackoffMs = 3600LL * 1000;
+  static constexpr std::size_t kMaxInFlight = DeliveryScheduler::kMaxInFlight;
+  static constexpr int64_t kGiveUpMs = DeliveryScheduler::kGiveUpMs;
+  static constexpr int64_t kMaxBackoffMs = DeliveryScheduler::kMaxBackoffMs;
   static constexpr std::chrono::seconds kTimeout{10};
 
-  // `tls`: the client context of https:// deliveries (MakeWebhookTlsContext).
-  Webhooks(boost::asio::io_context& io, HubStore& store, std::shared_ptr<TlsContext> tls);
+  // `tls`: the client context of https:// deliveries (MakeWebhookTlsContext); `policy`: where
+  // deliveries may connect.
+  Webhooks(boost::asio::io_context& io, HubStore& store, std::shared_ptr<TlsContext> tls,
+           std::shared_ptr<const DestinationPolicy> policy);
   // Stops: attempts under way are abandoned (their deliveries stay pending in the store).
   ~Webhooks();
   Webhooks(const Webhooks&) = delete;
@@ -75,14 +77,19 @@ class Webhooks {
   void Start();
   // A new event of `lock`, already stored: a delivery for every webhook whose kinds match.
   void OnEvent(const std::string& lock, const Json& event);
-  // The webhook was deleted (with its deliveries): drop what is queued for it.
+  // A webhook was made (or changed) in the store: read the webhooks again, once.
+  void Changed();
+  // The webhook was deleted (with its deliveries): drop it and what is queued for it.
   void Forget(const std::string& webhook);
   // Attempts under way.
   std::size_t in_flight() const;
+  // The destination policy (also for the early check when a webhook is created).
+  const DestinationPolicy& policy() const { return *policy_; }
 
   class Engine;
 
  private:
+  std::shared_ptr<const DestinationPolicy> policy_;
   std::shared_ptr<Engine> engine_;
 };
 

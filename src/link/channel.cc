@@ -23,23 +23,30 @@ Channel::Channel(asio::ip::tcp::socket socket, crypto::HandshakeConfig config, C
 Channel::~Channel() = default;
 
 void Channel::Start() {
-  config_.prologue = std::span(reinterpret_cast<const uint8_t*>(kPrologue.data()), kPrologue.size());
-  auto started = crypto::Handshake::Start(config_);
-  if (!started.ok()) {
-    Close("handshake could not start: " + started.status().message());
-    return;
-  }
-  handshake_.emplace(std::move(started).value());
   timer_.expires_after(kHandshakeTimeout);
   timer_.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
     if (!ec && !self->established()) self->Close("handshake not finished in 5 s");
   });
+  // A responder that chooses its pattern from the first message starts the handshake then.
+  if (!config_.initiator && callbacks_.choose_handshake) return ReadMore();
+  if (!StartHandshake()) return;
   if (config_.initiator) {
     auto first = handshake_->WriteMessage({});
     if (!first.ok()) return Close(first.status().message());
     SendFrame(std::move(first).value());
   }
   ReadMore();
+}
+
+bool Channel::StartHandshake() {
+  config_.prologue = std::span(reinterpret_cast<const uint8_t*>(kPrologue.data()), kPrologue.size());
+  auto started = crypto::Handshake::Start(config_);
+  if (!started.ok()) {
+    Close("handshake could not start: " + started.status().message());
+    return false;
+  }
+  handshake_.emplace(std::move(started).value());
+  return true;
 }
 
 void Channel::ReadMore() {
@@ -63,8 +70,22 @@ void Channel::ReadMore() {
 void Channel::OnFrame(std::vector<uint8_t> frame) {
   if (frame_tap) frame_tap(frame, false);
   if (!transport_) {
+    if (!handshake_) {
+      if (!callbacks_.choose_handshake) return Close("detached");
+      auto chosen = callbacks_.choose_handshake(frame);
+      if (!chosen.ok()) return Close(chosen.status().message());
+      const bool initiator = config_.initiator;
+      config_ = std::move(chosen).value();
+      config_.initiator = initiator;
+      if (!StartHandshake()) return;
+    }
     auto payload = handshake_->ReadMessage(frame);
     if (!payload.ok()) return Close("handshake failed: " + payload.status().message());
+    if (!peer_key_checked_ && handshake_->remote_static() && callbacks_.on_peer_key) {
+      peer_key_checked_ = true;
+      if (!callbacks_.on_peer_key(*handshake_->remote_static())) return Close("peer's static key is not the paired one");
+      if (closed_) return;
+    }
     if (!handshake_->finished() && handshake_->writes_next()) {
       auto reply = handshake_->WriteMessage({});
       if (!reply.ok()) return Close(reply.status().message());

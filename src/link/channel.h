@@ -3,6 +3,10 @@
 // initiator. Any failure (a bad frame, a failed decryption, a handshake over 5 s, 60 s without
 // traffic) closes the connection; there is no way to skip a message or retry a nonce.
 //
+// A responder may leave the pattern open until the first handshake message arrives
+// (Callbacks::choose_handshake): the lock tells a paired hub's IK message from the XX and XXpsk3
+// ones by its length, and decides per source whether to start the costlier open handshake.
+//
 // The channel runs on one io_context thread. Callbacks are called on that thread; the owner
 // clears them (Detach) before it goes away.
 #pragma once
@@ -32,6 +36,14 @@ class Channel : public std::enable_shared_from_this<Channel> {
   struct Callbacks {
     // The handshake finished: return false to refuse the peer's static key (the channel closes).
     std::function<bool(const crypto::NoisePublicKey& peer)> on_established;
+    // Responder only, optional: called with the first handshake message, before any work on it;
+    // returns the handshake to run (`prologue` and `initiator` are set by the channel) or an
+    // error, which closes the connection with that reason. Unset: the config given to Create.
+    std::function<core::Result<crypto::HandshakeConfig>(std::span<const uint8_t> first_message)> choose_handshake;
+    // Optional: the peer's static key is known and we have not answered yet (an IK responder
+    // learns it from the first message, XX from the last); false closes the connection before
+    // anything more is computed or sent.
+    std::function<bool(const crypto::NoisePublicKey& peer)> on_peer_key;
     std::function<void(Message message)> on_message;
     std::function<void(const std::string& why)> on_closed;
   };
@@ -64,12 +76,14 @@ class Channel : public std::enable_shared_from_this<Channel> {
   void WriteMore();
   void ArmIdle();
   void Established();
+  bool StartHandshake();
 
   boost::asio::ip::tcp::socket socket_;
   boost::asio::steady_timer timer_;
   crypto::HandshakeConfig config_;
   Callbacks callbacks_;
   std::optional<crypto::Handshake> handshake_;
+  bool peer_key_checked_ = false;
   std::optional<crypto::TransportPair> transport_;
   FrameDecoder decoder_;
   std::array<uint8_t, 4096> read_buffer_{};

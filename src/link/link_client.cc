@@ -40,17 +40,24 @@ void LinkClient::Connect() {
   socket->async_connect(asio::ip::tcp::endpoint(address, options_.port), [this, socket](const boost::system::error_code& cec) {
     if (closed_) return;
     if (cec) return Fail("cannot connect: " + cec.message());
+    connected_ = true;
     crypto::HandshakeConfig config;
     config.initiator = true;
     config.s = options_.hub_key;
     if (options_.setup_code) {
       config.pattern = crypto::NoisePattern::kXXpsk3;
       config.psk = PairingPsk(*options_.setup_code);
+    } else if (options_.lock_key) {
+      // IK: our static key travels in the first message, so that a lock under a flood of
+      // handshakes knows its paired hub before it spends anything else (docs/link.md).
+      config.pattern = crypto::NoisePattern::kIK;
+      config.rs = options_.lock_key;
     } else {
       config.pattern = crypto::NoisePattern::kXX;
     }
     Channel::Callbacks callbacks;
     callbacks.on_established = [this](const crypto::NoisePublicKey& peer) {
+      handshake_done_ = true;
       if (options_.lock_key && !core::ConstantTimeEqual(*options_.lock_key, peer)) return false;
       lock_key_seen_ = peer;
       (void)channel_->Send(Json{{"t", "hello"}, {"v", kProtocolVersion}, {"id", options_.hub_id}, {"acked_seq", acked_seq_}});

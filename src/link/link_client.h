@@ -1,5 +1,5 @@
 // The hub's end of one link connection (LINK.md): the Noise initiator (XXpsk3 to pair with a
-// setup code, XX with the pinned lock key afterwards), hello, requests with their answers,
+// setup code, IK with the pinned lock key afterwards, XX when it knows neither), hello, requests with their answers,
 // and the receiving half of store-and-forward: the new events of each `events` message are
 // handed to the owner together, which must store them durably before they are acknowledged
 // (one ack for the message); a seq already seen is ignored, and a gap asks the lock to resume. Used by the hub, the `latchkey link` debugging command and the tests.
@@ -56,6 +56,10 @@ class LinkClient {
   void Connect();
   void Close(const std::string& why = "closed by the hub");
   bool ready() const { return ready_; }
+  // The lock took the TCP connection but closed it before the handshake finished: it refused to
+  // start one (busy, or this address is backing off after a failed handshake, LINK.md), which
+  // says nothing about the keys or the setup code; a later attempt may succeed.
+  bool refused_before_handshake() const { return closed_ && connected_ && !handshake_done_; }
   uint64_t acked_seq() const { return acked_seq_; }
   // The lock's answer, or {"ok":false,"error":{"code":"lock_offline"|"lock_timeout"}}.
   void Request(const std::string& op, Json args, Done done,
@@ -84,6 +88,8 @@ class LinkClient {
   uint64_t acked_seq_;
   bool ready_ = false;
   bool closed_ = false;
+  bool connected_ = false;
+  bool handshake_done_ = false;
   std::optional<crypto::NoisePublicKey> lock_key_seen_;
 };
 

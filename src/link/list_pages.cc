@@ -186,7 +186,7 @@ core::Result<PageArgs> PageArgsFrom(const Json& args) {
   PageArgs page;
   const auto from = f.Uint("from", 0, UINT64_MAX, false);
   const auto limit = f.Uint("limit", 1, kMaxPageLimit, false);
-  if (!f.ok()) return f.status();
+  LATCHKEY_TRY(f);
   page.paged = from || limit;
   page.from = from.value_or(0);
   page.limit = limit.value_or(kMaxPageLimit);

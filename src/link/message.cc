@@ -124,7 +124,7 @@ unsigned HttpStatusOf(std::string_view code) {
   if (code == "duplicate" || code == "occupied" || code == "resource_exhausted" || code == "jammed") return 409;
   if (code == "too_large") return 413;
   if (code == "rate_limited") return 429;
-  if (code == "lock_offline") return 503;
+  if (code == "lock_offline" || code == "busy") return 503;  // busy: the lock's in-flight cap
   if (code == "lock_timeout") return 504;
   return 500;
 }

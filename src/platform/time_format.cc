@@ -61,7 +61,10 @@ std::optional<int64_t> ParseRfc3339Ms(std::string_view s) {
   if (pos != s.size()) return std::nullopt;
   const int64_t days = date::sys_days(ymd).time_since_epoch().count();
   const int64_t seconds = days * 86400 + *h * 3600 + *mi * 60 + std::min(*sec, 59) - offset_min * 60;
-  return seconds * 1000 + ms;
+  const int64_t instant = seconds * 1000 + ms;
+  // The offset can carry a year-0000 or year-9999 text across the range's ends (time_format.h).
+  if (instant < kMinRfc3339Ms || instant > kMaxRfc3339Ms) return std::nullopt;
+  return instant;
 }
 
 }  // namespace latchkey::platform

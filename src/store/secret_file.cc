@@ -96,7 +96,7 @@ Result<int> CreateTemp(const std::string& path, mode_t mode, std::string* tmp_pa
 Result<std::string> WriteTemp(const std::string& path, const uint8_t* data, std::size_t size, mode_t mode) {
   std::string tmp;
   auto created = CreateTemp(path, mode, &tmp);
-  if (!created.ok()) return created.status();
+  LATCHKEY_TRY(created);
   Fd fd(*created);
   Status s = WriteAll(fd.get(), data, size, tmp);
   if (s.ok() && ::fsync(fd.get()) != 0) s = Errno("fsync " + tmp, errno);
@@ -130,7 +130,7 @@ Result<Secret> ReadSecret(const std::string& path, int fd) {
   // One byte more than a secret, so that a file that grew after the fstat is caught too.
   uint8_t buffer[sizeof(Secret) + 1];
   auto got = ReadUpTo(fd, buffer, sizeof buffer, path);
-  if (!got.ok()) return got.status();
+  LATCHKEY_TRY(got);
   if (*got != secret.size()) {
     sodium_memzero(buffer, sizeof buffer);
     return Status::IoError("secret " + path + " changed size while it was read");
@@ -164,21 +164,21 @@ Result<Secret> LoadOrCreateSecret(const std::string& path) {
     randombytes_buf(secret.data(), secret.size());
     auto tmp = WriteTemp(path, secret.data(), secret.size(), S_IRUSR | S_IWUSR);
     sodium_memzero(secret.data(), secret.size());
-    if (!tmp.ok()) return tmp.status();
+    LATCHKEY_TRY(tmp);
     // link, unlike rename, fails when `path` exists: if another process created the secret
     // between our open and now, theirs stays and we read it on the next turn of the loop.
     const int linked = ::link(tmp->c_str(), path.c_str());
     const int link_error = errno;
     ::unlink(tmp->c_str());
     if (linked != 0 && link_error != EEXIST) return Errno("link " + *tmp + " to " + path, link_error);
-    if (Status s = SyncParentDirectory(path); !s.ok()) return s;
+    LATCHKEY_TRY(SyncParentDirectory(path));
   }
   return Status::IoError("secret " + path + " vanished while it was created");
 }
 
 Status WriteFileAtomically(const std::string& path, std::string_view contents, mode_t mode) {
   auto tmp = WriteTemp(path, reinterpret_cast<const uint8_t*>(contents.data()), contents.size(), mode);
-  if (!tmp.ok()) return tmp.status();
+  LATCHKEY_TRY(tmp);
   if (::rename(tmp->c_str(), path.c_str()) != 0) {
     const int error = errno;
     ::unlink(tmp->c_str());

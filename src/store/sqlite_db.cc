@@ -40,12 +40,12 @@ Result<std::unique_ptr<Database>> Database::Open(const std::string& path, const 
 
   sqlite3_extended_result_codes(raw, 1);
   sqlite3_busy_timeout(raw, options.busy_timeout_ms);
-  if (Status s = db->Exec("PRAGMA foreign_keys = ON"); !s.ok()) return s;
+  LATCHKEY_TRY(db->Exec("PRAGMA foreign_keys = ON"));
 
   // journal_mode answers with the mode now in force; SQLite silently keeps another one when it
   // cannot switch (a read-only medium, an in-memory database), and our crash safety rests on WAL.
   auto mode = db->Prepare("PRAGMA journal_mode = WAL");
-  if (!mode.ok()) return mode.status();
+  LATCHKEY_TRY(mode);
   Statement& mode_stmt = mode.value();
   if (mode_stmt.Step() != Statement::StepResult::kRow) {
     return Status::IoError("cannot set WAL mode on " + path + ": " + mode_stmt.status().message());
@@ -58,15 +58,15 @@ Result<std::unique_ptr<Database>> Database::Open(const std::string& path, const 
 
   // FULL: in WAL mode every commit syncs the log, so an acknowledged write survives a power
   // cut, not just a crash of the process (NORMAL would only guarantee the latter).
-  if (Status s = db->Exec("PRAGMA synchronous = FULL"); !s.ok()) return s;
+  LATCHKEY_TRY(db->Exec("PRAGMA synchronous = FULL"));
   auto sync = db->QueryInt("PRAGMA synchronous");
-  if (!sync.ok()) return sync.status();
+  LATCHKEY_TRY(sync);
   if (*sync != 2) return Status::IoError("database " + path + " refused synchronous=FULL");
 
   // A new file's directory entry is only durable once its directory is synced; without this a
   // power cut soon after the first start could lose the whole database file.
   if (!existed) {
-    if (Status s = SyncParentDirectory(path); !s.ok()) return s;
+    LATCHKEY_TRY(SyncParentDirectory(path));
   }
   return db;
 }
@@ -112,7 +112,7 @@ Result<Statement> Database::Prepare(std::string_view sql) {
 
 Result<int64_t> Database::QueryInt(std::string_view sql) {
   auto prepared = Prepare(sql);
-  if (!prepared.ok()) return prepared.status();
+  LATCHKEY_TRY(prepared);
   Statement& st = prepared.value();
   switch (st.Step()) {
     case Statement::StepResult::kRow: return st.ColumnInt64(0);
@@ -231,7 +231,7 @@ std::span<const uint8_t> Statement::ColumnBlob(int column) const {
 // --- Transaction -----------------------------------------------------------------------------
 
 Result<Transaction> Transaction::Begin(Database& db, Mode mode) {
-  if (Status s = db.Exec(mode == Mode::kImmediate ? "BEGIN IMMEDIATE" : "BEGIN DEFERRED"); !s.ok()) return s;
+  LATCHKEY_TRY(db.Exec(mode == Mode::kImmediate ? "BEGIN IMMEDIATE" : "BEGIN DEFERRED"));
   return Transaction(&db);
 }
 
@@ -265,10 +265,10 @@ Status Migrate(Database& db, std::span<const std::string_view> steps) {
     // The version is read inside the write transaction, so two processes migrating the same
     // file at once cannot both apply a step.
     auto begun = Transaction::Begin(db);
-    if (!begun.ok()) return begun.status();
+    LATCHKEY_TRY(begun);
     Transaction txn = std::move(begun).value();
     auto version = SchemaVersion(db);
-    if (!version.ok()) return version.status();
+    LATCHKEY_TRY(version);
     if (*version > known) {
       return Status::IoError("database " + db.path() + " has schema version " + std::to_string(*version) +
                              ", newer than this program knows (" + std::to_string(known) + ")");
@@ -279,8 +279,8 @@ Status Migrate(Database& db, std::span<const std::string_view> steps) {
                              s.message());
     }
     // PRAGMA takes no parameters; the number is ours, not input.
-    if (Status s = db.Exec("PRAGMA user_version = " + std::to_string(*version + 1)); !s.ok()) return s;
-    if (Status s = txn.Commit(); !s.ok()) return s;
+    LATCHKEY_TRY(db.Exec("PRAGMA user_version = " + std::to_string(*version + 1)));
+    LATCHKEY_TRY(txn.Commit());
   }
 }
 

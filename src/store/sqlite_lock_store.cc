@@ -105,7 +105,7 @@ Result<core::Event> DecodeEvent(Statement& st) {
   const int64_t seq = st.ColumnInt64(0);
   const std::string where = "events row " + std::to_string(seq);
   auto event = Decode(st.ColumnText(1), wire::EventFromJson, where);
-  if (!event.ok()) return event.status();
+  LATCHKEY_TRY(event);
   if (static_cast<int64_t>(event->seq) != seq) {
     return Status::IoError(where + ": body has seq " + std::to_string(event->seq));
   }
@@ -125,9 +125,9 @@ std::span<const std::string_view> SqliteLockStore::SchemaSteps() { return kSteps
 
 Result<std::unique_ptr<SqliteLockStore>> SqliteLockStore::Open(const std::string& path) {
   auto opened = Database::Open(path);
-  if (!opened.ok()) return opened.status();
+  LATCHKEY_TRY(opened);
   std::unique_ptr<Database> db = std::move(opened).value();
-  if (Status s = Migrate(*db, kSteps); !s.ok()) return s;
+  LATCHKEY_TRY(Migrate(*db, kSteps));
 
   auto st = std::make_unique<Statements>();
   Status failed;
@@ -163,7 +163,7 @@ Result<std::unique_ptr<SqliteLockStore>> SqliteLockStore::Open(const std::string
           "INSERT INTO meta(key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value");
   prepare(st->get_meta, "SELECT value FROM meta WHERE key = ?1");
   prepare(st->delete_meta, "DELETE FROM meta WHERE key = ?1");
-  if (!failed.ok()) return failed;
+  LATCHKEY_TRY(failed);
   return std::unique_ptr<SqliteLockStore>(new SqliteLockStore(std::move(db), std::move(st)));
 }
 
@@ -178,48 +178,48 @@ Status SqliteLockStore::Load(core::PersistentState* out) {
   *out = core::PersistentState{};
   // One snapshot, so that the tables agree with each other even if another connection writes.
   auto begun = Transaction::Begin(*db_, Transaction::Mode::kDeferred);
-  if (!begun.ok()) return begun.status();
+  LATCHKEY_TRY(begun);
   Transaction snapshot = std::move(begun).value();
 
   const auto query = [this](std::string_view sql) { return db_->Prepare(sql); };
 
   // settings: present once the lock was initialised.
   auto settings = query("SELECT body FROM settings WHERE id = 1");
-  if (!settings.ok()) return settings.status();
+  LATCHKEY_TRY(settings);
   Status s = ForEachRow(settings.value(), [&](Statement& row) {
     auto decoded = Decode(row.ColumnText(0), wire::SettingsFromJson, "settings row");
-    if (!decoded.ok()) return decoded.status();
+    LATCHKEY_TRY(decoded);
     out->initialized = true;
     out->settings = *decoded;
     return Status::Ok();
   });
-  if (!s.ok()) return s;
+  LATCHKEY_TRY(s);
 
   auto runtime = query("SELECT body FROM runtime WHERE id = 1");
-  if (!runtime.ok()) return runtime.status();
+  LATCHKEY_TRY(runtime);
   s = ForEachRow(runtime.value(), [&](Statement& row) {
     auto decoded = Decode(row.ColumnText(0), wire::RuntimeFromJson, "runtime row");
-    if (!decoded.ok()) return decoded.status();
+    LATCHKEY_TRY(decoded);
     out->runtime = *decoded;
     return Status::Ok();
   });
-  if (!s.ok()) return s;
+  LATCHKEY_TRY(s);
 
   auto users = query("SELECT idx, body FROM users ORDER BY idx");
-  if (!users.ok()) return users.status();
+  LATCHKEY_TRY(users);
   s = ForEachRow(users.value(), [&](Statement& row) {
     const int64_t idx = row.ColumnInt64(0);
     const std::string where = "users row " + std::to_string(idx);
     auto decoded = Decode(row.ColumnText(1), wire::UserFromJson, where);
-    if (!decoded.ok()) return decoded.status();
+    LATCHKEY_TRY(decoded);
     if (decoded->index != idx) return Status::IoError(where + ": body has index " + std::to_string(decoded->index));
     out->users.push_back(std::move(decoded).value());
     return Status::Ok();
   });
-  if (!s.ok()) return s;
+  LATCHKEY_TRY(s);
 
   auto credentials = query("SELECT type, idx, user, digest, created_by, created_at FROM credentials");
-  if (!credentials.ok()) return credentials.status();
+  LATCHKEY_TRY(credentials);
   s = ForEachRow(credentials.value(), [&](Statement& row) {
     const std::string type_name(row.ColumnText(0));
     const int64_t idx = row.ColumnInt64(1), user = row.ColumnInt64(2);
@@ -245,19 +245,19 @@ Status SqliteLockStore::Load(core::PersistentState* out) {
     out->credentials.push_back(std::move(c));
     return Status::Ok();
   });
-  if (!s.ok()) return s;
+  LATCHKEY_TRY(s);
   // In the core's order of types (the table sorts by type name).
   std::sort(out->credentials.begin(), out->credentials.end(), [](const auto& a, const auto& b) {
     return std::pair(a.ref.type, a.ref.index) < std::pair(b.ref.type, b.ref.index);
   });
 
   auto holidays = query("SELECT idx, body FROM holidays ORDER BY idx");
-  if (!holidays.ok()) return holidays.status();
+  LATCHKEY_TRY(holidays);
   s = ForEachRow(holidays.value(), [&](Statement& row) {
     const int64_t idx = row.ColumnInt64(0);
     const std::string where = "holidays row " + std::to_string(idx);
     auto decoded = Decode(row.ColumnText(1), wire::HolidayFromJson, where);
-    if (!decoded.ok()) return decoded.status();
+    LATCHKEY_TRY(decoded);
     if (decoded->index != idx) return Status::IoError(where + ": body has index " + std::to_string(decoded->index));
     out->holidays.push_back(*decoded);
     return Status::Ok();
@@ -275,7 +275,7 @@ Status SqliteLockStore::Apply(const WriteBatch::Op& op) {
         if constexpr (std::is_same_v<T, WriteBatch::PutUser>) {
           auto body = EncodeChecked(o.user, wire::UserToJson, wire::UserFromJson,
                                     "user " + std::to_string(o.user.index));
-          if (!body.ok()) return body.status();
+          LATCHKEY_TRY(body);
           st.put_user.Bind(1, int64_t{o.user.index});
           st.put_user.Bind(2, *body);
           return st.put_user.Run();
@@ -298,7 +298,7 @@ Status SqliteLockStore::Apply(const WriteBatch::Op& op) {
         } else if constexpr (std::is_same_v<T, WriteBatch::PutHoliday>) {
           auto body = EncodeChecked(o.holiday, wire::HolidayToJson, wire::HolidayFromJson,
                                     "holiday " + std::to_string(o.holiday.index));
-          if (!body.ok()) return body.status();
+          LATCHKEY_TRY(body);
           st.put_holiday.Bind(1, int64_t{o.holiday.index});
           st.put_holiday.Bind(2, *body);
           return st.put_holiday.Run();
@@ -307,12 +307,12 @@ Status SqliteLockStore::Apply(const WriteBatch::Op& op) {
           return st.delete_holiday.Run();
         } else if constexpr (std::is_same_v<T, WriteBatch::PutSettings>) {
           auto body = EncodeChecked(o.settings, wire::SettingsToJson, wire::SettingsFromJson, "settings");
-          if (!body.ok()) return body.status();
+          LATCHKEY_TRY(body);
           st.put_settings.Bind(1, *body);
           return st.put_settings.Run();
         } else if constexpr (std::is_same_v<T, WriteBatch::PutRuntime>) {
           auto body = EncodeChecked(o.runtime, wire::RuntimeToJson, wire::RuntimeFromJson, "runtime");
-          if (!body.ok()) return body.status();
+          LATCHKEY_TRY(body);
           st.put_runtime.Bind(1, *body);
           return st.put_runtime.Run();
         } else if constexpr (std::is_same_v<T, WriteBatch::AppendEvent>) {
@@ -321,7 +321,7 @@ Status SqliteLockStore::Apply(const WriteBatch::Op& op) {
             return Status::IoError(what + ": seq out of range");
           }
           auto body = EncodeChecked(o.event, wire::EventToJson, wire::EventFromJson, what);
-          if (!body.ok()) return body.status();
+          LATCHKEY_TRY(body);
           st.append_event.Bind(1, static_cast<int64_t>(o.event.seq));
           st.append_event.Bind(2, *body);
           return st.append_event.Run();
@@ -358,7 +358,7 @@ Status SqliteLockStore::ReadEvents(uint64_t after, std::size_t limit, std::vecto
   st.Bind(2, ClampToKey(limit));
   Status s = ForEachRow(st, [out](Statement& row) {
     auto event = DecodeEvent(row);
-    if (!event.ok()) return event.status();
+    LATCHKEY_TRY(event);
     out->push_back(std::move(event).value());
     return Status::Ok();
   });
@@ -384,7 +384,7 @@ Result<std::optional<std::string>> SqliteLockStore::GetMeta(std::string_view key
     value.emplace(blob.begin(), blob.end());
     return Status::Ok();
   });
-  if (!s.ok()) return s;
+  LATCHKEY_TRY(s);
   return value;
 }
 

@@ -1,5 +1,7 @@
 #include "wire/json_codec.h"
 
+#include <limits>
+
 #include "core/battery.h"
 #include "wire/json_fields.h"
 
@@ -56,7 +58,7 @@ Result<core::CredentialRef> CredentialRefFromJson(const Json& json, std::string_
   JsonFields f(json, what);
   const auto type = f.Enum<core::CredentialType>("type", true);
   const auto index = f.Uint("index", 0, UINT32_MAX, true);
-  if (!f.ok()) return f.status();
+  LATCHKEY_TRY(f);
   return core::CredentialRef{*type, static_cast<core::CredentialIndex>(*index)};
 }
 
@@ -65,7 +67,7 @@ Status CredentialRefsFromJson(const Json& list, std::string_view what, std::vect
   if (!list.is_array()) return Status::Invalid(std::string(what) + ": must be a list");
   for (const Json& c : list) {
     auto ref = CredentialRefFromJson(c, what);
-    if (!ref.ok()) return ref.status();
+    LATCHKEY_TRY(ref);
     out->push_back(*ref);
   }
   return Status::Ok();
@@ -98,6 +100,9 @@ Json EventToJson(const core::Event& e) {
   if (e.index) j["index"] = IndexOrAllToJson(*e.index);
   if (e.external_power) j["external_power"] = *e.external_power;
   if (e.count) j["count"] = *e.count;
+  if (e.from_ms) j["from"] = *e.from_ms;
+  if (e.to_ms) j["to"] = *e.to_ms;
+  if (e.forced) j["forced"] = *e.forced;
   j["hash"] = ToHex(e.hash);
   return j;
 }
@@ -108,7 +113,7 @@ Result<core::Event> EventFromJson(const Json& json) {
   e.seq = f.Uint("seq", 1, UINT64_MAX, true).value_or(0);
   e.time_ms = f.Int("time", true).value_or(0);
   e.kind = f.Enum<core::EventKind>("kind", true).value_or(core::EventKind::kAlarm);
-  if (!f.ok()) return f.status();
+  LATCHKEY_TRY(f);
   if (e.kind == core::EventKind::kChange) {
     e.change = f.Enum<core::ChangeOperation>("operation", false);
   } else {
@@ -118,7 +123,7 @@ Result<core::Event> EventFromJson(const Json& json) {
   e.user = IndexOrAllFrom(f, json, "user");
   if (const Json* c = f.Child("credential", false)) {
     auto ref = CredentialRefFromJson(*c, "credential");
-    if (!ref.ok()) return ref.status();
+    LATCHKEY_TRY(ref);
     e.credential = *ref;
   }
   e.actor = f.Str("actor", false, 256);
@@ -129,9 +134,30 @@ Result<core::Event> EventFromJson(const Json& json) {
   e.index = IndexOrAllFrom(f, json, "index");
   e.external_power = f.Bool("external_power", false);
   e.count = f.Uint("count", 0, UINT64_MAX, false);
+  e.from_ms = f.Int("from", false);
+  e.to_ms = f.Int("to", false);
+  e.forced = f.Bool("forced", false);
   const auto hash = f.Str("hash", true, 64);
-  if (!f.ok()) return f.status();
+  LATCHKEY_TRY(f);
   if (!FromHex(*hash, e.hash)) return Status::Invalid("hash: must be 64 hex digits");
+  return e;
+}
+
+Result<EventEnvelope> EventEnvelopeFromJson(const Json& json) {
+  JsonFields f(json, "event");
+  EventEnvelope e;
+  e.seq = f.Uint("seq", 1, INT64_MAX, true).value_or(0);
+  e.time_ms = f.Int("time", true).value_or(0);
+  const auto kind = f.Str("kind", true, std::numeric_limits<std::size_t>::max());
+  if (!f.ok()) return f.status();
+  if (kind->empty()) return Status::Invalid("kind: must not be empty");
+  e.kind = *kind;
+  // A null user is refused (the accessors would read it as absent).
+  if (const auto user = json.find("user"); user != json.end() && user->is_null()) {
+    return Status::Invalid("user: must be a user index or \"all\"");
+  }
+  e.user = IndexOrAllFrom(f, json, "user");
+  if (!f.ok()) return f.status();
   return e;
 }
 
@@ -144,6 +170,7 @@ Json SettingsToJson(const core::Settings& s) {
       {"lockout_s", s.lockout_s},
       {"lockout_escalation", s.lockout_escalation},
       {"lockout_max_s", s.lockout_max_s},
+      {"max_wrong_per_hour", s.max_wrong_per_hour},
       {"expiring_user_timeout_min", s.expiring_user_timeout_min},
       {"require_pin_for_remote", s.require_pin_for_remote},
       {"one_touch_locking", s.one_touch_locking},
@@ -156,11 +183,14 @@ Json SettingsToJson(const core::Settings& s) {
   };
 }
 
+// No setting can be cleared, so a null is refused with the field's name rather than read as
+// "leave it unchanged" (a PATCH {"wrong_code_limit": null} that answered 200 and changed nothing).
 Result<core::SettingsPatch> SettingsPatchFromJson(const Json& json) {
   JsonFields f(json, "settings");
   f.OnlyKeys({"auto_relock_s", "wrong_code_limit", "lockout_s", "lockout_escalation", "lockout_max_s",
-              "expiring_user_timeout_min", "require_pin_for_remote", "one_touch_locking",
+              "max_wrong_per_hour", "expiring_user_timeout_min", "require_pin_for_remote", "one_touch_locking",
               "multi_factor_window_s", "door_ajar_s", "sound_volume", "operating_mode", "timezone", "name"});
+  f.RefuseNulls();
   core::SettingsPatch p;
   const auto u32 = [&](const char* key) -> std::optional<uint32_t> {
     auto v = f.Uint(key, 0, UINT32_MAX, false);
@@ -171,6 +201,7 @@ Result<core::SettingsPatch> SettingsPatchFromJson(const Json& json) {
   p.lockout_s = u32("lockout_s");
   p.lockout_escalation = f.Bool("lockout_escalation", false);
   p.lockout_max_s = u32("lockout_max_s");
+  p.max_wrong_per_hour = u32("max_wrong_per_hour");
   p.expiring_user_timeout_min = u32("expiring_user_timeout_min");
   p.require_pin_for_remote = f.Bool("require_pin_for_remote", false);
   p.one_touch_locking = f.Bool("one_touch_locking", false);
@@ -180,14 +211,15 @@ Result<core::SettingsPatch> SettingsPatchFromJson(const Json& json) {
   p.operating_mode = f.Enum<core::OperatingMode>("operating_mode", false);
   p.timezone = f.Str("timezone", false, 64);
   p.name = f.Str("name", false, 256);
-  if (!f.ok()) return f.status();
+  LATCHKEY_TRY(f);
   return p;
 }
 
 Result<core::Settings> SettingsFromJson(const Json& json) {
   auto patch = SettingsPatchFromJson(json);
-  if (!patch.ok()) return patch.status();
-  // Whole settings: every field must be there.
+  LATCHKEY_TRY(patch);
+  // Whole settings: every field must be there, but for those added later, which settings
+  // stored by an earlier version lack and which then take their default.
   for (const char* key : {"auto_relock_s", "wrong_code_limit", "lockout_s", "lockout_escalation", "lockout_max_s",
                           "expiring_user_timeout_min", "require_pin_for_remote", "one_touch_locking",
                           "multi_factor_window_s", "door_ajar_s", "sound_volume", "operating_mode", "timezone",
@@ -201,6 +233,7 @@ Result<core::Settings> SettingsFromJson(const Json& json) {
   s.lockout_s = *p.lockout_s;
   s.lockout_escalation = *p.lockout_escalation;
   s.lockout_max_s = *p.lockout_max_s;
+  s.max_wrong_per_hour = p.max_wrong_per_hour.value_or(s.max_wrong_per_hour);  // added in wave 2
   s.expiring_user_timeout_min = *p.expiring_user_timeout_min;
   s.require_pin_for_remote = *p.require_pin_for_remote;
   s.one_touch_locking = *p.one_touch_locking;
@@ -256,7 +289,7 @@ Result<core::WeekDaySchedule> WeekDayFromJson(const Json& json) {
   s.index = static_cast<uint32_t>(f.Uint("index", 1, 255, false).value_or(0));
   const auto start = f.Str("start", true, 16), end = f.Str("end", true, 16);
   const Json* days = f.Child("days", true);
-  if (!f.ok()) return f.status();
+  LATCHKEY_TRY(f);
   if (!days->is_array() || days->empty() || days->size() > 7) return Status::Invalid("days: must list 1..7 of mon..sun");
   for (const Json& d : *days) {
     const auto day = d.is_string() ? core::Parse<core::Weekday>(d.get<std::string>()) : std::nullopt;
@@ -275,7 +308,7 @@ namespace {
 
 Result<std::pair<core::LocalDateTime, core::LocalDateTime>> DateRange(JsonFields& f) {
   const auto start = f.Str("start", true, 32), end = f.Str("end", true, 32);
-  if (!f.ok()) return f.status();
+  LATCHKEY_TRY(f);
   const auto a = core::LocalDateTime::Parse(*start), b = core::LocalDateTime::Parse(*end);
   if (!a) return Status::Invalid("start: must be a local date-time YYYY-MM-DDTHH:MM");
   if (!b) return Status::Invalid("end: must be a local date-time YYYY-MM-DDTHH:MM");
@@ -295,7 +328,7 @@ Result<core::YearDaySchedule> YearDayFromJson(const Json& json) {
   core::YearDaySchedule s;
   s.index = static_cast<uint32_t>(f.Uint("index", 1, 255, false).value_or(0));
   auto range = DateRange(f);
-  if (!range.ok()) return range.status();
+  LATCHKEY_TRY(range);
   s.start = range->first;
   s.end = range->second;
   return s;
@@ -314,7 +347,7 @@ Result<core::HolidaySchedule> HolidayFromJson(const Json& json) {
   s.index = static_cast<uint32_t>(f.Uint("index", 1, 255, false).value_or(0));
   const auto mode = f.Enum<core::OperatingMode>("operating_mode", true);
   auto range = DateRange(f);
-  if (!range.ok()) return range.status();
+  LATCHKEY_TRY(range);
   s.start = range->first;
   s.end = range->second;
   s.mode = *mode;
@@ -365,15 +398,15 @@ Result<core::User> UserFromJson(const Json& json) {
   const Json* creds = f.Child("credentials", false);
   const Json* week = f.Child("week_day_schedules", false);
   const Json* year = f.Child("year_day_schedules", false);
-  if (!f.ok()) return f.status();
+  LATCHKEY_TRY(f);
   if (creds != nullptr) {
-    if (Status s = CredentialRefsFromJson(*creds, "credentials", &u.credentials); !s.ok()) return s;
+    LATCHKEY_TRY(CredentialRefsFromJson(*creds, "credentials", &u.credentials));
   }
   if (week != nullptr) {
     if (!week->is_array()) return Status::Invalid("week_day_schedules: must be a list");
     for (const Json& s : *week) {
       auto parsed = WeekDayFromJson(s);
-      if (!parsed.ok()) return parsed.status();
+      LATCHKEY_TRY(parsed);
       u.week_day_schedules.push_back(*parsed);
     }
   }
@@ -381,7 +414,7 @@ Result<core::User> UserFromJson(const Json& json) {
     if (!year->is_array()) return Status::Invalid("year_day_schedules: must be a list");
     for (const Json& s : *year) {
       auto parsed = YearDayFromJson(s);
-      if (!parsed.ok()) return parsed.status();
+      LATCHKEY_TRY(parsed);
       u.year_day_schedules.push_back(*parsed);
     }
   }
@@ -397,6 +430,13 @@ Json RuntimeToJson(const core::RuntimeState& r) {
       {"wrong_attempts", r.wrong_attempts},
       {"lockout_level", r.lockout_level},
       {"lockout_remaining_ms", r.lockout_remaining_ms},
+      {"remote_wrong_attempts", r.remote_wrong_attempts},
+      {"remote_lockout_level", r.remote_lockout_level},
+      {"remote_lockout_remaining_ms", r.remote_lockout_remaining_ms},
+      {"door_wrong_ages_ms", r.door_wrong_ages_ms},
+      {"remote_wrong_ages_ms", r.remote_wrong_ages_ms},
+      {"door_budget_alarm_quiet_ms", r.door_budget_alarm_quiet_ms},
+      {"remote_budget_alarm_quiet_ms", r.remote_budget_alarm_quiet_ms},
       {"relock_remaining_ms", r.relock_remaining_ms},
       {"relock_waiting_for_door", r.relock_waiting_for_door},
       {"battery_mv", r.battery_mv},
@@ -416,12 +456,32 @@ Json RuntimeToJson(const core::RuntimeState& r) {
       {"pending_operation", std::string(core::ToString(r.pending_operation))},
       {"clock_trusted", r.clock_trusted},
       {"latest_wall_ms", r.latest_wall_ms},
+      {"wall_estimate_ms", r.wall_estimate_ms},
       {"last_seq", r.last_seq},
       {"last_hash", ToHex(r.last_hash)},
       {"acked_seq", r.acked_seq},
       {"first_seq", r.first_seq},
   };
 }
+
+namespace {
+
+// A rolling budget's ages (absent: none); at most 60, the largest max_wrong_per_hour.
+Status AgesFromJson(JsonFields& f, const char* key, std::vector<int64_t>* out) {
+  const Json* ages = f.Child(key, false);
+  LATCHKEY_TRY(f);
+  if (ages == nullptr) return Status::Ok();
+  if (!ages->is_array() || ages->size() > 60) return Status::Invalid(std::string(key) + ": must be a list of at most 60");
+  for (const Json& age : *ages) {
+    if (!age.is_number_integer() || (age.is_number_unsigned() && age.get<uint64_t>() > INT64_MAX)) {
+      return Status::Invalid(std::string(key) + ": each is a whole number");
+    }
+    out->push_back(age.get<int64_t>());
+  }
+  return Status::Ok();
+}
+
+}  // namespace
 
 Result<core::RuntimeState> RuntimeFromJson(const Json& json) {
   JsonFields f(json, "runtime");
@@ -431,6 +491,15 @@ Result<core::RuntimeState> RuntimeFromJson(const Json& json) {
   r.wrong_attempts = static_cast<uint32_t>(f.Uint("wrong_attempts", 0, UINT32_MAX, true).value_or(0));
   r.lockout_level = static_cast<uint32_t>(f.Uint("lockout_level", 0, UINT32_MAX, true).value_or(0));
   r.lockout_remaining_ms = f.Int("lockout_remaining_ms", true).value_or(0);
+  // The remote class and the budgets came with wave 2: a store from before has none of them
+  // (nothing counted yet, which is what it means).
+  r.remote_wrong_attempts = static_cast<uint32_t>(f.Uint("remote_wrong_attempts", 0, UINT32_MAX, false).value_or(0));
+  r.remote_lockout_level = static_cast<uint32_t>(f.Uint("remote_lockout_level", 0, UINT32_MAX, false).value_or(0));
+  r.remote_lockout_remaining_ms = f.Int("remote_lockout_remaining_ms", false).value_or(0);
+  r.door_budget_alarm_quiet_ms = f.Int("door_budget_alarm_quiet_ms", false).value_or(0);
+  r.remote_budget_alarm_quiet_ms = f.Int("remote_budget_alarm_quiet_ms", false).value_or(0);
+  LATCHKEY_TRY(AgesFromJson(f, "door_wrong_ages_ms", &r.door_wrong_ages_ms));
+  LATCHKEY_TRY(AgesFromJson(f, "remote_wrong_ages_ms", &r.remote_wrong_ages_ms));
   r.relock_remaining_ms = f.Int("relock_remaining_ms", true).value_or(0);
   r.relock_waiting_for_door = f.Bool("relock_waiting_for_door", true).value_or(false);
   r.battery_mv = static_cast<uint32_t>(f.Uint("battery_mv", 0, UINT32_MAX, true).value_or(0));
@@ -444,15 +513,17 @@ Result<core::RuntimeState> RuntimeFromJson(const Json& json) {
   r.pending_source = f.Enum<core::Source>("pending_source", false).value_or(core::Source::kKeypad);
   r.pending_operation = f.Enum<core::Operation>("pending_operation", false).value_or(core::Operation::kUnlock);
   if (const Json* pending = f.Child("pending_credentials", false)) {
-    if (Status s = CredentialRefsFromJson(*pending, "pending_credentials", &r.pending_credentials); !s.ok()) return s;
+    LATCHKEY_TRY(CredentialRefsFromJson(*pending, "pending_credentials", &r.pending_credentials));
   }
   r.clock_trusted = f.Bool("clock_trusted", true).value_or(false);
   r.latest_wall_ms = f.Int("latest_wall_ms", true).value_or(0);
+  // Optional: a lock stored before the estimate existed has none until its next accepted time.
+  r.wall_estimate_ms = f.Int("wall_estimate_ms", false).value_or(0);
   r.last_seq = f.Uint("last_seq", 0, UINT64_MAX, true).value_or(0);
   r.acked_seq = f.Uint("acked_seq", 0, UINT64_MAX, true).value_or(0);
   r.first_seq = f.Uint("first_seq", 1, UINT64_MAX, true).value_or(1);
   const auto hash = f.Str("last_hash", true, 64);
-  if (!f.ok()) return f.status();
+  LATCHKEY_TRY(f);
   if (!FromHex(*hash, r.last_hash)) return Status::Invalid("last_hash: must be 64 hex digits");
   return r;
 }
@@ -466,6 +537,9 @@ Json StatusToJson(const core::LockStatus& s) {
       {"operating_mode", std::string(core::ToString(s.operating_mode))},
       {"clock_trusted", s.clock_trusted},
       {"lockout_remaining_ms", s.lockout_remaining_ms},
+      {"remote_lockout_remaining_ms", s.remote_lockout_remaining_ms},
+      {"door_budget_wait_ms", s.door_budget_wait_ms},
+      {"remote_budget_wait_ms", s.remote_budget_wait_ms},
       {"last_event_seq", s.last_seq},
   };
 }

@@ -18,6 +18,20 @@ using Json = nlohmann::json;
 Json EventToJson(const core::Event& event);
 core::Result<core::Event> EventFromJson(const Json& json);
 
+// What every event has whatever its kind: its seq, time, kind and user. This is what the hub's
+// mirror reads (and indexes) of an event it stores. It is read without knowing the kind, so a
+// kind this build does not know (a newer lock's) is kept, and without the hash; the ranges are
+// those the mirror's SQLite keys hold. EventFromJson checks the whole event.
+struct EventEnvelope {
+  uint64_t seq = 0;                      // 1..2^63-1
+  int64_t time_ms = 0;                   // "time"
+  std::string kind;                      // any non-empty string
+  std::optional<core::IndexOrAll> user;  // absent when the event has none
+};
+// kInvalid, naming the field, when `json` is not an object with a "seq", "time" and "kind" as
+// above and, if present, a "user" that is 0..2^32-1 or "all".
+core::Result<EventEnvelope> EventEnvelopeFromJson(const Json& json);
+
 // Settings (LOCK-SEMANTICS.md 2), whole.
 Json SettingsToJson(const core::Settings& settings);
 core::Result<core::Settings> SettingsFromJson(const Json& json);

@@ -88,4 +88,11 @@ void JsonFields::OnlyKeys(std::initializer_list<std::string_view> allowed) {
   }
 }
 
+void JsonFields::RefuseNulls() {
+  if (!status_.ok() || !json_.is_object()) return;
+  for (const auto& [key, value] : json_.items()) {
+    if (value.is_null()) Fail(key, "cannot be null");
+  }
+}
+
 }  // namespace latchkey::wire

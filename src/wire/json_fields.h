@@ -38,6 +38,10 @@ class JsonFields {
   const nlohmann::json* Child(std::string_view key, bool required);
   // Refuses any key not in `allowed` (for writes, where an unknown field is a mistake).
   void OnlyKeys(std::initializer_list<std::string_view> allowed);
+  // Refuses any key given as null, naming it ("...: cannot be null"). For writes whose fields
+  // cannot be cleared: the accessors read null as absent, which for such a write would answer
+  // success while ignoring what the caller asked for.
+  void RefuseNulls();
   void Fail(std::string_view key, const std::string& why);
 
  private:

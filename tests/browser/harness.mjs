@@ -139,8 +139,21 @@ export class Demo {
   /** The bolt as the simulated lock itself reports it (its own sim control, not the hub's mirror). */
   async lockState(id) {
     const lock = await this.api('GET', `/api/v1/locks/${id}`);
-    const r = await fetch(`${lock.sim_control_url}/state`);
+    const r = await fetch(`${lock.sim_control_url}/state`, { headers: { 'X-Sim-Secret': this.simSecret(id) } });
     return (await r.json()).lock_state;
+  }
+
+  /** This run's sim-control secret of lock `id` (DATA/lock-N/sim-control.secret). */
+  simSecret(id) {
+    for (let n = 1; n <= this.locks; n++) {
+      const dir = join(this.dir, 'data', `lock-${n}`);
+      try {
+        if (readFileSync(join(dir, 'lock-id'), 'utf8').trim() === id) return readFileSync(join(dir, 'sim-control.secret'), 'utf8').trim();
+      } catch {
+        // not this one
+      }
+    }
+    throw new Error(`no sim-control secret for ${id}`);
   }
 
   log() {

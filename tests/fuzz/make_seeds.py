@@ -1,14 +1,15 @@
 #!/usr/bin/env python3
 """Writes the seed corpora of the fuzz targets to tests/fuzz/corpus/<target>/.
 
-The seeds are committed; run this again only to change them. Standard library only: the CBOR of
+The seeds are committed; run this again only to change them. It writes its named seeds over the
+old ones and leaves the rest of each corpus alone: what `make fuzz-long` found and kept there
+(files named by their SHA-1) stays. Standard library only: the CBOR of
 the message seeds is encoded here (RFC 8949, definite lengths, shortest heads), in the shapes of
 LINK.md and of src/link/message.cc / src/wire/json_codec.cc.
 """
 import base64
 import hashlib
 import os
-import shutil
 import struct
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -140,6 +141,14 @@ def messages():
                   "operating_mode": "normal", "clock_trusted": True, "lockout_remaining_ms": 0,
                   "last_event_seq": 4, "settings": settings, "simulated": True, "acked_seq": 2},
         "events": {"t": "events", "events": [event1, event2, event3, event4], "first_seq": 1},
+        # A clock change the owner forced back from the future (SECURITY.md "Clocks can be wrong").
+        "events_clock_forced": {"t": "events", "first_seq": 5, "events": [
+            {"seq": 5, "time": 1795600900000, "kind": "change", "operation": "modify", "source": "remote",
+             "actor": "owner", "data_type": "clock", "from": 2051222400000, "to": 1795600900000, "forced": True,
+             "hash": hexhash("5")}]},
+        "req_set_time_force": {"t": "req", "id": 17, "op": "set_time",
+                               "args": {"time": 1795600800000, "force": True, "actor": {"name": "owner", "role": "owner"}}},
+        "runtime_doc_estimate": dict(runtime, t="state", wall_estimate_ms=1795600800000),
         "runtime_doc": dict(runtime, t="state"),
         "ack": {"t": "ack", "seq": 4},
         "resume": {"t": "resume", "after": 2},
@@ -210,10 +219,14 @@ def text_parsers():
     write("fuzz_text_parsers", "local_date_time_seconds", "2026-02-28T23:59:00")
     write("fuzz_text_parsers", "time_of_day", "08:30")
     write("fuzz_text_parsers", "time_of_day_max", "23:59")
+    # The ends of the RFC 3339 range (time_format.h), inside and just outside.
+    write("fuzz_text_parsers", "rfc3339_first_instant", "0001-01-01T00:00:00.000Z")
+    write("fuzz_text_parsers", "rfc3339_last_instant", "9999-12-31T23:59:59.999Z")
+    write("fuzz_text_parsers", "rfc3339_offset_into_year_1", "0000-12-31T23:00:00-01:00")
+    write("fuzz_text_parsers", "rfc3339_offset_past_9999", "9999-12-31T23:30:00-01:00")
 
 
 if __name__ == "__main__":
-    shutil.rmtree(CORPUS, ignore_errors=True)
     frames()
     messages()
     handshakes()

@@ -1,15 +1,9 @@
 // The command-line client against a real hub: one `latchkey demo` process (a hub and a
 // simulated lock paired over the real link) for the whole suite, and the CLI run as a process
 // per command with its own HOME and XDG_CONFIG_HOME, exactly as a user would run it.
-#include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -17,15 +11,11 @@
 
 #include "harness.h"
 #include "hub_harness.h"
-
-extern char** environ;
+#include "process.h"
+#include "wait.h"
 
 namespace latchkey::testing {
 namespace {
-
-namespace asio = boost::asio;
-namespace beast = boost::beast;
-namespace http = beast::http;
 
 constexpr const char* kOwnerPassword = "correct-horse-battery";
 
@@ -36,61 +26,14 @@ std::string ReadFile(const std::string& path) {
   return text.str();
 }
 
-// This process's environment without `drop` (prefixes), plus `add`.
-std::vector<std::string> Environment(const std::vector<std::string>& drop, const std::vector<std::string>& add) {
-  std::vector<std::string> env;
-  for (char** e = environ; *e != nullptr; ++e) {
-    const std::string entry(*e);
-    bool keep = true;
-    for (const auto& prefix : drop) keep = keep && entry.rfind(prefix, 0) != 0;
-    if (keep) env.push_back(entry);
-  }
-  env.insert(env.end(), add.begin(), add.end());
-  return env;
-}
-
-// Starts `args` with stdin, stdout and stderr from/to files; returns the pid.
-pid_t Spawn(const std::vector<std::string>& args, const std::vector<std::string>& env, const std::string& in,
-            const std::string& out, const std::string& err) {
-  std::vector<std::string> a = args, e = env;
-  std::vector<char*> argv, envp;
-  for (auto& s : a) argv.push_back(s.data());
-  argv.push_back(nullptr);
-  for (auto& s : e) envp.push_back(s.data());
-  envp.push_back(nullptr);
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 0, in.c_str(), O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  posix_spawn_file_actions_addopen(&actions, 2, err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  pid_t pid = -1;
-  const int rc = posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), envp.data());
-  posix_spawn_file_actions_destroy(&actions);
-  return rc == 0 ? pid : -1;
-}
-
 // One HTTP exchange with the hub: {"status", "body"} (status 0: no connection).
-Json HubHttp(uint16_t port, http::verb verb, const std::string& target, const std::string& token = "",
+Json HubHttp(uint16_t port, const std::string& method, const std::string& target, const std::string& token = "",
              const Json& body = Json()) {
-  asio::io_context io;
-  beast::tcp_stream stream(io);
-  beast::error_code ec;
-  stream.socket().connect(asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), port), ec);
-  if (ec) return Json{{"status", 0}};
-  http::request<http::string_body> request(verb, target, 11);
-  request.set(http::field::host, "127.0.0.1");
-  if (!token.empty()) request.set(http::field::authorization, "Bearer " + token);
-  if (!body.is_null()) {
-    request.set(http::field::content_type, "application/json");
-    request.body() = body.dump();
-  }
-  request.prepare_payload();
-  http::write(stream, request, ec);
-  beast::flat_buffer buffer;
-  http::response<http::string_body> response;
-  if (!ec) http::read(stream, buffer, response, ec);
-  if (ec) return Json{{"status", 0}};
-  return Json{{"status", response.result_int()}, {"body", Json::parse(response.body(), nullptr, false)}};
+  HttpOptions options;
+  options.token = token;
+  const HttpResult r = HttpCall(port, method, target, body.is_null() ? "" : body.dump(), options);
+  if (r.status == 0) return Json{{"status", 0}};
+  return Json{{"status", r.status}, {"body", r.json}};
 }
 
 // True if one line of `text` holds every one of `parts`.
@@ -118,69 +61,68 @@ class CliTest : public ::testing::Test {
     url_ = "http://127.0.0.1:" + std::to_string(port_);
     std::filesystem::create_directories(dir_->path() + "/home");
     std::ofstream(dir_->path() + "/empty").flush();
-    demo_ = Spawn({LATCHKEY_BINARY, "demo", "--data", dir_->path() + "/demo", "--http",
-                   "127.0.0.1:" + std::to_string(port_), "--locks", "1", "--motor-ms", "0"},
-                  Environment({"LATCHKEY_"}, {std::string("LATCHKEY_OWNER_PASSWORD=") + kOwnerPassword}),
-                  dir_->path() + "/empty", dir_->path() + "/demo.log", dir_->path() + "/demo.log");
-    ASSERT_GT(demo_, 0) << "cannot start " << LATCHKEY_BINARY;
+    demo_ = new Process();
+    ProcessOptions options;
+    options.env_drop = {"LATCHKEY_"};
+    options.env_add = {std::string("LATCHKEY_OWNER_PASSWORD=") + kOwnerPassword};
+    options.stdin_path = dir_->path() + "/empty";
+    options.stdout_path = dir_->path() + "/demo.log";
+    options.truncate = true;
+    ASSERT_TRUE(demo_->Start({LATCHKEY_BINARY, "demo", "--data", dir_->path() + "/demo", "--http",
+                              "127.0.0.1:" + std::to_string(port_), "--locks", "1", "--motor-ms", "0"},
+                             options))
+        << "cannot start " << LATCHKEY_BINARY;
     const auto deadline = std::chrono::steady_clock::now() + 15s;
-    while (HubHttp(port_, http::verb::get, "/healthz")["status"] != 200) {
-      ASSERT_LT(std::chrono::steady_clock::now(), deadline) << "no /healthz; see " << dir_->path() << "/demo.log";
-      std::this_thread::sleep_for(50ms);
-    }
+    ASSERT_TRUE(WaitUntil([] { return HubHttp(port_, "GET", "/healthz")["status"] == 200; }, 15s, 50ms))
+        << "no /healthz; see " << dir_->path() << "/demo.log";
     ASSERT_EQ(Login().exit, 0);
     // The demo pairs its lock after the hub starts: wait until the lock is online.
-    while (true) {
-      const CliResult locks = Cli({"locks", "--json"});
+    CliResult locks;
+    const bool online = WaitUntil([&] {
+      locks = Cli({"locks", "--json"});
       const Json list = Json::parse(locks.out, nullptr, false);
-      if (list.is_array() && list.size() == 1 && list[0].value("online", false)) {
-        lock_id_ = list[0]["id"];
-        break;
-      }
-      ASSERT_LT(std::chrono::steady_clock::now(), deadline)
-          << "the lock did not come online: " << locks.out << locks.err;
-      std::this_thread::sleep_for(100ms);
-    }
+      if (!list.is_array() || list.size() != 1 || !list[0].value("online", false)) return false;
+      lock_id_ = list[0]["id"];
+      return true;
+    }, TimeLeft(deadline), 100ms);
+    ASSERT_TRUE(online) << "the lock did not come online: " << locks.out << locks.err;
     ready_ = true;
   }
 
   static void TearDownTestSuite() {
-    if (demo_ > 0) {
-      ::kill(demo_, SIGTERM);
-      int status = 0;
-      ::waitpid(demo_, &status, 0);
-    }
+    delete demo_;  // SIGTERM, and SIGKILL if it lingers
     delete dir_;
   }
 
   void SetUp() override { ASSERT_TRUE(ready_) << "the demo did not start"; }
 
-  static std::vector<std::string> CliEnvironment() {
-    return Environment({"LATCHKEY_", "HOME=", "XDG_CONFIG_HOME="},
-                       {"HOME=" + dir_->path() + "/home", "XDG_CONFIG_HOME=" + dir_->path() + "/config"});
+  // The command line client's own HOME and XDG_CONFIG_HOME, and stdin / stdout / stderr files.
+  static ProcessOptions CliOptions(const std::string& in, const std::string& out, const std::string& err,
+                                   const std::vector<std::string>& extra_env = {}) {
+    ProcessOptions options;
+    options.env_drop = {"LATCHKEY_", "HOME=", "XDG_CONFIG_HOME=", "TMPDIR="};
+    options.env_add = {"HOME=" + dir_->path() + "/home", "XDG_CONFIG_HOME=" + dir_->path() + "/config"};
+    options.env_add.insert(options.env_add.end(), extra_env.begin(), extra_env.end());
+    options.stdin_path = in;
+    options.stdout_path = out;
+    options.stderr_path = err;
+    options.truncate = true;
+    return options;
   }
 
   // Runs `latchkey args...` with `input` on stdin and waits for it (at most 20 s).
-  static CliResult Cli(const std::vector<std::string>& args, const std::string& input = "") {
+  static CliResult Cli(const std::vector<std::string>& args, const std::string& input = "",
+                       const std::vector<std::string>& extra_env = {}) {
     static int counter = 0;
     const std::string base = dir_->path() + "/cli-" + std::to_string(++counter);
     std::ofstream(base + ".in") << input;
     std::vector<std::string> argv = {LATCHKEY_BINARY};
     argv.insert(argv.end(), args.begin(), args.end());
     CliResult result;
-    const pid_t pid = Spawn(argv, CliEnvironment(), base + ".in", base + ".out", base + ".err");
-    if (pid <= 0) return result;
-    int status = 0;
-    const auto deadline = std::chrono::steady_clock::now() + 20s;
-    while (::waitpid(pid, &status, WNOHANG) == 0) {
-      if (std::chrono::steady_clock::now() > deadline) {
-        ::kill(pid, SIGKILL);
-        ::waitpid(pid, &status, 0);
-        break;
-      }
-      std::this_thread::sleep_for(5ms);
-    }
-    result.exit = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    Process cli;
+    if (!cli.Start(argv, CliOptions(base + ".in", base + ".out", base + ".err", extra_env))) return result;
+    if (!cli.Wait(20s)) cli.Kill(SIGKILL);
+    result.exit = cli.exit_code().value_or(-1);
     result.out = ReadFile(base + ".out");
     result.err = ReadFile(base + ".err");
     return result;
@@ -195,12 +137,25 @@ class CliTest : public ::testing::Test {
   }
 
   static inline TempDir* dir_ = nullptr;
-  static inline pid_t demo_ = -1;
+  static inline Process* demo_ = nullptr;
   static inline uint16_t port_ = 0;
   static inline std::string url_;
   static inline std::string lock_id_;
   static inline bool ready_ = false;
 };
+
+// The scripted walk-through runs the lock's core on the shipped adapters (a SQLite store in a
+// scratch folder, the simulated board), not on test fakes, and leaves nothing behind.
+TEST_F(CliTest, ScriptedWalkThroughRunsOnARealStoreAndCleansUp) {
+  const std::string tmp = dir_->path() + "/script-tmp";
+  std::filesystem::create_directories(tmp);
+  const CliResult r = Cli({"demo", "--script", "--fast"}, "", {"TMPDIR=" + tmp});
+  EXPECT_EQ(r.exit, 0) << r.out << r.err;
+  EXPECT_TRUE(HasLine(r.out, {"events, chain verifies"})) << r.out;
+  EXPECT_TRUE(HasLine(r.out, {"lock_operation_error", "error=lockout"}) ||
+              HasLine(r.out, {"denied", "lockout"})) << r.out;
+  EXPECT_TRUE(std::filesystem::is_empty(tmp)) << "the scratch store was left in " << tmp;
+}
 
 TEST_F(CliTest, LoginKeepsTheTokenInAPrivateFile) {
   struct stat st {};
@@ -330,26 +285,19 @@ TEST_F(CliTest, HistoryShowsTheUnlockAndFollowPrintsNewEvents) {
 
   ASSERT_EQ(Cli({"pin", "add", "Lock 1", "--pin", "246813"}).exit, 0);
   const std::string out = dir_->path() + "/follow.out";
-  const pid_t follow = Spawn({LATCHKEY_BINARY, "history", "Lock 1", "--follow", "--limit", "1"}, CliEnvironment(),
-                             dir_->path() + "/empty", out, dir_->path() + "/follow.err");
-  ASSERT_GT(follow, 0);
+  Process follow;
+  ASSERT_TRUE(follow.Start({LATCHKEY_BINARY, "history", "Lock 1", "--follow", "--limit", "1"},
+                           CliOptions(dir_->path() + "/empty", out, dir_->path() + "/follow.err")));
   const auto wait_for = [&](const std::string& text) {
-    const auto deadline = std::chrono::steady_clock::now() + 5s;
-    while (ReadFile(out).find(text) == std::string::npos) {
-      if (std::chrono::steady_clock::now() > deadline) return false;
-      std::this_thread::sleep_for(20ms);
-    }
-    return true;
+    return WaitUntil([&] { return ReadFile(out).find(text) != std::string::npos; }, 5s);
   };
   EXPECT_TRUE(wait_for("SEQ")) << ReadFile(out) << ReadFile(dir_->path() + "/follow.err");
-  const Json press = HubHttp(port_, http::verb::post, "/api/v1/locks/" + lock_id_ + "/sim/keypad", StoredToken(),
+  const Json press = HubHttp(port_, "POST", "/api/v1/locks/" + lock_id_ + "/sim/keypad", StoredToken(),
                              Json{{"keys", "246813#"}});
   EXPECT_EQ(press["status"], 200) << press.dump();
   EXPECT_TRUE(wait_for("keypad")) << ReadFile(out) << ReadFile(dir_->path() + "/follow.err");
   EXPECT_TRUE(HasLine(ReadFile(out), {"lock_operation", "unlock (pin ", "keypad", "ok"})) << ReadFile(out);
-  ::kill(follow, SIGTERM);
-  int status = 0;
-  ::waitpid(follow, &status, 0);
+  follow.Terminate(10s);
 }
 
 // Last in the file: it logs out, then in again for whatever runs after it.

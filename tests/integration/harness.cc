@@ -1,25 +1,22 @@
 #include "harness.h"
 
-#include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
+#include <stdlib.h>
 
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <future>
+#include <map>
+#include <mutex>
+#include <stdexcept>
 
-extern char** environ;
+#include "http_client.h"
+#include "wait.h"
 
 namespace latchkey::testing {
 
 namespace asio = boost::asio;
-namespace beast = boost::beast;
-namespace http = beast::http;
 
 TempDir::TempDir() {
   char pattern[] = "/tmp/latchkey-test-XXXXXX";
@@ -36,9 +33,7 @@ TempDir::~TempDir() {
 LockProcess::LockProcess(std::string data_dir, std::vector<std::string> extra)
     : data_dir_(std::move(data_dir)), extra_(std::move(extra)) {}
 
-LockProcess::~LockProcess() {
-  if (running()) Kill(SIGKILL);
-}
+LockProcess::~LockProcess() { Kill(SIGKILL); }
 
 namespace {
 
@@ -53,6 +48,14 @@ uint16_t PortOf(const std::string& address) {
   return static_cast<uint16_t>(std::stoi(address.substr(address.rfind(':') + 1)));
 }
 
+// The sim-control secret of each running lock by its sim-control port, so that SimHttp(port, ...)
+// authenticates as the lock's operator without every caller passing it.
+std::mutex secrets_mu;
+std::map<uint16_t, std::string>& SecretsByPort() {
+  static std::map<uint16_t, std::string> secrets;
+  return secrets;
+}
+
 }  // namespace
 
 void LockProcess::Start() {
@@ -63,64 +66,44 @@ void LockProcess::Start() {
   std::vector<std::string> args = {LATCHKEY_BINARY, "lock", "--data", data_dir_, "--listen", "127.0.0.1:0",
                                    "--sim-control", "127.0.0.1:0"};
   args.insert(args.end(), extra_.begin(), extra_.end());
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
   const std::string log = data_dir_ + "/process.log";
-  posix_spawn_file_actions_addopen(&actions, 1, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
-  posix_spawn_file_actions_adddup2(&actions, 1, 2);
-  const int rc = posix_spawn(&pid_, argv[0], &actions, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  ASSERT_EQ(rc, 0) << "cannot start " << LATCHKEY_BINARY;
-  const auto deadline = std::chrono::steady_clock::now() + 10s;
-  while (std::chrono::steady_clock::now() < deadline) {
-    const auto link = ReadLine(data_dir_ + "/link.addr");
-    const auto sim = ReadLine(data_dir_ + "/sim-control.addr");
-    if (link && sim) {
-      link_port_ = PortOf(*link);
-      sim_port_ = PortOf(*sim);
-      return;
-    }
-    int status = 0;
-    if (::waitpid(pid_, &status, WNOHANG) == pid_) {
-      pid_ = -1;
-      FAIL() << "the lock exited at start; see " << log;
-    }
-    std::this_thread::sleep_for(10ms);
-  }
-  FAIL() << "the lock did not start in 10 s; see " << log;
+  ProcessOptions options;
+  options.stdout_path = log;
+  ASSERT_TRUE(process_.Start(args, options)) << "cannot start " << LATCHKEY_BINARY;
+  std::optional<std::string> link, sim;
+  const bool served = WaitUntil([&] {
+    link = ReadLine(data_dir_ + "/link.addr");
+    sim = ReadLine(data_dir_ + "/sim-control.addr");
+    return (link && sim) || !process_.Running();
+  }, 10s, 10ms);
+  ASSERT_TRUE(link && sim) << (served ? "the lock exited at start" : "the lock did not start in 10 s") << "; see "
+                           << log;
+  link_port_ = PortOf(*link);
+  sim_port_ = PortOf(*sim);
+  // Written before sim-control.addr.
+  sim_secret_ = ReadLine(data_dir_ + "/sim-control.secret").value_or("");
+  std::lock_guard lock(secrets_mu);
+  SecretsByPort()[sim_port_] = sim_secret_;
 }
 
-void LockProcess::Kill(int signal) {
-  if (pid_ <= 0) return;
-  ::kill(pid_, signal);
-  int status = 0;
-  ::waitpid(pid_, &status, 0);
-  pid_ = -1;
-}
+void LockProcess::Kill(int signal) { process_.Kill(signal); }
 
 std::string LockProcess::setup_code() const { return ReadLine(data_dir_ + "/setup-code").value_or(""); }
 
-Json SimHttp(uint16_t port, const std::string& what, const Json& body) {
-  asio::io_context io;
-  beast::tcp_stream stream(io);
-  stream.expires_after(10s);
-  stream.connect(asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
-  http::request<http::string_body> request(what.empty() ? http::verb::get : http::verb::post,
-                                           what.empty() ? "/state" : "/sim/" + what, 11);
-  request.set(http::field::host, "127.0.0.1");
-  request.set(http::field::content_type, "application/json");
-  if (!what.empty()) request.body() = body.dump();
-  request.prepare_payload();
-  http::write(stream, request);
-  beast::flat_buffer buffer;
-  http::response<http::string_body> response;
-  http::read(stream, buffer, response);
-  beast::error_code ec;
-  stream.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ec);
-  return Json{{"status", response.result_int()}, {"body", Json::parse(response.body(), nullptr, false)}};
+Json SimHttp(uint16_t port, const std::string& what, const Json& body, const std::optional<std::string>& secret) {
+  HttpOptions options;
+  options.timeout = 10s;
+  if (secret) {
+    options.headers["X-Sim-Secret"] = *secret;
+  } else {
+    std::lock_guard lock(secrets_mu);
+    options.headers["X-Sim-Secret"] = SecretsByPort()[port];
+  }
+  if (options.headers["X-Sim-Secret"].empty()) options.headers.clear();
+  const HttpResult r = what.empty() ? HttpCall(port, "GET", "/state", "", options)
+                                    : HttpCall(port, "POST", "/sim/" + what, body.dump(), options);
+  if (r.status == 0) throw std::runtime_error("sim-control on port " + std::to_string(port) + ": " + r.transport_error);
+  return Json{{"status", r.status}, {"body", r.json}};
 }
 
 HubLink::HubLink() : key_(crypto::GenerateKeypair()) {

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "link/link_client.h"
+#include "process.h"
 
 namespace latchkey::testing {
 
@@ -45,25 +46,30 @@ class LockProcess {
   void Start();
   // Sends `signal` and reaps the process.
   void Kill(int signal = 9);
-  bool running() const { return pid_ > 0; }
+  bool running() const { return process_.pid() > 0; }
 
   const std::string& data_dir() const { return data_dir_; }
   std::string host() const { return "127.0.0.1"; }
   uint16_t link_port() const { return link_port_; }
   uint16_t sim_port() const { return sim_port_; }
+  // This run's sim-control secret (DATA/sim-control.secret; SimHttp sends it).
+  const std::string& sim_secret() const { return sim_secret_; }
   std::string setup_code() const;
 
  private:
   std::string data_dir_;
   std::vector<std::string> extra_;
-  pid_t pid_ = -1;
+  Process process_;
   uint16_t link_port_ = 0;
   uint16_t sim_port_ = 0;
+  std::string sim_secret_;
 };
 
-// POST /sim/<what> (or GET /state when `what` is empty) on the lock's sim-control server.
+// POST /sim/<what> (or GET /state when `what` is empty) on the lock's sim-control server, with
+// the secret of the LockProcess that last started on that port (or `secret` when given).
 // Returns {"status": HTTP status, "body": JSON}.
-Json SimHttp(uint16_t port, const std::string& what, const Json& body = Json::object());
+Json SimHttp(uint16_t port, const std::string& what, const Json& body = Json::object(),
+             const std::optional<std::string>& secret = std::nullopt);
 
 // A hub's link to one lock, run on its own io thread; every call blocks until done.
 class HubLink {

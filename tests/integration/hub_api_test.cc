@@ -4,6 +4,7 @@
 #include <iostream>
 #include <regex>
 #include <set>
+#include <thread>
 
 #include "hub_harness.h"
 
@@ -18,7 +19,9 @@ bool IsTime(const Json& j) { return j.is_string() && std::regex_match(j.get<std:
 class HubApiTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    demo_ = std::make_unique<HubDemo>(2);
+    // The webhook test points at 127.0.0.1:9 (nothing listens there): allowed by the destination
+    // policy only when the configuration says so.
+    demo_ = std::make_unique<HubDemo>(2, std::vector<std::string>{"--webhook-allow", "127.0.0.1:9"});
     demo_->Start();
     if (::testing::Test::HasFatalFailure()) return;
     a_ = demo_->lock_ids()[0];
@@ -257,10 +260,17 @@ TEST_F(HubApiTest, TokensAreNeverWiderThanTheirCreator) {
   r = Owner("POST", "/api/v1/tokens", Json{{"name", "future"}, {"expires_at", "2099-01-01T00:00:00.000Z"}});
   EXPECT_EQ(r.status, 201) << r.Describe();
 
-  // DELETE: own tokens only; a deleted token stops working.
-  r = Owner("DELETE", "/api/v1/tokens/" + narrow_id);
+  // DELETE: one's own tokens, and the owner any account's (issue 9; this used to be 404 for the
+  // owner too); a deleted token stops working.
+  const std::string other = demo_->CreateAccount(
+      Json{{"username", "api-tok-other"}, {"password", "member-password-2"}, {"role", "member"}});
+  ASSERT_FALSE(other.empty());
+  r = demo_->Call("DELETE", "/api/v1/tokens/" + narrow_id, nullptr, other);
   EXPECT_EQ(r.status, 404) << "someone else's token is not found: " << r.Describe();
   EXPECT_EQ(demo_->Call("GET", "/api/v1/me", nullptr, narrow).status, 200);
+  r = Owner("DELETE", "/api/v1/tokens/" + narrow_id);
+  EXPECT_EQ(r.status, 200) << "the owner revokes any token: " << r.Describe();
+  EXPECT_EQ(demo_->Call("GET", "/api/v1/me", nullptr, narrow).status, 401);
   r = Owner("DELETE", "/api/v1/tokens/" + id);
   EXPECT_EQ(r.status, 200) << r.Describe();
   EXPECT_EQ(demo_->Call("GET", "/api/v1/me", nullptr, token).status, 401);
@@ -882,6 +892,9 @@ TEST_F(HubApiTest, UnpairAndPairAgain) {
   r = Owner("POST", "/api/v1/locks", Json{{"address", address}, {"setup_code", "00000-00000-00000-00000"}});
   EXPECT_GE(r.status, 400) << r.Describe();
   EXPECT_LT(r.status, 500) << r.Describe();
+  // The lock backs off handshakes from a source whose last one failed (the wrong code above,
+  // docs/link.md); the hub tries again while the lock refuses to start one, so the right code
+  // typed straight after a wrong one pairs at once.
   r = Owner("POST", "/api/v1/locks", Json{{"address", address}, {"setup_code", code}, {"name", "Back door"}});
   ASSERT_EQ(r.status, 201) << r.Describe();
   EXPECT_EQ(r.json["id"], lock);
@@ -938,7 +951,7 @@ TEST_F(HubLoginLimitTest, RepeatedFailuresAreRateLimitedWithGrowingWait) {
                        Json{{"username", "bob"}, {"password", "bob-password-1"}, {"role", "member"}}, demo_.owner_token())
                 .status,
             201);
-  // Failures from another address do not block this one's account... until the account has had enough.
+  // Five failures block the address, and the account for addresses that have failed.
   for (int i = 0; i < 5; ++i) {
     const HttpResult r = Login("owner", "wrong-password-" + std::to_string(i));
     ASSERT_EQ(r.status, 401) << "attempt " << i + 1 << ": " << r.Describe();
@@ -953,9 +966,12 @@ TEST_F(HubLoginLimitTest, RepeatedFailuresAreRateLimitedWithGrowingWait) {
   // While blocked even the right password waits.
   r = Login("owner", HubDemo::kOwnerPassword);
   EXPECT_EQ(r.status, 429) << r.Describe();
-  // The account is blocked from another address too; the address is blocked for another account.
+  // Issue 9: a burst against `owner` from one address does not keep the owner out: a client
+  // address with no failure of its own reaches the password check. (This used to be 429: the
+  // account was blocked for everyone, which let anyone lock the owner out.)
   r = Login("owner", HubDemo::kOwnerPassword, "127.0.0.2");
-  EXPECT_EQ(r.status, 429) << "per account: " << r.Describe();
+  EXPECT_EQ(r.status, 200) << "a clean address gets in with the right password: " << r.Describe();
+  // The address is blocked for another account.
   r = Login("bob", "bob-password-1");
   EXPECT_EQ(r.status, 429) << "per client address: " << r.Describe();
   r = Login("bob", "bob-password-1", "127.0.0.3");
@@ -973,6 +989,15 @@ TEST_F(HubLoginLimitTest, RepeatedFailuresAreRateLimitedWithGrowingWait) {
   // Once it has passed, the right password works again.
   std::this_thread::sleep_for(std::chrono::seconds(second_wait) + 200ms);
   r = Login("owner", HubDemo::kOwnerPassword);
+  EXPECT_EQ(r.status, 200) << r.Describe();
+
+  // The account's count outlives that success (it is the evidence of guessing): one more
+  // failure from a new address blocks the account again, for that address, not for a clean one.
+  r = Login("owner", "wrong-password-w", "127.0.0.4");
+  EXPECT_EQ(r.status, 401) << "a new address gets its one try: " << r.Describe();
+  r = Login("owner", HubDemo::kOwnerPassword, "127.0.0.4");
+  EXPECT_EQ(r.status, 429) << "per account, for an address that failed: " << r.Describe();
+  r = Login("owner", HubDemo::kOwnerPassword, "127.0.0.5");
   EXPECT_EQ(r.status, 200) << r.Describe();
 }
 

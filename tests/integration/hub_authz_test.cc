@@ -5,7 +5,10 @@
 //
 // API.md: owner everything; admin all but accounts; member operates and reads the history of
 // the locks in its list; guest operates the locks in its list inside its time window;
-// users/credentials/schedules/holidays/settings/clock/pairing are owner and admin.
+// users/credentials/schedules/holidays/settings/clock/pairing are owner and admin. Issue 9: a
+// lock list and a window bind every role below owner (admins and members with either are in
+// the matrix), the chain check is owner and admin only, and an account outside its window has
+// no lock-wide power either (pairing, webhooks, metrics).
 #include <iostream>
 #include <set>
 
@@ -26,7 +29,11 @@ struct Who {
   bool in_window = true;   // false: a guest outside its window sees no lock at all
 };
 
-enum class Need { kPublic, kAny, kOwner, kManageGlobal, kSee, kOperate, kHistory, kManage };
+// kSim: the simulated world, for those who operate the lock except guests (SECURITY.md: guests
+// cannot use sim inputs); the roles above guest are exactly those that read history.
+// kManageGlobal: owner/admin inside its window; kManageEveryLock: the same and a caller that sees
+// every lock (a webhook receives the events of all locks).
+enum class Need { kPublic, kAny, kOwner, kManageGlobal, kManageEveryLock, kSee, kOperate, kSim, kHistory, kManage };
 
 using Prepare = std::function<std::map<std::string, std::string>(const Who&)>;
 
@@ -65,6 +72,11 @@ std::string Replace(std::string text, const std::map<std::string, std::string>& 
 }
 
 class HubAuthzTest : public SharedDemoTest<HubAuthzTest, 2> {
+ public:
+  // The matrix's webhooks point at 127.0.0.1:9 (nothing listens there): allowed by the
+  // destination policy only when the configuration says so.
+  static std::vector<std::string> DemoArgs() { return {"--webhook-allow", "127.0.0.1:9"}; }
+
  protected:
   void Prepare() override {
     a_ = D().lock_ids()[0];
@@ -93,7 +105,24 @@ class HubAuthzTest : public SharedDemoTest<HubAuthzTest, 2> {
                                                          {"locks", {a_}},
                                                          {"valid_from", rfc(now - std::chrono::hours(3))},
                                                          {"valid_until", rfc(now - std::chrono::hours(1))}});
-    ASSERT_FALSE(admin.empty() || member.empty() || guest.empty() || expired.empty());
+    // Admins and members are bound by their lists and windows as guests are.
+    const std::string admin_a = D().CreateAccount(Json{{"username", "z-admin-a"},
+                                                         {"password", "admin-password-2"},
+                                                         {"role", "admin"},
+                                                         {"locks", {a_}},
+                                                         {"valid_from", rfc(now - std::chrono::minutes(1))},
+                                                         {"valid_until", rfc(now + std::chrono::hours(1))}});
+    const std::string admin_expired = D().CreateAccount(Json{{"username", "z-admin-expired"},
+                                                               {"password", "admin-password-3"},
+                                                               {"role", "admin"},
+                                                               {"valid_from", rfc(now - std::chrono::hours(3))},
+                                                               {"valid_until", rfc(now - std::chrono::hours(1))}});
+    const std::string member_expired = D().CreateAccount(Json{{"username", "z-member-expired"},
+                                                                {"password", "member-password-2"},
+                                                                {"role", "member"},
+                                                                {"valid_until", rfc(now - std::chrono::hours(1))}});
+    ASSERT_FALSE(admin.empty() || member.empty() || guest.empty() || expired.empty() || admin_a.empty() ||
+                 admin_expired.empty() || member_expired.empty());
     // API tokens narrowed below their creator behave as the narrower role.
     const HttpResult as_member = D().Call("POST", "/api/v1/tokens",
                                             Json{{"name", "as-member"}, {"role", "member"}, {"locks", {a_}}}, D().owner_token());
@@ -110,6 +139,9 @@ class HubAuthzTest : public SharedDemoTest<HubAuthzTest, 2> {
         {"guest_expired", expired, false, false, false, false, false, /*in_window=*/false},
         {"owner_token_as_member", as_member.json["token"], false, false, false, true, true},
         {"admin_token_as_guest", as_guest.json["token"], false, false, false, false, true},
+        {"admin_lock_a_in_window", admin_a, false, false, true, true, true},
+        {"admin_expired", admin_expired, true, false, true, true, true, /*in_window=*/false},
+        {"member_expired", member_expired, true, false, false, true, true, /*in_window=*/false},
     };
     // Every lock has a user 5 with a PIN, a schedule and a holiday for the read routes.
     for (const std::string& lock : {a_, b_}) {
@@ -134,9 +166,11 @@ class HubAuthzTest : public SharedDemoTest<HubAuthzTest, 2> {
       case Need::kPublic:
       case Need::kAny: return 0;
       case Need::kOwner: return who.accounts ? 0 : 403;
-      case Need::kManageGlobal: return who.manage ? 0 : 403;
+      case Need::kManageGlobal: return who.manage && who.in_window ? 0 : 403;
+      case Need::kManageEveryLock: return who.manage && who.in_window && who.all_locks ? 0 : 403;
       case Need::kSee: return sees ? 0 : 404;
       case Need::kOperate: return !sees ? 404 : who.operate ? 0 : 403;
+      case Need::kSim: return !sees ? 404 : who.operate && who.history ? 0 : 403;
       case Need::kHistory: return !sees ? 404 : who.history ? 0 : 403;
       case Need::kManage: return !sees ? 404 : who.manage ? 0 : 403;
     }
@@ -181,10 +215,10 @@ class HubAuthzTest : public SharedDemoTest<HubAuthzTest, 2> {
         {"GET", "/api/v1/stream", "", Need::kPublic, four_hundred},  // a plain GET of the WebSocket
         {"GET", "/api/v1/me", "", Need::kAny},
         {"GET", "/metrics", "", Need::kManageGlobal, {}, {}, false, /*json=*/false},
-        {"GET", "/api/v1/webhooks", "", Need::kManageGlobal},
-        {"POST", "/api/v1/webhooks", R"({"url": "http://127.0.0.1:9/{role}", "kinds": ["power"]})", Need::kManageGlobal},
-        {"GET", "/api/v1/webhooks/{wh}/deliveries", "", Need::kManageGlobal, {}, webhook},
-        {"DELETE", "/api/v1/webhooks/{wh}", "", Need::kManageGlobal, {}, webhook},
+        {"GET", "/api/v1/webhooks", "", Need::kManageEveryLock},
+        {"POST", "/api/v1/webhooks", R"({"url": "http://127.0.0.1:9/{role}", "kinds": ["power"]})", Need::kManageEveryLock},
+        {"GET", "/api/v1/webhooks/{wh}/deliveries", "", Need::kManageEveryLock, {}, webhook},
+        {"DELETE", "/api/v1/webhooks/{wh}", "", Need::kManageEveryLock, {}, webhook},
         {"GET", "/api/v1/locks", "", Need::kAny},
         {"GET", "/api/v1/events", "", Need::kAny},
         {"POST", "/api/v1/tokens", R"({"name": "m-{role}"})", Need::kAny},
@@ -205,10 +239,10 @@ class HubAuthzTest : public SharedDemoTest<HubAuthzTest, 2> {
         {"POST", L + "/unlatch", "", Need::kOperate},
         {"POST", L + "/unlock", R"({"timeout_s": 600})", Need::kOperate},
         {"POST", L + "/lock", "", Need::kOperate},
-        {"POST", L + "/sim/door", R"({"state": "closed"})", Need::kOperate},
+        {"POST", L + "/sim/door", R"({"state": "closed"})", Need::kSim},
         {"GET", L + "/events", "", Need::kHistory},
         {"GET", L + "/events?after=1&limit=5&kind=change", "", Need::kHistory},
-        {"GET", L + "/events/verify", "", Need::kHistory},
+        {"GET", L + "/events/verify", "", Need::kManage},  // owner and admin (issue 9)
         {"GET", L + "/users", "", Need::kManage},
         {"POST", L + "/users", R"({"index": {n}, "name": "m{n}"})", Need::kManage},
         {"GET", L + "/users/{n}", "", Need::kManage},
@@ -344,7 +378,7 @@ TEST_F(HubAuthzTest, ListsShowOnlyVisibleLocksAndHistory) {
     std::set<std::string> from;
     for (const Json& e : events.json["events"]) from.insert(e["lock"].get<std::string>());
     const std::set<std::string> readable =
-        !who.history ? std::set<std::string>{} : who.all_locks ? std::set<std::string>{a_, b_} : std::set<std::string>{a_};
+        !who.history || !who.in_window ? std::set<std::string>{} : who.all_locks ? std::set<std::string>{a_, b_} : std::set<std::string>{a_};
     EXPECT_EQ(from, readable) << who.name << " reads the history of exactly the locks it may";
   }
 }

@@ -1,7 +1,6 @@
 // What the hub's API tests need: a real `latchkey demo` process (a hub and simulated locks
-// paired over the real link) in its own temporary folder on a free loopback port, a synchronous
-// HTTP client that returns the status, headers and JSON of one call, login helpers, and a
-// WebSocket client for GET /api/v1/stream that collects every message on its own thread.
+// paired over the real link) in its own temporary folder on a free loopback port, and login
+// helpers. The HTTP and WebSocket clients (HttpCall, WsClient) are in http_client.h.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -22,41 +21,15 @@
 
 #include <nlohmann/json.hpp>
 
+#include "http_client.h"
+#include "process.h"
+
 namespace latchkey::testing {
 
 using Json = nlohmann::json;
 using namespace std::chrono_literals;
 
-// --- HTTP ------------------------------------------------------------------------------------
-
-struct HttpResult {
-  int status = 0;                             // 0: no answer (connection failed or timed out)
-  std::string body;                           // raw
-  Json json;                                  // parsed body (discarded when not JSON)
-  std::map<std::string, std::string> headers;  // names in lower case
-  std::vector<std::string> set_cookies;       // every Set-Cookie header, in order
-  std::string transport_error;                // why there was no answer
-
-  std::string header(const std::string& lower_name) const;
-  // {"error": {"code": ...}} -> code; "" when the body is not an API error.
-  std::string error_code() const;
-  std::string error_message() const;
-  // One line for assertion messages: "STATUS body".
-  std::string Describe() const;
-};
-
-struct HttpOptions {
-  std::string token;                  // Authorization: Bearer <token> when not empty
-  std::string content_type = "application/json";
-  std::map<std::string, std::string> headers;
-  std::string source_address;         // bind the client to this loopback address first
-  bool chunked = false;               // send the body with chunked transfer encoding
-  std::chrono::milliseconds timeout = 15s;
-};
-
-// One request on a fresh connection to 127.0.0.1:`port`. `body` is sent as is (empty: none).
-HttpResult HttpCall(uint16_t port, const std::string& method, const std::string& target, const std::string& body = "",
-                    const HttpOptions& options = {});
+// --- loopback addresses ------------------------------------------------------------------------
 
 // A free TCP port on 127.0.0.1 (bound to :0 and released).
 uint16_t FreeLoopbackPort();
@@ -82,8 +55,10 @@ class HubDemo {
   void Stop();
   // SIGKILL to the demo process alone (its locks die with it by PR_SET_PDEATHSIG), reaped.
   void Kill();
-  bool running() const { return pid_ > 0; }
-  pid_t pid() const { return pid_; }
+  bool running() const { return process_.pid() > 0; }
+  // The `extra_args` of the next Start (a restart with another configuration).
+  void set_extra_args(std::vector<std::string> extra_args) { extra_args_ = std::move(extra_args); }
+  pid_t pid() const { return process_.pid(); }
 
   uint16_t port() const { return port_; }
   const std::string& data_dir() const { return data_dir_; }
@@ -120,13 +95,15 @@ class HubDemo {
   // GET <sim_control_url>/state or POST <sim_control_url>/sim/<what> straight at the lock
   // (works while its link to the hub is cut).
   HttpResult SimControl(const std::string& id, const std::string& what, const Json& body = Json::object()) const;
+  // The sim-control secret of this run of lock `id` (its DATA/sim-control.secret); "" if unknown.
+  std::string SimSecret(const std::string& id) const;
 
  private:
   int locks_;
   std::vector<std::string> extra_args_;
   std::string data_dir_;
   uint16_t port_ = 0;
-  pid_t pid_ = -1;
+  Process process_;
   std::vector<std::string> lock_ids_;
   std::string owner_token_;
   mutable std::map<std::string, uint16_t> sim_ports_;
@@ -143,7 +120,7 @@ class SharedDemoTest : public ::testing::Test {
     if (ready_) return;
     ASSERT_FALSE(tried_) << "the shared demo did not start";
     tried_ = true;
-    holder_ = std::make_unique<HubDemo>(kLocks);
+    holder_ = std::make_unique<HubDemo>(kLocks, Suite::DemoArgs());
     ASSERT_NO_FATAL_FAILURE(holder_->Start());
     ASSERT_NO_FATAL_FAILURE(Prepare());
     ready_ = true;
@@ -156,6 +133,8 @@ class SharedDemoTest : public ::testing::Test {
     ready_ = tried_ = false;  // --gtest_repeat: the next round starts its own demo
   }
   virtual void Prepare() {}
+  // The demo's extra arguments; a suite that needs some hides this with its own.
+  static std::vector<std::string> DemoArgs() { return {}; }
   virtual std::string Logs() const { return D().Log(); }
   static HubDemo& D() { return *holder_; }
 
@@ -165,37 +144,6 @@ class SharedDemoTest : public ::testing::Test {
 };
 
 // --- the WebSocket stream --------------------------------------------------------------------
-
-class WsClient {
- public:
-  WsClient();
-  ~WsClient();
-  WsClient(const WsClient&) = delete;
-  WsClient& operator=(const WsClient&) = delete;
-
-  // Opens ws://127.0.0.1:port`target`. Returns the HTTP status of the upgrade answer: 101 when
-  // the stream is open, else the refusal (its body in refusal_body()), 0 when nothing answered.
-  int Connect(uint16_t port, const std::string& target);
-  // The same with extra request headers (e.g. Cookie, Origin).
-  int Connect(uint16_t port, const std::string& target, const std::map<std::string, std::string>& headers);
-  const std::string& refusal_body() const { return refusal_body_; }
-
-  // The next message not yet taken, waiting up to `timeout`.
-  std::optional<Json> Next(std::chrono::milliseconds timeout);
-  // The first message not yet taken that matches (the ones before it are taken too).
-  std::optional<Json> WaitFor(const std::function<bool(const Json&)>& match, std::chrono::milliseconds timeout);
-  // Every message received so far (taken or not).
-  std::vector<Json> All() const;
-  // Waits until nothing arrives for `quiet`, then returns every message received.
-  std::vector<Json> Settle(std::chrono::milliseconds quiet = 300ms);
-  bool closed() const;
-  void Close();
-
- private:
-  struct Impl;
-  std::unique_ptr<Impl> impl_;
-  std::string refusal_body_;
-};
 
 // The seqs of every {"type":"event"} message for `lock`, in the order received.
 std::vector<uint64_t> EventSeqs(const std::vector<Json>& messages, const std::string& lock);

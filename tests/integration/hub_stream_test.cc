@@ -235,6 +235,188 @@ TEST_F(HubStreamTest, GuestSeesOnlyItsLock) {
   EXPECT_EQ(doors, 2u) << "exactly the two live door events of lock A: " << Json(all).dump();
 }
 
+// Least knowledge on the stream (docs/hub.md "What each account receives"): a guest gets its own
+// remote operations and the lock's state, not someone else's keypad entry, not credential
+// changes, not alarms; owner and admin get everything.
+// Regression (issue 9 item 9): the stream sent guests every event of their locks.
+TEST_F(HubStreamTest, GuestGetsItsOwnOperationsAndStateOnly) {
+  const std::string guest = D().CreateAccount(
+      Json{{"username", "s-guest2"}, {"password", "guest-password-1"}, {"role", "guest"}, {"locks", {a_}}});
+  ASSERT_FALSE(guest.empty());
+  Door(a_, "closed");
+  Mirrored(a_);
+  WsClient guest_ws, owner_ws;
+  ASSERT_EQ(guest_ws.Connect(D().port(), Stream(guest)), 101) << guest_ws.refusal_body();
+  ASSERT_EQ(owner_ws.Connect(D().port(), Stream(D().owner_token())), 101) << owner_ws.refusal_body();
+
+  // The guest's own unlock, then someone's keypad entry, a credential change and a tamper alarm,
+  // then a door event to know that everything before it was published.
+  HttpResult r = D().Call("POST", L(a_) + "/unlock", nullptr, guest);
+  ASSERT_EQ(r.status, 200) << r.Describe();
+  ASSERT_EQ(Owner("POST", L(a_) + "/lock").status, 200);
+  r = Owner("POST", L(a_) + "/sim/keypad", Json{{"keys", "582046#"}});
+  ASSERT_EQ(r.status, 200) << r.Describe();
+  ASSERT_EQ(r.json["result"], "granted") << r.body;
+  ASSERT_EQ(Owner("POST", L(a_) + "/lock").status, 200);
+  r = Owner("POST", L(a_) + "/credentials", Json{{"type", "pin"}, {"data", "640213"}, {"user", 5}});
+  ASSERT_EQ(r.status, 201) << r.Describe();
+  ASSERT_EQ(Owner("POST", L(a_) + "/sim/tamper", Json::object()).status, 200);
+  Door(a_, "open");
+  Door(a_, "closed");
+  const auto door_closed = [&](const Json& m) {
+    return IsEvent(m, a_) && m["event"]["kind"] == "door_state" && m["event"]["door_state"] == "closed";
+  };
+  ASSERT_TRUE(owner_ws.WaitFor(door_closed, 5s)) << Json(owner_ws.All()).dump();
+  ASSERT_TRUE(guest_ws.WaitFor(door_closed, 5s)) << "the guest gets the door's state: " << Json(guest_ws.All()).dump();
+  const std::vector<Json> seen = guest_ws.Settle();
+
+  bool own_unlock = false, state = false;
+  for (const Json& m : seen) {
+    if (m.value("type", "") == "state") {
+      state = true;
+      EXPECT_FALSE(m.contains("address")) << "a guest got the lock's address: " << m.dump();
+      EXPECT_FALSE(m.contains("sim_control_url")) << "a guest got the sim URL: " << m.dump();
+      continue;
+    }
+    ASSERT_EQ(m.value("type", ""), "event") << m.dump();
+    const Json& e = m["event"];
+    const std::string kind = e.value("kind", "");
+    if (kind == "door_state") continue;
+    if (kind == "lock_operation" && e.value("actor", "") == "s-guest2" && e.value("operation", "") == "unlock") {
+      own_unlock = true;
+      continue;
+    }
+    ADD_FAILURE() << "a guest got an event that is not its own operation nor the lock's state: " << m.dump();
+  }
+  EXPECT_TRUE(own_unlock) << "the guest's own unlock did not reach it: " << Json(seen).dump();
+  EXPECT_TRUE(state) << "no state message for the guest";
+
+  // The owner got all of it.
+  std::set<std::string> owner_kinds;
+  for (const Json& m : owner_ws.All()) {
+    if (!IsEvent(m, a_)) continue;
+    const Json& e = m["event"];
+    owner_kinds.insert(e.value("kind", ""));
+    owner_kinds.insert(e.value("kind", "") + "/" + e.value("source", e.value("alarm", "")));
+  }
+  for (const char* expected : {"lock_operation/keypad", "lock_operation/remote", "change", "alarm/tamper"}) {
+    EXPECT_TRUE(owner_kinds.contains(expected)) << expected << " missing for the owner: " << Json(owner_ws.All()).dump();
+  }
+}
+
+// Duress reaches owner and admin only (SECURITY.md "Least knowledge"): the forced_user alarm and
+// operation are not sent to members or guests, whoever used the code.
+// Regression (issue 9 item 9): the duress alarm was toasted on every app.
+TEST_F(HubStreamTest, DuressReachesOwnerAndAdminOnly) {
+  HttpResult r = Owner("POST", L(a_) + "/users", Json{{"index", 9}, {"name", "duress"}, {"type", "forced"}});
+  ASSERT_EQ(r.status, 201) << r.Describe();
+  r = Owner("POST", L(a_) + "/credentials", Json{{"type", "pin"}, {"data", "911911"}, {"user", 9}});
+  ASSERT_EQ(r.status, 201) << r.Describe();
+  const std::string admin = D().CreateAccount(
+      Json{{"username", "s-admin"}, {"password", "admin-password-1"}, {"role", "admin"}});
+  const std::string member = D().CreateAccount(
+      Json{{"username", "s-member2"}, {"password", "member-password-1"}, {"role", "member"}, {"locks", {a_}}});
+  const std::string guest = D().CreateAccount(
+      Json{{"username", "s-guest3"}, {"password", "guest-password-1"}, {"role", "guest"}, {"locks", {a_}}});
+  ASSERT_FALSE(admin.empty());
+  ASSERT_FALSE(member.empty());
+  ASSERT_FALSE(guest.empty());
+  ASSERT_EQ(Owner("POST", L(a_) + "/lock").status, 200);
+  WsClient owner_ws, admin_ws, member_ws, guest_ws;
+  ASSERT_EQ(owner_ws.Connect(D().port(), Stream(D().owner_token())), 101);
+  ASSERT_EQ(admin_ws.Connect(D().port(), Stream(admin)), 101);
+  ASSERT_EQ(member_ws.Connect(D().port(), Stream(member)), 101);
+  ASSERT_EQ(guest_ws.Connect(D().port(), Stream(guest)), 101);
+
+  // At the door, and from afar by the guest and the member with the duress PIN.
+  r = Owner("POST", L(a_) + "/sim/keypad", Json{{"keys", "911911#"}});
+  ASSERT_EQ(r.status, 200) << r.Describe();
+  ASSERT_EQ(r.json["result"], "granted") << r.body;
+  ASSERT_EQ(Owner("POST", L(a_) + "/lock").status, 200);
+  r = D().Call("POST", L(a_) + "/unlock", Json{{"pin", "911911"}}, guest);
+  ASSERT_EQ(r.status, 200) << r.Describe();
+  ASSERT_EQ(Owner("POST", L(a_) + "/lock").status, 200);
+  r = D().Call("POST", L(a_) + "/unlock", Json{{"pin", "911911"}}, member);
+  ASSERT_EQ(r.status, 200) << r.Describe();
+  ASSERT_EQ(Owner("POST", L(a_) + "/lock").status, 200);
+  Door(a_, "open");
+  Door(a_, "closed");
+  const auto door_closed = [&](const Json& m) {
+    return IsEvent(m, a_) && m["event"]["kind"] == "door_state" && m["event"]["door_state"] == "closed";
+  };
+  const auto duress_count = [&](const std::vector<Json>& all) {
+    int n = 0;
+    for (const Json& m : all) {
+      if (!IsEvent(m, a_)) continue;
+      const Json& e = m["event"];
+      if ((e.value("kind", "") == "alarm" && e.value("alarm", "") == "forced_user") ||
+          e.value("operation", "") == "forced_user") {
+        ++n;
+      }
+    }
+    return n;
+  };
+  for (WsClient* ws : {&owner_ws, &admin_ws, &member_ws, &guest_ws}) {
+    ASSERT_TRUE(ws->WaitFor(door_closed, 5s)) << Json(ws->All()).dump();
+  }
+  EXPECT_EQ(duress_count(owner_ws.Settle()), 6) << "three forced_user operations and three alarms: " << Json(owner_ws.All()).dump();
+  EXPECT_EQ(duress_count(admin_ws.Settle()), 6) << Json(admin_ws.All()).dump();
+  EXPECT_EQ(duress_count(member_ws.Settle()), 0) << "a member got the duress alarm: " << Json(member_ws.All()).dump();
+  EXPECT_EQ(duress_count(guest_ws.Settle()), 0) << "the guest under duress got the alarm: " << Json(guest_ws.All()).dump();
+
+  // Nor in a member's replay of what it missed.
+  const uint64_t last = Mirrored(a_);
+  WsClient replay;
+  ASSERT_EQ(replay.Connect(D().port(), Stream(member, a_ + ":0")), 101);
+  ASSERT_TRUE(replay.WaitFor([&](const Json& m) { return IsEvent(m, a_) && m["event"]["seq"] == last; }, 10s))
+      << "the replay did not reach seq " << last;
+  EXPECT_EQ(duress_count(replay.Settle()), 0) << "a member's replay has the duress events";
+}
+
+// Lock addresses and sim URLs only for owner and admin (SECURITY.md "Least knowledge").
+// Regression (issue 9 item 9): every account's /locks showed them.
+TEST_F(HubStreamTest, OnlyOwnerAndAdminSeeTheLocksAddress) {
+  const std::string guest = D().CreateAccount(
+      Json{{"username", "s-guest4"}, {"password", "guest-password-1"}, {"role", "guest"}, {"locks", {a_}}});
+  const std::string member = D().CreateAccount(
+      Json{{"username", "s-member3"}, {"password", "member-password-1"}, {"role", "member"}});
+  ASSERT_FALSE(guest.empty());
+  ASSERT_FALSE(member.empty());
+  const HttpResult owner_list = Owner("GET", "/api/v1/locks");
+  ASSERT_EQ(owner_list.status, 200);
+  ASSERT_FALSE(owner_list.json.empty());
+  EXPECT_TRUE(owner_list.json[0].contains("address")) << owner_list.body;
+  EXPECT_TRUE(owner_list.json[0].contains("sim_control_url")) << owner_list.body;
+  for (const std::string& token : {guest, member}) {
+    const HttpResult list = D().Call("GET", "/api/v1/locks", nullptr, token);
+    ASSERT_EQ(list.status, 200) << list.Describe();
+    ASSERT_FALSE(list.json.empty());
+    for (const Json& lock : list.json) {
+      EXPECT_FALSE(lock.contains("address")) << lock.dump();
+      EXPECT_FALSE(lock.contains("sim_control_url")) << lock.dump();
+      EXPECT_TRUE(lock.contains("lock_state")) << lock.dump();
+    }
+    const HttpResult one = D().Call("GET", L(a_), nullptr, token);
+    ASSERT_EQ(one.status, 200) << one.Describe();
+    EXPECT_FALSE(one.json.contains("address")) << one.body;
+    EXPECT_FALSE(one.json.contains("sim_control_url")) << one.body;
+  }
+  // On the stream too: the member's state messages have neither, the owner's have both.
+  WsClient member_ws, owner_ws;
+  ASSERT_EQ(member_ws.Connect(D().port(), Stream(member)), 101);
+  ASSERT_EQ(owner_ws.Connect(D().port(), Stream(D().owner_token())), 101);
+  Door(a_, "open");
+  Door(a_, "closed");
+  const auto state = [&](const Json& m) { return m.value("type", "") == "state" && m.value("lock", "") == a_; };
+  const auto member_state = member_ws.WaitFor(state, 5s);
+  ASSERT_TRUE(member_state.has_value()) << Json(member_ws.All()).dump();
+  EXPECT_FALSE(member_state->contains("address")) << member_state->dump();
+  EXPECT_FALSE(member_state->contains("sim_control_url")) << member_state->dump();
+  const auto owner_state = owner_ws.WaitFor(state, 5s);
+  ASSERT_TRUE(owner_state.has_value());
+  EXPECT_TRUE(owner_state->contains("address")) << owner_state->dump();
+}
+
 // A client that reconnects while its locks are busy still gets every event exactly once, in
 // seq order: the replay and the live events must neither overlap nor interleave.
 // Regression (fixed): the client is registered for live events before its handshake completes

@@ -1,13 +1,7 @@
 // Paged list answers (docs/link.md "Paged lists") with real processes: a lock whose lists are
 // many times one 16 KiB link frame still answers them, page by page, and a real hub hands the
 // REST client the whole list in one answer, as API.md shows it.
-#include <fcntl.h>
-#include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
-
 #include <algorithm>
-#include <cstring>
 #include <filesystem>
 #include <map>
 #include <set>
@@ -16,8 +10,8 @@
 #include "hub_harness.h"
 #include "link/frame.h"
 #include "link/list_pages.h"
-
-extern char** environ;
+#include "process.h"
+#include "wait.h"
 
 namespace latchkey::testing {
 namespace {
@@ -134,43 +128,21 @@ TEST_F(ListPagingLinkTest, OldHubGetsTooLargeAndPagesCoverEveryUserOnce) {
 class HubProcess {
  public:
   explicit HubProcess(std::string dir) : dir_(std::move(dir)) {}
-  ~HubProcess() {
-    if (pid_ <= 0) return;
-    ::kill(pid_, SIGTERM);
-    int status = 0;
-    ::waitpid(pid_, &status, 0);
-  }
 
   void Start() {
     std::filesystem::create_directories(dir_);
     port_ = FreeLoopbackPort();
-    std::vector<std::string> args = {LATCHKEY_BINARY, "hub", "--data", dir_ + "/data", "--http",
-                                     "127.0.0.1:" + std::to_string(port_)};
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    std::vector<std::string> env = {std::string("LATCHKEY_OWNER_PASSWORD=") + HubDemo::kOwnerPassword};
-    for (char** e = environ; *e != nullptr; ++e) {
-      if (std::strncmp(*e, "LATCHKEY_", 9) != 0) env.emplace_back(*e);
-    }
-    std::vector<char*> envp;
-    for (auto& e : env) envp.push_back(e.data());
-    envp.push_back(nullptr);
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    const std::string log = dir_ + "/hub.log";
-    posix_spawn_file_actions_addopen(&actions, 1, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
-    posix_spawn_file_actions_adddup2(&actions, 1, 2);
-    const int rc = posix_spawn(&pid_, argv[0], &actions, nullptr, argv.data(), envp.data());
-    posix_spawn_file_actions_destroy(&actions);
-    ASSERT_EQ(rc, 0);
-    const auto deadline = std::chrono::steady_clock::now() + 20s;
+    ProcessOptions options;
+    options.env_drop = {"LATCHKEY_"};
+    options.env_add = {std::string("LATCHKEY_OWNER_PASSWORD=") + HubDemo::kOwnerPassword};
+    options.stdout_path = dir_ + "/hub.log";
+    ASSERT_TRUE(process_.Start({LATCHKEY_BINARY, "hub", "--data", dir_ + "/data", "--http",
+                                "127.0.0.1:" + std::to_string(port_)},
+                               options));
     HttpOptions quick;
     quick.timeout = 2s;
-    while (HttpCall(port_, "GET", "/healthz", "", quick).status != 200) {
-      ASSERT_LT(std::chrono::steady_clock::now(), deadline) << "the hub did not start; see " << log;
-      std::this_thread::sleep_for(20ms);
-    }
+    ASSERT_TRUE(WaitUntil([&] { return HttpCall(port_, "GET", "/healthz", "", quick).status == 200; }, 20s))
+        << "the hub did not start; see " << options.stdout_path;
     const HttpResult login = HttpCall(port_, "POST", "/api/v1/auth/login",
                                       Json{{"username", "owner"}, {"password", HubDemo::kOwnerPassword}}.dump());
     ASSERT_EQ(login.status, 200) << login.Describe();
@@ -186,7 +158,7 @@ class HubProcess {
 
  private:
   std::string dir_;
-  pid_t pid_ = -1;
+  Process process_;  // SIGTERM at the end
   uint16_t port_ = 0;
   std::string token_;
 };

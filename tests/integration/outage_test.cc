@@ -91,7 +91,12 @@ class Producer {
         case 1: r = SimHttp(sim_port_, "door", {{"state", "open"}}); break;
         case 2: r = SimHttp(sim_port_, "door", {{"state", "closed"}}); break;
         case 3: r = SimHttp(sim_port_, "thumbturn", {{"action", "lock"}}); break;
-        default: r = SimHttp(sim_port_, "keypad", {{"keys", std::string(kWrongPin) + "#"}}); break;
+        // A wrong code only every 50th step: past the hourly budget (max_wrong_per_hour, 10) the
+        // lock refuses a wrong code without an event, and every step here must log one.
+        default:
+          r = i % 50 == 4 ? SimHttp(sim_port_, "keypad", {{"keys", std::string(kWrongPin) + "#"}})
+                          : SimHttp(sim_port_, "thumbturn", {{"action", "unlock"}});
+          break;
       }
       if (r["status"] != 200) ++failures_;
       ++done_;

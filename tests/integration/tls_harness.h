@@ -1,31 +1,33 @@
 // What the HTTPS tests need: a `latchkey hub` or `latchkey demo` process started with any
-// arguments (it may be meant to fail), an HTTPS client that verifies the hub's certificate
-// against a given CA file and host, and a wss:// client of GET /api/v1/stream.
+// arguments (it may be meant to fail), and the HTTPS and wss:// faces of the clients in
+// http_client.h (verifying the hub's certificate against a given CA file and host).
 #pragma once
 
 #include <sys/types.h>
 
 #include <chrono>
-#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "http_client.h"
 #include "hub_harness.h"
+#include "process.h"
 
 namespace latchkey::testing {
 
-struct HttpsOptions {
-  std::string ca_file;              // the only certificate(s) trusted
-  std::string host = "127.0.0.1";   // the name or address the certificate must be valid for
-  std::string token;
-  std::chrono::milliseconds timeout = 15s;
+// HttpCall's options with TLS on: `ca_file` holds the only certificate(s) trusted, `host` the
+// name or address the certificate must be valid for.
+struct HttpsOptions : HttpOptions {
+  HttpsOptions() { tls = true; }
 };
 
-// One request over TLS to 127.0.0.1:`port`; status 0 with the reason (e.g. a failed certificate
-// check) in transport_error when there is no answer.
-HttpResult HttpsCall(uint16_t port, const std::string& method, const std::string& target, const std::string& body,
-                     const HttpsOptions& options);
+// One request over TLS to 127.0.0.1:`port` (HttpCall with TLS); status 0 with the reason (e.g. a
+// failed certificate check) in transport_error when there is no answer.
+inline HttpResult HttpsCall(uint16_t port, const std::string& method, const std::string& target, const std::string& body,
+                            const HttpsOptions& options) {
+  return HttpCall(port, method, target, body, options);
+}
 
 // A `latchkey` process with its output in LOG (in its own temporary folder, removed at the end).
 class LatchkeyProcess {
@@ -51,24 +53,17 @@ class LatchkeyProcess {
 
  private:
   std::string dir_;
-  pid_t pid_ = -1;
+  Process process_;
 };
 
-class WssClient {
+// WsClient over TLS: Connect opens wss://127.0.0.1:port`target`, verifying the certificate; 101
+// when open, else the refusal's status, 0 when the connection or the handshake failed (why in
+// error()).
+class WssClient : public WsClient {
  public:
-  WssClient();
-  ~WssClient();
-  // Opens wss://127.0.0.1:port`target`, verifying the certificate; 101 when open, else the
-  // refusal's status, 0 when the connection or the handshake failed (why in error()).
-  int Connect(uint16_t port, const std::string& target, const HttpsOptions& options);
-  // The next message, waiting up to `timeout`.
-  std::optional<Json> Next(std::chrono::milliseconds timeout);
-  const std::string& error() const { return error_; }
-
- private:
-  struct Impl;
-  std::unique_ptr<Impl> impl_;
-  std::string error_;
+  int Connect(uint16_t port, const std::string& target, const HttpsOptions& options) {
+    return Open(port, target, options);
+  }
 };
 
 // `openssl x509 -fingerprint -sha256` of a PEM certificate, as "AB:CD:..." ("" if unreadable).

@@ -200,6 +200,7 @@ const std::vector<SettingRange>& SettingRanges() {
       {"lockout_s", &SettingsPatch::lockout_s, &Settings::lockout_s, 1, 3600},
       // lockout_s..86400 with the default lockout_s of 60
       {"lockout_max_s", &SettingsPatch::lockout_max_s, &Settings::lockout_max_s, 60, 86400},
+      {"max_wrong_per_hour", &SettingsPatch::max_wrong_per_hour, &Settings::max_wrong_per_hour, 1, 60},
       {"expiring_user_timeout_min", &SettingsPatch::expiring_user_timeout_min,
        &Settings::expiring_user_timeout_min, 1, 2880},
       {"multi_factor_window_s", &SettingsPatch::multi_factor_window_s,
@@ -237,6 +238,7 @@ TEST_F(SettingsTest, NewLockHasDefaultSettings) {
   EXPECT_EQ(s.lockout_s, 60u);
   EXPECT_TRUE(s.lockout_escalation);
   EXPECT_EQ(s.lockout_max_s, 3600u);
+  EXPECT_EQ(s.max_wrong_per_hour, 10u);
   EXPECT_EQ(s.expiring_user_timeout_min, 60u);
   EXPECT_FALSE(s.require_pin_for_remote);
   EXPECT_TRUE(s.one_touch_locking);

@@ -524,39 +524,35 @@ TEST_F(CredentialsTest, ProgrammingPinCanBeModified) {
   EXPECT_EQ(Keypad("864200").result, DecisionResult::kGranted);
 }
 
-// lock-choices.md (one keypad code space): a PIN equal to the programming PIN is duplicate.
-TEST_F(CredentialsTest, PinEqualToProgrammingPinIsDuplicate) {
-  MustAdd(ProgrammingPin("975310"));
-  EXPECT_EQ(AddCode(Pin("975310")), Code::kDuplicate);
-  EXPECT_EQ(lock().ListCredentials(CredentialType::kPin).size(), 0u);
+// lock-choices.md (the programming PIN has its own digest domain, issue 9): a PIN equal to the
+// programming PIN is not `duplicate` (that answer would tell whoever adds PINs, at no cost,
+// whether a code is the programming PIN); at the keypad the programming PIN comes first.
+// Before wave 2 this was refused as duplicate ("one keypad code space").
+TEST_F(CredentialsTest, PinEqualToProgrammingPinIsNotDuplicate) {
+  const auto programming = MustAdd(ProgrammingPin("975310"));
+  EXPECT_EQ(AddCode(Pin("975310")), Code::kOk);
+  EXPECT_EQ(lock().ListCredentials(CredentialType::kPin).size(), 1u);
+  EXPECT_EQ(Keypad("975310").user, std::optional<UserIndex>(programming.user));
 }
 
-// lock-choices.md (one keypad code space): a programming PIN equal to a PIN is duplicate.
-TEST_F(CredentialsTest, ProgrammingPinEqualToPinIsDuplicate) {
+// lock-choices.md (the programming PIN has its own digest domain): the reverse, nor is a
+// programming PIN equal to a PIN (guessing the programming PIN finds no PIN).
+TEST_F(CredentialsTest, ProgrammingPinEqualToPinIsNotDuplicate) {
   MustAdd(Pin("975310"));
-  EXPECT_EQ(AddCode(ProgrammingPin("975310")), Code::kDuplicate);
-  EXPECT_EQ(lock().GetCredential({CredentialType::kProgrammingPin, 0}).status().code(),
-            Code::kNotFound);
+  EXPECT_EQ(AddCode(ProgrammingPin("975310")), Code::kOk);
+  EXPECT_TRUE(lock().GetCredential({CredentialType::kProgrammingPin, 0}).ok());
 }
 
-// lock-choices.md (one keypad code space): modifying a PIN to the programming PIN (or the
-// reverse) is duplicate.
-TEST_F(CredentialsTest, ModifyAcrossKeypadCodeSpaceIsDuplicate) {
-  MustAdd(ProgrammingPin("975310"));
-  MustAdd(Pin("111111", 1));
-  EXPECT_EQ(lock()
-                .ModifyCredential({CredentialType::kPin, 1}, "975310", std::nullopt, owner_)
-                .status()
-                .code(),
-            Code::kDuplicate);
-  EXPECT_EQ(lock()
-                .ModifyCredential({CredentialType::kProgrammingPin, 0}, "111111", std::nullopt,
-                                  owner_)
-                .status()
-                .code(),
-            Code::kDuplicate);
-  EXPECT_EQ(Keypad("111111").result, DecisionResult::kGranted);
-  EXPECT_EQ(Keypad("975310").result, DecisionResult::kGranted);
+// lock-choices.md (the programming PIN has its own digest domain): modifying a PIN to the
+// programming PIN's digits, or the reverse, is no duplicate either; both keep working.
+TEST_F(CredentialsTest, ModifyAcrossPinAndProgrammingPinIsNotDuplicate) {
+  const auto programming = MustAdd(ProgrammingPin("975310"));
+  const auto pin = MustAdd(Pin("111111", 1));
+  EXPECT_TRUE(lock().ModifyCredential({CredentialType::kPin, 1}, "975310", std::nullopt, owner_).ok());
+  EXPECT_TRUE(lock().ModifyCredential({CredentialType::kProgrammingPin, 0}, "111111", std::nullopt, owner_).ok());
+  EXPECT_EQ(Keypad("111111").user, std::optional<UserIndex>(programming.user));
+  Advance(config_.motor_ms);
+  EXPECT_EQ(Keypad("975310").user, std::optional<UserIndex>(pin.user));
 }
 
 // LOCK-SEMANTICS 4: data of different types never collides (a PIN and a card with the same
@@ -910,8 +906,8 @@ TEST_F(CredentialsTest, DataNeverAppearsInEventsOrMessages) {
   ASSERT_TRUE(lock().Present(Source::kFingerprint, templ).ok());
   RemoteOp(Operation::kUnlock, pin);
   ASSERT_TRUE(lock().ModifyCredential({CredentialType::kPin, 1}, pin2, std::nullopt, owner_).ok());
-  auto dup_mod = lock().ModifyCredential({CredentialType::kProgrammingPin, 0}, pin2, std::nullopt,
-                                         owner_);
+  MustAdd(Pin("246802", 2));
+  auto dup_mod = lock().ModifyCredential({CredentialType::kPin, 2}, pin2, std::nullopt, owner_);
   EXPECT_EQ(dup_mod.status().code(), Code::kDuplicate);
   EXPECT_EQ(dup_mod.status().message().find(pin2), std::string::npos);
   ASSERT_TRUE(lock().ClearCredential({CredentialType::kPin, 1}, owner_).ok());

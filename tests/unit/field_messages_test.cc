@@ -156,6 +156,7 @@ TEST_F(FieldMessagesTest, SettingsFields) {
   ExpectRefusal("lockout_s", [&] { return patch(SettingsPatch{.lockout_s = 3601}); });
   ExpectRefusal("lockout_max_s", [&] { return patch(SettingsPatch{.lockout_max_s = 0}); });
   ExpectRefusal("lockout_max_s", [&] { return patch(SettingsPatch{.lockout_s = 600, .lockout_max_s = 300}); });
+  ExpectRefusal("max_wrong_per_hour", [&] { return patch(SettingsPatch{.max_wrong_per_hour = 61}); });
   ExpectRefusal("expiring_user_timeout_min", [&] { return patch(SettingsPatch{.expiring_user_timeout_min = 2881}); });
   ExpectRefusal("multi_factor_window_s", [&] { return patch(SettingsPatch{.multi_factor_window_s = 61}); });
   ExpectRefusal("door_ajar_s", [&] { return patch(SettingsPatch{.door_ajar_s = 3601}); });

@@ -80,7 +80,7 @@ class ScriptedLock {
     acceptor_.async_accept([this](boost::system::error_code ec, asio::ip::tcp::socket socket) {
       if (ec) return;
       crypto::HandshakeConfig config;
-      config.pattern = crypto::NoisePattern::kXX;
+      config.pattern = crypto::NoisePattern::kIK;  // the hub knows the lock's key: IK (docs/link.md)
       config.initiator = false;
       config.s = key_;
       link::Channel::Callbacks callbacks;

@@ -142,12 +142,12 @@ class HubStoreTest : public ::testing::Test {
 // ==============================================================================================
 // Schema
 
-TEST_F(HubStoreTest, MigratesAnEmptyFileToVersion1WithStrictTables) {
+TEST_F(HubStoreTest, MigratesAnEmptyFileToVersion2WithStrictTables) {
   auto store = Open();
   ASSERT_NE(store, nullptr);
   store::Database& db = store->database();
-  EXPECT_EQ(*store::SchemaVersion(db), 1);
-  EXPECT_EQ(HubStore::SchemaSteps().size(), 1u);
+  EXPECT_EQ(*store::SchemaVersion(db), 2);
+  EXPECT_EQ(HubStore::SchemaSteps().size(), 2u);
   for (const char* table : {"accounts", "tokens", "locks", "events", "webhooks", "deliveries"}) {
     SCOPED_TRACE(table);
     auto strict = db.QueryInt(std::string("SELECT strict FROM pragma_table_list WHERE name = '") + table + "'");
@@ -167,14 +167,34 @@ TEST_F(HubStoreTest, MigratesAnEmptyFileToVersion1WithStrictTables) {
   store.reset();
   store = Open();  // an up-to-date store migrates nothing
   ASSERT_NE(store, nullptr);
-  EXPECT_EQ(*store::SchemaVersion(store->database()), 1);
+  EXPECT_EQ(*store::SchemaVersion(store->database()), 2);
+}
+
+// Version 1 -> 2 (issue 9): the tokens of a hub made before keep working, with no parent; the
+// actor index exists.
+TEST_F(HubStoreTest, Version1StoreMigratesKeepingItsTokens) {
+  {
+    auto opened = store::Database::Open(path_);
+    ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+    ASSERT_TRUE(store::Migrate(**opened, HubStore::SchemaSteps().first(1)).ok());
+    ASSERT_TRUE((*opened)->Exec("INSERT INTO accounts VALUES ('alice', 'h', 'member', NULL, NULL, NULL, 1);"
+                                "INSERT INTO tokens VALUES ('old', zeroblob(32), 'alice', 'api', 'n', NULL, NULL, NULL, 2);")
+                    .ok());
+  }
+  auto store = Open();
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(*store::SchemaVersion(store->database()), 2);
+  auto old = store->GetToken("old");
+  ASSERT_TRUE(old.ok() && old->has_value()) << old.status().ToString();
+  EXPECT_EQ((*old)->parent, std::nullopt);
+  EXPECT_EQ(*store->database().QueryInt("SELECT count(*) FROM pragma_index_list('events') WHERE name = 'events_by_actor'"), 1);
 }
 
 TEST_F(HubStoreTest, RefusesADatabaseFromANewerProgram) {
   {
     auto store = Open();
     ASSERT_NE(store, nullptr);
-    ASSERT_TRUE(store->database().Exec("PRAGMA user_version = 2").ok());
+    ASSERT_TRUE(store->database().Exec("PRAGMA user_version = 3").ok());
   }
   EXPECT_EQ(HubStore::Open(path_).status().code(), Code::kIoError);
 }
@@ -348,6 +368,52 @@ TEST_F(HubStoreTest, DeletingAnAccountDeletesItsTokensOnly) {
   store = Open();
   ASSERT_NE(store, nullptr);
   EXPECT_EQ(*store->database().QueryInt("SELECT count(*) FROM tokens"), 1);
+}
+
+// SECURITY.md "No privilege grows by delegation": a token made with another is its child and
+// goes when its parent goes, down the whole chain; a changed password ends every token of the
+// account but the one kept.
+TEST_F(HubStoreTest, DeletingATokenDeletesItsChildren) {
+  auto store = Open();
+  ASSERT_NE(store, nullptr);
+  ASSERT_TRUE(store->PutAccount(SampleAccount("alice")).ok());
+  ASSERT_TRUE(store->PutAccount(SampleAccount("bob")).ok());
+  const auto token = [](const std::string& id, const std::string& user, std::optional<std::string> parent) {
+    TokenRecord t = SampleToken(id, user);
+    t.parent = std::move(parent);
+    return t;
+  };
+  ASSERT_TRUE(store->PutToken(token("parent", "alice", std::nullopt), HashOf(1)).ok());
+  ASSERT_TRUE(store->PutToken(token("child", "alice", "parent"), HashOf(2)).ok());
+  ASSERT_TRUE(store->PutToken(token("grandchild", "alice", "child"), HashOf(3)).ok());
+  ASSERT_TRUE(store->PutToken(token("sibling", "alice", std::nullopt), HashOf(4)).ok());
+  // A parent must be a token of the same account, and not the token itself.
+  EXPECT_EQ(store->PutToken(token("orphan", "alice", "nothing"), HashOf(5)).code(), Code::kNotFound);
+  EXPECT_EQ(store->PutToken(token("stolen", "bob", "parent"), HashOf(5)).code(), Code::kNotFound);
+  EXPECT_EQ(store->PutToken(token("self", "alice", "self"), HashOf(5)).code(), Code::kNotFound);
+  auto child = store->GetToken("child");
+  ASSERT_TRUE(child.ok() && child->has_value());
+  EXPECT_EQ((*child)->parent, "parent");
+  EXPECT_EQ((*store->FindToken(HashOf(3)))->parent, "child");
+
+  ASSERT_TRUE(store->DeleteToken("parent").ok());
+  EXPECT_FALSE(store->GetToken("child")->has_value());
+  EXPECT_FALSE(store->FindToken(HashOf(3))->has_value()) << "the grandchild goes too";
+  EXPECT_TRUE(store->GetToken("sibling")->has_value());
+
+  ASSERT_TRUE(store->PutToken(token("keep", "alice", "sibling"), HashOf(6)).ok());
+  ASSERT_TRUE(store->PutToken(token("other", "alice", std::nullopt), HashOf(7)).ok());
+  ASSERT_TRUE(store->PutToken(token("b1", "bob", std::nullopt), HashOf(8)).ok());
+  ASSERT_TRUE(store->DeleteTokensOf("alice", "keep").ok());
+  auto kept = store->ListTokens("alice");
+  ASSERT_TRUE(kept.ok());
+  std::vector<std::string> left;
+  for (const auto& t : *kept) left.push_back(t.id);
+  EXPECT_EQ(left, (std::vector<std::string>{"keep", "sibling"})) << "the kept token and its parent";
+  ASSERT_TRUE(store->DeleteTokensOf("alice").ok());
+  EXPECT_TRUE(store->ListTokens("alice")->empty());
+  EXPECT_EQ(store->ListTokens("bob")->size(), 1u);
+  EXPECT_TRUE(store->DeleteTokensOf("nobody").ok());
 }
 
 // ==============================================================================================
@@ -848,6 +914,29 @@ TEST_F(HubStoreTest, QueriesUseTheirIndexes) {
       "AND time < 5 ORDER BY time DESC, seq DESC, lock DESC LIMIT 5");
   EXPECT_NE(recent.find("events_by_time"), std::string::npos) << recent;
   EXPECT_EQ(recent.find("TEMP B-TREE"), std::string::npos) << "no sort of the whole history: " << recent;
+}
+
+// GET /events?actor= (issue 9): the store's own statement walks events_by_actor, one account's
+// events in the order of the page, instead of scanning every event; with the other filters too.
+TEST_F(HubStoreTest, ActorFilterUsesItsIndex) {
+  auto store = Open();
+  ASSERT_NE(store, nullptr);
+  RecentEventQuery query = Recent({"a", "b"});
+  query.actor = "alice";
+  std::vector<RecentEventQuery> queries{query};
+  query.before_ms = 5;
+  query.before = EventCursor{4, 2, "a"};
+  query.kind = "door";
+  queries.push_back(query);
+  for (const RecentEventQuery& q : queries) {
+    auto st = store->database().Prepare("EXPLAIN QUERY PLAN " + HubStore::RecentEventsSql(q));
+    ASSERT_TRUE(st.ok()) << st.status().ToString();
+    std::string plan;
+    while (st.value().Step() == store::Statement::StepResult::kRow) plan += std::string(st.value().ColumnText(3)) + "\n";
+    EXPECT_NE(plan.find("USING INDEX events_by_actor"), std::string::npos) << plan;
+    EXPECT_EQ(plan.find("SCAN events"), std::string::npos) << plan;
+    EXPECT_EQ(plan.find("TEMP B-TREE"), std::string::npos) << "no sort: " << plan;
+  }
 }
 
 TEST_F(HubStoreTest, MalformedEventsAreRefusedAndNothingIsWritten) {

@@ -58,6 +58,16 @@ UserIndex LockTest::AddPinUser(const std::string& pin, UserType type) {
   return added.ok() ? added->user : 0;
 }
 
+UserIndex LockTest::AddProgrammingPin(const std::string& pin) {
+  CredentialRequest request;
+  request.type = CredentialType::kProgrammingPin;
+  request.index = 0;
+  request.data = pin;
+  auto added = lock_->AddCredential(request, owner_);
+  EXPECT_TRUE(added.ok()) << added.status().ToString();
+  return added.ok() ? added->user : 0;
+}
+
 void LockTest::AddCredentialTo(UserIndex user, CredentialType type, const std::string& data) {
   CredentialRequest request;
   request.type = type;

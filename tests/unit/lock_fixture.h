@@ -36,6 +36,8 @@ class LockTest : public ::testing::Test {
 
   // Adds a PIN credential with a new user of `type` and returns the user's index.
   UserIndex AddPinUser(const std::string& pin, UserType type = UserType::kUnrestricted);
+  // Sets the programming PIN (which creates the programming user) and returns that user's index.
+  UserIndex AddProgrammingPin(const std::string& pin);
   // Adds a credential of `type` with `data` to existing user `user`.
   void AddCredentialTo(UserIndex user, CredentialType type, const std::string& data);
   // Enters `pin` at the keypad and submits it.

@@ -40,15 +40,6 @@ class ModesTest : public LockTest {
     AddCredentialTo(user, CredentialType::kFace, kFace);
     return user;
   }
-  UserIndex AddProgrammingPin(const std::string& pin) {
-    CredentialRequest request;
-    request.type = CredentialType::kProgrammingPin;
-    request.index = 0;
-    request.data = pin;
-    auto added = lock().AddCredential(request, owner_);
-    EXPECT_TRUE(added.ok()) << added.status().ToString();
-    return added.ok() ? added->user : 0;
-  }
   Status TrySetMode(OperatingMode mode) {
     SettingsPatch p;
     p.operating_mode = mode;

@@ -23,6 +23,7 @@
 #include <thread>
 #include <vector>
 
+#include "core/credential_data.h"
 #include "core/event.h"
 #include "core/lock.h"
 #include "core/store.h"
@@ -755,6 +756,49 @@ class SqliteLockStoreLockTest : public TempDirTest {
   std::unique_ptr<SqliteLockStore> store_;
   std::unique_ptr<core::Lock> lock_;  // after store_: destroyed first
 };
+
+// Issue 9 item 2: a lock's store from before wave 2 still opens. Its settings have no
+// max_wrong_per_hour (the default applies), its runtime record has no remote class and no
+// budgets (nothing counted yet), and its programming PIN's digest is in the PIN domain: it still
+// opens at the keypad, moves to its own domain there, and is never accepted remotely.
+TEST_F(SqliteLockStoreLockTest, AStoreFromBeforeTheRevisedAccessRulesStillOpens) {
+  OpenLock();
+  core::CredentialRequest programming;
+  programming.type = core::CredentialType::kProgrammingPin;
+  programming.index = 0;
+  programming.data = "24681357";
+  ASSERT_TRUE(lock_->AddCredential(programming, owner_).ok());
+  AddPin("123456", core::UserType::kUnrestricted);
+  for (int i = 0; i < 2; ++i) EXPECT_EQ(Keypad("000000").reason, core::AccessError::kInvalidCredential);
+  lock_.reset();
+  // The rows as the version before wrote them.
+  const std::string old_digest =
+      wire::ToHex(crypto_.KeyedDigest(core::DigestInput(core::CredentialType::kPin, "24681357")));
+  Database& db = store_->database();
+  ASSERT_TRUE(db.Exec("UPDATE settings SET body = json_remove(body, '$.max_wrong_per_hour')").ok());
+  ASSERT_TRUE(db.Exec("UPDATE runtime SET body = json_remove(body, '$.remote_wrong_attempts', "
+                      "'$.remote_lockout_level', '$.remote_lockout_remaining_ms', '$.door_wrong_ages_ms', "
+                      "'$.remote_wrong_ages_ms', '$.door_budget_alarm_quiet_ms', '$.remote_budget_alarm_quiet_ms')")
+                  .ok());
+  ASSERT_TRUE(db.Exec("UPDATE credentials SET digest = X'" + old_digest + "' WHERE type = 'programming_pin'").ok());
+  ASSERT_EQ(*db.QueryInt("SELECT count(*) FROM runtime WHERE json_extract(body, '$.door_wrong_ages_ms') IS NULL"), 1);
+
+  OpenLock();
+  EXPECT_EQ(lock_->settings().max_wrong_per_hour, 10u);
+  EXPECT_EQ(lock_->status().wrong_attempts, 2u) << "the door counter kept its old name and value";
+  core::RemoteCommand remote;
+  remote.operation = core::Operation::kLock;
+  remote.pin = "24681357";
+  remote.actor = owner_;
+  EXPECT_EQ(lock_->Remote(remote)->reason, core::AccessError::kInvalidCredential);
+  EXPECT_EQ(Keypad("24681357").result, core::DecisionResult::kGranted);
+  PersistentState state;
+  ASSERT_TRUE(store_->Load(&state).ok());
+  for (const auto& c : state.credentials) {
+    if (c.ref.type != core::CredentialType::kProgrammingPin) continue;
+    EXPECT_EQ(c.digest, crypto_.KeyedDigest(core::DigestInput(core::CredentialType::kProgrammingPin, "24681357")));
+  }
+}
 
 TEST_F(SqliteLockStoreLockTest, EverythingSurvivesAPowerCycle) {
   OpenLock();

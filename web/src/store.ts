@@ -74,6 +74,8 @@ export function role(): string {
 }
 export const canManage = () => role() === 'owner' || role() === 'admin';
 export const canReadHistory = () => role() !== 'guest';
+// The simulated world (the virtual door) is for the roles above guest (SECURITY.md).
+export const canUseSim = () => role() !== 'guest';
 export const isOwner = () => role() === 'owner';
 
 export function lockName(id: string): string {

@@ -1,6 +1,6 @@
 // One lock: its card, and sections for the virtual door (simulated locks), people, history and
 // settings, as far as the account's role allows.
-import { canManage, canReadHistory, useStore } from '../store';
+import { canManage, canReadHistory, canUseSim, useStore } from '../store';
 import { History } from './History';
 import { Holidays } from './Holidays';
 import { LockCard } from './LockCard';
@@ -33,7 +33,7 @@ export function LockPage({ id }: { id: string }) {
       <div class={side ? 'lock-grid' : 'lock-grid single'}>
         <div class="col">
           <LockCard lock={lock} heading="Lock and door" />
-          {lock.simulated && <VirtualDoor lock={lock} />}
+          {lock.simulated && canUseSim() && <VirtualDoor lock={lock} />}
         </div>
         {side && (
           <div class="col">

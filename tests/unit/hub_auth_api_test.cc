@@ -1,0 +1,484 @@
+// The hub's accounts, tokens and logins through its router, in-process (a Hub started on a
+// temporary folder, requests handed to Router::Dispatch with any client address): issue 9's
+// items 1 (tokens and accounts never wider than their maker; a child ends with its parent),
+// 6 (a login limiter that cannot keep the owner out), 7 (a password change ends the account's
+// other tokens; the owner lists and revokes any token) and parts of 13 (?token= only on the
+// stream, the chain check paged and for owner/admin, the generated owner password removed at the
+// owner's first login).
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+
+#include "core/event.h"
+#include "crypto/sodium_crypto.h"
+#include "hub/hub.h"
+#include "platform/time_format.h"
+#include "store/sqlite_db.h"
+#include "wire/json_codec.h"
+
+namespace latchkey::hub {
+namespace {
+
+constexpr const char* kOwnerPassword = "owner-password-1";
+
+struct Answer {
+  unsigned status = 0;
+  Json json;
+  std::string Describe() const { return std::to_string(status) + " " + json.dump(); }
+};
+
+class HubAuthApiTest : public ::testing::Test {
+ protected:
+  void SetUp() override { StartHub(kOwnerPassword); }
+  void TearDown() override {
+    hub_.reset();
+    std::error_code ignored;
+    std::filesystem::remove_all(dir_, ignored);
+  }
+
+  void StartHub(const std::string& owner_password) {
+    std::string pattern = (std::filesystem::temp_directory_path() / "latchkey-hub-auth-XXXXXX").string();
+    ASSERT_NE(::mkdtemp(pattern.data()), nullptr);
+    dir_ = pattern;
+    HubOptions options;
+    options.data_dir = dir_;
+    options.http = "127.0.0.1:0";
+    options.owner_password = owner_password;
+    hub_ = std::make_unique<Hub>(io_, options);
+    const core::Status s = hub_->Start();
+    ASSERT_TRUE(s.ok()) << s.ToString();
+  }
+
+  // One request as the router gets it (`target` may carry a query), answered before returning.
+  Answer Call(const std::string& method, const std::string& target, const Json& body = nullptr,
+              const std::string& token = "", const std::string& address = "127.0.0.1") {
+    HttpRequest request;
+    request.method = http::string_to_verb(method);
+    const auto q = target.find('?');
+    request.path = target.substr(0, q);
+    if (q != std::string::npos) {
+      std::string_view rest = std::string_view(target).substr(q + 1);
+      while (!rest.empty()) {
+        const auto amp = rest.find('&');
+        const std::string_view item = rest.substr(0, amp);
+        const auto eq = item.find('=');
+        request.query[std::string(item.substr(0, eq))] = eq == std::string_view::npos ? "" : std::string(item.substr(eq + 1));
+        if (amp == std::string_view::npos) break;
+        rest.remove_prefix(amp + 1);
+      }
+    }
+    if (!body.is_null()) request.body = body.dump();
+    if (!token.empty()) request.headers.set(http::field::authorization, "Bearer " + token);
+    request.client_address = address;
+    std::optional<HttpResponse> response;
+    hub_->router().Dispatch(request, [&](HttpResponse r) { response = std::move(r); });
+    // Some answers come later (the chain check runs a page per turn of the io_context).
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (!response && std::chrono::steady_clock::now() < deadline) {
+      io_.restart();
+      io_.run_one_for(std::chrono::milliseconds(50));
+    }
+    if (!response) return Answer{};
+    return Answer{response->status, Json::parse(response->body, nullptr, false)};
+  }
+
+  std::string Login(const std::string& username, const std::string& password, const std::string& address = "127.0.0.1") {
+    const Answer a = Call("POST", "/api/v1/auth/login", Json{{"username", username}, {"password", password}}, "", address);
+    EXPECT_EQ(a.status, 200u) << username << ": " << a.Describe();
+    return a.json.value("token", "");
+  }
+
+  std::string Owner() {
+    if (owner_.empty()) owner_ = Login("owner", kOwnerPassword);
+    return owner_;
+  }
+
+  // POST /tokens; the new token's {"id", "token"} (status checked by the caller when not 201).
+  Answer Mint(const std::string& with, Json body) { return Call("POST", "/api/v1/tokens", body, with); }
+
+  std::string MakeAccount(const std::string& name, const std::string& role, const Json& extra = Json::object()) {
+    Json body{{"username", name}, {"password", name + "-password"}, {"role", role}};
+    body.update(extra);
+    const Answer a = Call("POST", "/api/v1/accounts", body, Owner());
+    EXPECT_EQ(a.status, 201u) << a.Describe();
+    return Login(name, name + "-password");
+  }
+
+  static std::string InHours(int hours) {
+    return platform::FormatRfc3339Ms(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                         (std::chrono::system_clock::now() + std::chrono::hours(hours)).time_since_epoch())
+                                         .count());
+  }
+
+  boost::asio::io_context io_;
+  std::unique_ptr<Hub> hub_;
+  std::string dir_;
+  std::string owner_;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Item 1: token minting
+
+// Issue 9's reproduction: a token scoped to guest, one lock and tomorrow made a token with the
+// account's full role, every lock and no expiry. Left-out fields are now the calling token's.
+TEST_F(HubAuthApiTest, ATokenMadeWithAScopedTokenInheritsItsLimits) {
+  const std::string tomorrow = InHours(24);
+  const Answer scoped = Mint(Owner(), Json{{"name", "scoped"}, {"role", "guest"}, {"locks", {"lk-a"}}, {"expires_at", tomorrow}});
+  ASSERT_EQ(scoped.status, 201u) << scoped.Describe();
+  const Answer child = Mint(scoped.json["token"], Json{{"name", "child"}});
+  ASSERT_EQ(child.status, 201u) << child.Describe();
+
+  const Answer me = Call("GET", "/api/v1/me", nullptr, child.json["token"]);
+  EXPECT_EQ(me.json.value("effective_role", ""), "guest") << me.Describe();
+  EXPECT_EQ(Call("GET", "/api/v1/accounts", nullptr, child.json["token"]).status, 403u);
+  EXPECT_EQ(Call("POST", "/api/v1/accounts", Json{{"username", "evil"}, {"password", "evil-password"}, {"role", "admin"}},
+                 child.json["token"]).status,
+            403u);
+  const Answer listed = Call("GET", "/api/v1/tokens", nullptr, Owner());
+  bool found = false;
+  for (const Json& t : listed.json) {
+    if (t["id"] != child.json["id"]) continue;
+    found = true;
+    EXPECT_EQ(t.value("role", ""), "guest") << t.dump();
+    EXPECT_EQ(t.value("locks", Json()), Json({"lk-a"})) << t.dump();
+    EXPECT_EQ(t.value("expires_at", ""), tomorrow) << t.dump();
+    EXPECT_EQ(t.value("parent", ""), scoped.json["id"]) << t.dump();
+  }
+  EXPECT_TRUE(found) << listed.Describe();
+}
+
+TEST_F(HubAuthApiTest, AGivenFieldWiderThanTheCallerIsRefused) {
+  const Answer scoped =
+      Mint(Owner(), Json{{"name", "scoped"}, {"role", "member"}, {"locks", {"lk-a", "lk-b"}}, {"expires_at", InHours(24)}});
+  ASSERT_EQ(scoped.status, 201u) << scoped.Describe();
+  const std::string t = scoped.json["token"];
+  for (const Json& wider : {Json{{"name", "w"}, {"role", "admin"}}, Json{{"name", "w"}, {"locks", {"lk-c"}}},
+                            Json{{"name", "w"}, {"locks", {"lk-a", "lk-c"}}}, Json{{"name", "w"}, {"expires_at", InHours(48)}}}) {
+    const Answer a = Mint(t, wider);
+    EXPECT_EQ(a.status, 403u) << wider.dump() << ": " << a.Describe();
+  }
+  const Answer narrower = Mint(t, Json{{"name", "n"}, {"role", "guest"}, {"locks", {"lk-b"}}, {"expires_at", InHours(1)}});
+  EXPECT_EQ(narrower.status, 201u) << narrower.Describe();
+}
+
+TEST_F(HubAuthApiTest, AChildEndsWhenItsParentIsRevoked) {
+  const Answer parent = Mint(Owner(), Json{{"name", "parent"}});
+  ASSERT_EQ(parent.status, 201u);
+  const Answer child = Mint(parent.json["token"], Json{{"name", "child"}});
+  ASSERT_EQ(child.status, 201u);
+  const Answer grandchild = Mint(child.json["token"], Json{{"name", "grandchild"}});
+  ASSERT_EQ(grandchild.status, 201u);
+  EXPECT_EQ(Call("GET", "/api/v1/me", nullptr, grandchild.json["token"]).status, 200u);
+  ASSERT_EQ(Call("DELETE", "/api/v1/tokens/" + parent.json["id"].get<std::string>(), nullptr, Owner()).status, 200u);
+  EXPECT_EQ(Call("GET", "/api/v1/me", nullptr, child.json["token"]).status, 401u);
+  EXPECT_EQ(Call("GET", "/api/v1/me", nullptr, grandchild.json["token"]).status, 401u);
+  EXPECT_EQ(Call("GET", "/api/v1/me", nullptr, Owner()).status, 200u) << "the session that made them stays";
+}
+
+// A child ends when its parent expires. Minting makes a child expire no later than its parent,
+// and authentication checks every parent up the chain: here the parent's row is given a past
+// expiry directly, with the child's row still claiming a later one.
+TEST_F(HubAuthApiTest, AChildEndsWhenItsParentExpires) {
+  const Answer parent = Mint(Owner(), Json{{"name", "parent"}, {"expires_at", InHours(2)}});
+  ASSERT_EQ(parent.status, 201u);
+  const Answer child = Mint(parent.json["token"], Json{{"name", "child"}});
+  ASSERT_EQ(child.status, 201u);
+  auto record = hub_->store().GetToken(child.json["id"]);
+  ASSERT_TRUE(record.ok() && record->has_value());
+  auto parent_record = hub_->store().GetToken(parent.json["id"]);
+  ASSERT_TRUE(parent_record.ok() && parent_record->has_value());
+  EXPECT_EQ((*record)->expires_at_ms, (*parent_record)->expires_at_ms) << "inherited";
+  TokenRecord later = **record;
+  later.expires_at_ms = *later.expires_at_ms + 3'600'000;
+  ASSERT_TRUE(hub_->store().PutToken(later, HashToken(child.json["token"].get<std::string>())).ok());
+  TokenRecord expired = **parent_record;
+  expired.expires_at_ms = hub_->NowMs() - 1000;
+  ASSERT_TRUE(hub_->store().PutToken(expired, HashToken(parent.json["token"].get<std::string>())).ok());
+  const Answer me = Call("GET", "/api/v1/me", nullptr, child.json["token"]);
+  EXPECT_EQ(me.status, 401u) << me.Describe();
+}
+
+// A token made with a login session is the account's own: bounded by the account, not by the
+// 24 h session, and it outlives a logout.
+TEST_F(HubAuthApiTest, ATokenMadeWithASessionIsTheAccountsOwn) {
+  const std::string session = Login("owner", kOwnerPassword);
+  const Answer token = Mint(session, Json{{"name", "home assistant"}});
+  ASSERT_EQ(token.status, 201u);
+  ASSERT_EQ(Call("POST", "/api/v1/auth/logout", nullptr, session).status, 200u);
+  EXPECT_EQ(Call("GET", "/api/v1/me", nullptr, token.json["token"]).status, 200u);
+}
+
+// Accounts too: an owner's token narrowed to some locks or a time makes accounts within them
+// and cannot touch a wider account (a new password for `owner` would hand it the whole hub).
+TEST_F(HubAuthApiTest, AnAccountIsNeverWiderThanItsCreator) {
+  const Answer narrowed = Mint(Owner(), Json{{"name", "narrow"}, {"locks", {"lk-a"}}, {"expires_at", InHours(24)}});
+  ASSERT_EQ(narrowed.status, 201u);
+  const std::string t = narrowed.json["token"];
+  const Answer made = Call("POST", "/api/v1/accounts", Json{{"username", "ann"}, {"password", "ann-password-1"}, {"role", "admin"}}, t);
+  ASSERT_EQ(made.status, 201u) << made.Describe();
+  EXPECT_EQ(made.json.value("locks", Json()), Json({"lk-a"})) << made.Describe();
+  EXPECT_TRUE(made.json.contains("valid_until")) << "ends when the token does: " << made.Describe();
+  EXPECT_EQ(Call("POST", "/api/v1/accounts",
+                 Json{{"username", "bo"}, {"password", "bo-password-1"}, {"role", "member"}, {"locks", {"lk-b"}}}, t)
+                .status,
+            403u);
+  EXPECT_EQ(Call("PATCH", "/api/v1/accounts/ann", Json{{"locks", nullptr}}, t).status, 403u) << "every lock is wider";
+  EXPECT_EQ(Call("PATCH", "/api/v1/accounts/owner", Json{{"password", "taken-over-1"}}, t).status, 403u);
+  MakeAccount("wide", "member");  // every lock
+  EXPECT_EQ(Call("PATCH", "/api/v1/accounts/wide", Json{{"password", "taken-over-1"}}, t).status, 403u);
+  EXPECT_EQ(Call("DELETE", "/api/v1/accounts/wide", nullptr, t).status, 403u);
+  EXPECT_EQ(Call("PATCH", "/api/v1/accounts/ann", Json{{"role", "guest"}}, t).status, 200u);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Item 4 (through the API): an admin's lock list and window
+
+TEST_F(HubAuthApiTest, AnAdminsLockListAndWindowBindItsTokens) {
+  const std::string admin = MakeAccount("adm", "admin", Json{{"locks", {"lk-a"}}});
+  EXPECT_EQ(Mint(admin, Json{{"name", "x"}, {"locks", {"lk-b"}}}).status, 403u);
+  const Answer inherited = Mint(admin, Json{{"name", "x"}});
+  ASSERT_EQ(inherited.status, 201u);
+  const Answer expired = Call("POST", "/api/v1/accounts",
+                              Json{{"username", "adm-past"},
+                                   {"password", "adm-past-password"},
+                                   {"role", "admin"},
+                                   {"valid_from", InHours(-3)},
+                                   {"valid_until", InHours(-1)}},
+                              Owner());
+  ASSERT_EQ(expired.status, 201u);
+  const std::string past = Login("adm-past", "adm-past-password");
+  EXPECT_EQ(Call("GET", "/api/v1/locks", nullptr, past).json, Json::array());
+  EXPECT_EQ(Call("GET", "/api/v1/webhooks", nullptr, past).status, 403u) << "no lock-wide power outside its window";
+  EXPECT_EQ(Call("GET", "/api/v1/me", nullptr, past).status, 200u);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Item 6: login
+
+TEST_F(HubAuthApiTest, ABurstForTheOwnerFromOneAddressDoesNotKeepTheOwnerOut) {
+  for (int i = 0; i < 30; ++i) {
+    const Answer a = Call("POST", "/api/v1/auth/login", Json{{"username", "owner"}, {"password", "guess-" + std::to_string(i)}},
+                          "", "10.0.0.66");
+    ASSERT_TRUE(a.status == 401u || a.status == 429u) << a.Describe();
+  }
+  const Answer attacker =
+      Call("POST", "/api/v1/auth/login", Json{{"username", "owner"}, {"password", kOwnerPassword}}, "", "10.0.0.66");
+  EXPECT_EQ(attacker.status, 429u) << "the guessing address waits, even with the right password";
+  const Answer owner =
+      Call("POST", "/api/v1/auth/login", Json{{"username", "owner"}, {"password", kOwnerPassword}}, "", "192.168.1.20");
+  EXPECT_EQ(owner.status, 200u) << owner.Describe();
+}
+
+TEST_F(HubAuthApiTest, AnUnknownNameCostsOneArgon2VerificationLikeAKnownOne) {
+  const auto login = [&](const std::string& name) {
+    const uint64_t before = PasswordVerifications();
+    const Answer a = Call("POST", "/api/v1/auth/login", Json{{"username", name}, {"password", "wrong-password"}}, "", "10.9.9.9");
+    EXPECT_EQ(a.status, 401u) << a.Describe();
+    EXPECT_EQ(a.json["error"].value("message", ""), "wrong username or password");
+    return PasswordVerifications() - before;
+  };
+  EXPECT_EQ(login("owner"), 1u);
+  EXPECT_EQ(login("nobody-by-this-name"), 1u);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Item 7: a password change ends the account's other sessions and tokens
+
+TEST_F(HubAuthApiTest, APasswordChangeByTheOwnerEndsEveryTokenOfTheAccount) {
+  const std::string first = MakeAccount("mia", "member");
+  const std::string second = Login("mia", "mia-password");
+  const Answer api = Mint(first, Json{{"name", "script"}});
+  ASSERT_EQ(api.status, 201u);
+  const Answer child = Mint(api.json["token"], Json{{"name", "child"}});
+  ASSERT_EQ(child.status, 201u);
+  ASSERT_EQ(Call("PATCH", "/api/v1/accounts/mia", Json{{"password", "new-mia-password"}}, Owner()).status, 200u);
+  for (const std::string& t : {first, second, api.json["token"].get<std::string>(), child.json["token"].get<std::string>()}) {
+    EXPECT_EQ(Call("GET", "/api/v1/me", nullptr, t).status, 401u);
+  }
+  EXPECT_EQ(Call("GET", "/api/v1/me", nullptr, Login("mia", "new-mia-password")).status, 200u);
+  EXPECT_EQ(Call("GET", "/api/v1/me", nullptr, Owner()).status, 200u) << "the owner's own session is not the account's";
+  // A change that leaves the password alone ends nothing.
+  const std::string third = Login("mia", "new-mia-password");
+  ASSERT_EQ(Call("PATCH", "/api/v1/accounts/mia", Json{{"role", "guest"}}, Owner()).status, 200u);
+  EXPECT_EQ(Call("GET", "/api/v1/me", nullptr, third).status, 200u);
+}
+
+TEST_F(HubAuthApiTest, ChangingOnesOwnPasswordKeepsOnlyTheCallingSession) {
+  const std::string caller = Owner();
+  const std::string other = Login("owner", kOwnerPassword);
+  const Answer api = Mint(caller, Json{{"name", "script"}});
+  ASSERT_EQ(api.status, 201u);
+  ASSERT_EQ(Call("PATCH", "/api/v1/accounts/owner", Json{{"password", "new-owner-password"}}, caller).status, 200u);
+  EXPECT_EQ(Call("GET", "/api/v1/me", nullptr, caller).status, 200u);
+  EXPECT_EQ(Call("GET", "/api/v1/me", nullptr, other).status, 401u);
+  EXPECT_EQ(Call("GET", "/api/v1/me", nullptr, api.json["token"]).status, 401u);
+}
+
+TEST_F(HubAuthApiTest, TheOwnerListsAndRevokesAnyAccountsTokens) {
+  const std::string mia = MakeAccount("mia", "member");
+  const std::string bob = MakeAccount("bob", "member");
+  const Answer token = Mint(mia, Json{{"name", "mia's script"}});
+  ASSERT_EQ(token.status, 201u);
+  const Answer listed = Call("GET", "/api/v1/tokens?account=mia", nullptr, Owner());
+  ASSERT_EQ(listed.status, 200u) << listed.Describe();
+  ASSERT_EQ(listed.json.size(), 1u) << listed.Describe();
+  EXPECT_EQ(listed.json[0]["id"], token.json["id"]);
+  EXPECT_EQ(Call("GET", "/api/v1/tokens?account=mia", nullptr, bob).status, 403u);
+  EXPECT_EQ(Call("GET", "/api/v1/tokens?account=mia", nullptr, mia).status, 200u) << "one's own";
+  EXPECT_EQ(Call("GET", "/api/v1/tokens?account=nobody", nullptr, Owner()).status, 404u);
+  const std::string path = "/api/v1/tokens/" + token.json["id"].get<std::string>();
+  EXPECT_EQ(Call("DELETE", path, nullptr, bob).status, 404u) << "not another member's";
+  EXPECT_EQ(Call("DELETE", path, nullptr, Owner()).status, 200u);
+  EXPECT_EQ(Call("GET", "/api/v1/me", nullptr, token.json["token"]).status, 401u);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Issue 10: the hub answers a token and a lock from memory while its store is unchanged
+// (Hub::PrincipalOf, Hub::FindLock). Each step below is first answered from that cache (the
+// same request twice), then a write or the clock must change the very next answer.
+
+TEST_F(HubAuthApiTest, TheReadCacheNeverOutlivesAWriteOrAnExpiry) {
+  const std::string mia = MakeAccount("mia", "member");
+  const auto me = [&](const std::string& token) { return Call("GET", "/api/v1/me", nullptr, token); };
+  const auto mint = [&](const std::string& with, const std::string& name) {
+    const Answer a = Mint(with, Json{{"name", name}});
+    EXPECT_EQ(a.status, 201u) << a.Describe();
+    return std::pair{a.json.value("id", ""), a.json.value("token", "")};
+  };
+
+  // Revocation, and the cascade to a child (one DELETE of the parent's row).
+  const auto [script_id, script] = mint(mia, "script");
+  const auto [child_id, child] = mint(script, "child");
+  for (int i = 0; i < 2; ++i) {
+    EXPECT_EQ(me(script).status, 200u);
+    EXPECT_EQ(me(child).status, 200u);
+  }
+  ASSERT_EQ(Call("DELETE", "/api/v1/tokens/" + script_id, nullptr, Owner()).status, 200u);
+  EXPECT_EQ(me(script).status, 401u) << "revoked";
+  EXPECT_EQ(me(child).status, 401u) << "a child ends with its parent";
+
+  // A changed role, then a changed password.
+  EXPECT_EQ(me(mia).json.value("effective_role", ""), "member");
+  EXPECT_EQ(me(mia).json.value("effective_role", ""), "member");
+  ASSERT_EQ(Call("PATCH", "/api/v1/accounts/mia", Json{{"role", "guest"}}, Owner()).status, 200u);
+  EXPECT_EQ(me(mia).json.value("effective_role", ""), "guest");
+  ASSERT_EQ(Call("PATCH", "/api/v1/accounts/mia", Json{{"password", "new-mia-password"}}, Owner()).status, 200u);
+  EXPECT_EQ(me(mia).status, 401u) << "a password change ends the account's sessions";
+
+  // Expiry by the clock alone: no write between the cached answer and the refusal.
+  const std::string again = Login("mia", "new-mia-password");
+  const auto [short_id, short_lived] = mint(again, "short");
+  auto record = hub_->store().GetToken(short_id);
+  ASSERT_TRUE(record.ok() && record->has_value());
+  TokenRecord soon = **record;
+  soon.expires_at_ms = hub_->NowMs() + 300;
+  ASSERT_TRUE(hub_->store().PutToken(soon, HashToken(short_lived)).ok());
+  EXPECT_EQ(me(short_lived).status, 200u);
+  EXPECT_EQ(me(short_lived).status, 200u);
+  std::this_thread::sleep_for(std::chrono::milliseconds(400));
+  EXPECT_EQ(me(short_lived).status, 401u) << "expired while cached";
+
+  // A write by another connection to the same database (sqlite3 by hand, say).
+  const auto [other_id, other] = mint(again, "other");
+  EXPECT_EQ(me(other).status, 200u);
+  EXPECT_EQ(me(other).status, 200u);
+  {
+    auto db = store::Database::Open(dir_ + "/hub.db");
+    ASSERT_TRUE(db.ok()) << db.status().ToString();
+    ASSERT_TRUE((*db)->Exec("DELETE FROM tokens WHERE id = '" + other_id + "'").ok());
+  }
+  EXPECT_EQ(me(other).status, 401u) << "deleted by another connection";
+
+  // The account's deletion.
+  EXPECT_EQ(me(again).status, 200u);
+  ASSERT_EQ(Call("DELETE", "/api/v1/accounts/mia", nullptr, Owner()).status, 200u);
+  EXPECT_EQ(me(again).status, 401u) << "the account is gone";
+
+  // A lock: its new state, then its removal.
+  LockRecord lock;
+  lock.id = "lk-cached";
+  lock.name = "front";
+  lock.address = "127.0.0.1:1";
+  lock.created_at_ms = 1;
+  ASSERT_TRUE(hub_->store().PutLock(lock).ok());
+  const std::string path = "/api/v1/locks/" + lock.id;
+  EXPECT_EQ(Call("GET", path, nullptr, Owner()).json.value("name", ""), "front");
+  EXPECT_EQ(Call("GET", path, nullptr, Owner()).json.value("name", ""), "front");
+  ASSERT_TRUE(hub_->store().SetLockState(lock.id, Json{{"name", "back"}}).ok());
+  EXPECT_EQ(Call("GET", path, nullptr, Owner()).json.value("name", ""), "back");
+  ASSERT_TRUE(hub_->store().DeleteLock(lock.id).ok());
+  EXPECT_EQ(Call("GET", path, nullptr, Owner()).status, 404u);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Item 13
+
+TEST_F(HubAuthApiTest, ATokenInTheQueryIsOnlyForTheStream) {
+  const Answer me = Call("GET", "/api/v1/me?token=" + Owner());
+  EXPECT_EQ(me.status, 401u) << me.Describe();
+  EXPECT_EQ(Call("GET", "/api/v1/locks?token=" + Owner()).status, 401u);
+  HttpRequest stream;
+  stream.path = "/api/v1/stream";
+  stream.query["token"] = Owner();
+  EXPECT_TRUE(hub_->Authenticate(stream).ok()) << "a browser's WebSocket cannot send a header";
+}
+
+TEST_F(HubAuthApiTest, TheChainCheckGoesPageByPageAndIsForOwnerAndAdmin) {
+  LockRecord lock;
+  lock.id = "lk-a";
+  lock.name = "front";
+  lock.address = "127.0.0.1:1";
+  lock.created_at_ms = 1;
+  ASSERT_TRUE(hub_->store().PutLock(lock).ok());
+  const crypto::SodiumCrypto chain(crypto::SecretKey{});
+  core::Digest prev{};
+  std::vector<Json> events;
+  constexpr uint64_t kEvents = 2500;  // more than two pages
+  for (uint64_t seq = 1; seq <= kEvents; ++seq) {
+    core::Event e = core::AlarmEvent(core::AlarmKind::kTamper);
+    e.seq = seq;
+    e.time_ms = 1'795'600'000'000 + static_cast<int64_t>(seq);
+    e.hash = core::ChainHashOf(chain, prev, e);
+    prev = e.hash;
+    events.push_back(wire::EventToJson(e));
+  }
+  ASSERT_TRUE(hub_->store().AppendEvents("lk-a", events).ok());
+  Answer r = Call("GET", "/api/v1/locks/lk-a/events/verify", nullptr, Owner());
+  ASSERT_EQ(r.status, 200u) << r.Describe();
+  EXPECT_EQ(r.json, (Json{{"ok", true}, {"count", kEvents}, {"last_seq", kEvents}}));
+
+  const std::string member = MakeAccount("mem", "member");
+  EXPECT_EQ(Call("GET", "/api/v1/locks/lk-a/events/verify", nullptr, member).status, 403u);
+  const std::string admin = MakeAccount("adm", "admin");
+  EXPECT_EQ(Call("GET", "/api/v1/locks/lk-a/events/verify", nullptr, admin).status, 200u);
+
+  // A changed event on the second page breaks the chain there.
+  ASSERT_TRUE(hub_->store().database().Exec("UPDATE events SET body = json_set(body, '$.time', 5) WHERE seq = 1500").ok());
+  r = Call("GET", "/api/v1/locks/lk-a/events/verify", nullptr, Owner());
+  EXPECT_EQ(r.json, (Json{{"ok", false}, {"count", kEvents}, {"last_seq", kEvents}, {"broken_at", 1500}})) << r.Describe();
+}
+
+// A hub started without LATCHKEY_OWNER_PASSWORD.
+class HubFirstStartTest : public HubAuthApiTest {
+ protected:
+  void SetUp() override { StartHub(""); }
+};
+
+TEST_F(HubFirstStartTest, TheGeneratedOwnerPasswordIsRemovedAtTheOwnersFirstLogin) {
+  const std::string password = hub_->generated_owner_password();
+  const std::filesystem::path file = std::filesystem::path(dir_) / kInitialOwnerPasswordFile;
+  ASSERT_FALSE(password.empty());
+  ASSERT_TRUE(std::filesystem::exists(file));
+  EXPECT_EQ(Call("POST", "/api/v1/auth/login", Json{{"username", "owner"}, {"password", "not-the-password"}}).status, 401u);
+  EXPECT_TRUE(std::filesystem::exists(file)) << "a failed login removes nothing";
+  Login("owner", password);
+  EXPECT_FALSE(std::filesystem::exists(file));
+}
+
+}  // namespace
+}  // namespace latchkey::hub
