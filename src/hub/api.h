@@ -1,27 +1,74 @@
 // The REST API of API.md, one file per group of endpoints; each Register* adds its routes.
+//
+// A route handler never sees the Hub: each group gets a context naming the services its
+// handlers use (a history route cannot reach the lock sessions, a token route cannot reach a
+// lock), built by Hub::Start once those services exist, and the caller comes with each request
+// through api::Authenticated:
+//
+//   void RegisterEventRoutes(EventRoutes ctx, Router& router) {
+//     router.Add(http::verb::get, "/api/v1/events", [ctx](HttpRequest& request, Respond respond) {
+//       api::Authenticated(ctx.gate, request, respond, [&](const Principal& p) { ... ctx.store ... });
+//     });
+//   }
 #pragma once
 
 #include <functional>
 #include <optional>
+#include <string>
 
 #include "hub/hub.h"
 
 namespace latchkey::hub {
 
-void RegisterAuthRoutes(Hub& hub, Router& router);      // auth, me, accounts, tokens
+// auth, me, accounts, tokens
+struct AuthRoutes {
+  Gate gate;
+  HubStore& store;
+  LoginLimiter& limiter;
+  Stream& stream;           // Recheck after a logout, a revoked token or a changed account
+  std::string data_dir;     // where the generated owner password waits for the first login
+};
+// history, verify
+struct EventRoutes {
+  Gate gate;
+  HubStore& store;
+  boost::asio::io_context& io;  // a long chain check goes on a page per turn
+};
+// webhooks and their deliveries (webhooks.h)
+struct WebhookRoutes {
+  Gate gate;
+  HubStore& store;
+  Webhooks& webhooks;
+};
+// /metrics, /api/v1/openapi.yaml, plain GET of the stream
+struct MetaRoutes {
+  Gate gate;
+  HubStore& store;
+  const LockSessions& sessions;
+  const Stream& stream;
+  const LoginLimiter& limiter;
+  const Router& router;
+  bool metrics_open_on_loopback = false;
+};
+
+void RegisterAuthRoutes(AuthRoutes ctx, Router& router);
 void RegisterLockRoutes(Hub& hub, Router& router);      // locks, settings, commands, clock, sim
 void RegisterLockDataRoutes(Hub& hub, Router& router);  // users, credentials, schedules, holidays
-void RegisterEventRoutes(Hub& hub, Router& router);     // history, verify
-void RegisterWebhookRoutes(Hub& hub, Router& router);   // webhooks and their deliveries (webhooks.h)
-void RegisterMetaRoutes(Hub& hub, Router& router);      // /metrics, /api/v1/openapi.yaml, plain GET of the stream
+void RegisterEventRoutes(EventRoutes ctx, Router& router);
+void RegisterWebhookRoutes(WebhookRoutes ctx, Router& router);
+void RegisterMetaRoutes(MetaRoutes ctx, Router& router);
 
 namespace api {
 
-// Runs `then` with the caller, or answers 401.
+// Runs `then` with the caller, or answers 401 (403 for a cookie session without its CSRF token).
+void Authenticated(const Gate& gate, HttpRequest& request, Respond& respond,
+                   const std::function<void(const Principal&)>& then);
 void Authenticated(Hub& hub, HttpRequest& request, Respond& respond, const std::function<void(const Principal&)>& then);
 // The JSON object in the body ({} when empty), or a 400 answer.
 std::optional<Json> JsonBody(const HttpRequest& request, Respond& respond);
 // The paired lock named by the path's {lock} that `principal` may see, or a 404 answer.
+std::optional<LockRecord> VisibleLock(const Gate& gate, const HttpRequest& request, const Principal& principal,
+                                      Respond& respond);
 std::optional<LockRecord> VisibleLock(Hub& hub, const HttpRequest& request, const Principal& principal,
                                       Respond& respond);
 HttpResponse Forbidden(std::string_view why = "your role does not allow this");

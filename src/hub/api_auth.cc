@@ -110,25 +110,25 @@ HttpResponse Wider(std::string_view what, std::string_view field) {
   return api::Forbidden(std::string(what) + " cannot be wider than its creator (" + std::string(field) + ")");
 }
 
-void ForgetInitialOwnerPassword(Hub& hub) {
+void ForgetInitialOwnerPassword(const AuthRoutes& ctx) {
   std::error_code ignored;  // usually already gone
-  std::filesystem::remove(std::filesystem::path(hub.options().data_dir) / kInitialOwnerPasswordFile, ignored);
+  std::filesystem::remove(std::filesystem::path(ctx.data_dir) / kInitialOwnerPasswordFile, ignored);
 }
 
 // After a password change: every other session and token of the account ends (SECURITY.md
 // "Changing a secret ends what it protected"), except the session of a caller who changed its
 // own password. Open streams on them close.
-core::Status EndOtherTokens(Hub& hub, const Principal& caller, const std::string& username) {
+core::Status EndOtherTokens(const AuthRoutes& ctx, const Principal& caller, const std::string& username) {
   const bool own_session = caller.username == username && caller.token_kind == "session";
-  const core::Status s = hub.store().DeleteTokensOf(username, own_session ? caller.token_id : "");
-  hub.stream().Recheck();
+  const core::Status s = ctx.store.DeleteTokensOf(username, own_session ? caller.token_id : "");
+  ctx.stream.Recheck();
   return s;
 }
 
 }  // namespace
 
-void RegisterAuthRoutes(Hub& hub, Router& router) {
-  router.Add(http::verb::post, "/api/v1/auth/login", [&hub](HttpRequest& request, Respond respond) {
+void RegisterAuthRoutes(AuthRoutes ctx, Router& router) {
+  router.Add(http::verb::post, "/api/v1/auth/login", [ctx](HttpRequest& request, Respond respond) {
     auto body = api::JsonBody(request, respond);
     if (!body) return;
     wire::JsonFields f(*body, "login");
@@ -136,32 +136,32 @@ void RegisterAuthRoutes(Hub& hub, Router& router) {
     const auto password = f.Str("password", true, 256);
     const bool cookie = f.Bool("cookie", false).value_or(false);  // the web app's session (cookie_session.h)
     if (!f.ok()) return respond(HttpResponse::Error(400, "invalid", f.status().message()));
-    const int64_t now = hub.NowMs();
-    if (const int64_t wait = hub.limiter().RetryAfterSeconds(*username, request.client_address, now); wait > 0) {
+    const int64_t now = ctx.gate.env.NowMs();
+    if (const int64_t wait = ctx.limiter.RetryAfterSeconds(*username, request.client_address, now); wait > 0) {
       HttpResponse r = HttpResponse::Error(429, "rate_limited", "too many failed logins", Json{{"retry_after_s", wait}});
       r.headers.emplace_back("Retry-After", std::to_string(wait));
       return respond(std::move(r));
     }
-    auto account = hub.store().GetAccount(*username);
+    auto account = ctx.store.GetAccount(*username);
     if (!account.ok()) return respond(HttpResponse::Error(500, "internal", account.status().message()));
     // The same Argon2id cost for a name that does not exist (VerifyLogin).
     if (!VerifyLogin(*account, *password)) {
-      hub.limiter().Failed(*username, request.client_address, now);
+      ctx.limiter.Failed(*username, request.client_address, now);
       return respond(HttpResponse::Error(401, "unauthorized", "wrong username or password"));
     }
-    hub.limiter().Succeeded(*username, request.client_address);
+    ctx.limiter.Succeeded(*username, request.client_address);
     // The generated first password has done its job once the owner has used it: it does not
     // stay readable on disk (a later password change would not remove it from backups).
-    if ((*account)->role == "owner") ForgetInitialOwnerPassword(hub);
-    const NewToken token = MakeToken();
+    if ((*account)->role == "owner") ForgetInitialOwnerPassword(ctx);
+    const NewToken token = MakeToken(ctx.gate.env);
     TokenRecord record;
-    record.id = RandomId();
+    record.id = RandomId(ctx.gate.env);
     record.username = *username;
     record.kind = "session";
     record.name = "login";
     record.expires_at_ms = now + kSessionMs;
     record.created_at_ms = now;
-    if (core::Status s = hub.store().PutToken(record, token.hash); !s.ok()) {
+    if (core::Status s = ctx.store.PutToken(record, token.hash); !s.ok()) {
       return respond(HttpResponse::Error(500, "internal", s.message()));
     }
     Json answer{{"expires_at", platform::FormatRfc3339Ms(*record.expires_at_ms)}, {"account", AccountJson(**account)}};
@@ -170,7 +170,7 @@ void RegisterAuthRoutes(Hub& hub, Router& router) {
       return respond(HttpResponse::Json(200, answer));
     }
     // The token goes only into the HttpOnly cookie, out of the reach of scripts.
-    const std::string csrf = hub.CsrfTokenFor(token.token);
+    const std::string csrf = CsrfToken(ctx.gate.csrf_key, token.token);
     answer["csrf_token"] = csrf;
     HttpResponse r = HttpResponse::Json(200, answer);
     r.headers = SessionCookies(token.token, csrf, kSessionMs / 1000, RequestIsSecure(request));
@@ -179,23 +179,23 @@ void RegisterAuthRoutes(Hub& hub, Router& router) {
 
   // Clears the web app's cookies also when the session had expired (401): a stale cookie is no
   // use. Not on a CSRF refusal (403), which another site could provoke to log the user out.
-  router.Add(http::verb::post, "/api/v1/auth/logout", [&hub](HttpRequest& request, Respond respond) {
+  router.Add(http::verb::post, "/api/v1/auth/logout", [ctx](HttpRequest& request, Respond respond) {
     Respond clearing = [respond = std::move(respond), secure = RequestIsSecure(request)](HttpResponse r) {
       if (r.status != 403) {
         for (auto& header : ClearedSessionCookies(secure)) r.headers.push_back(std::move(header));
       }
       respond(std::move(r));
     };
-    api::Authenticated(hub, request, clearing, [&](const Principal& p) {
-      const core::Status s = hub.store().DeleteToken(p.token_id);
-      hub.stream().Recheck();
+    api::Authenticated(ctx.gate, request, clearing, [&](const Principal& p) {
+      const core::Status s = ctx.store.DeleteToken(p.token_id);
+      ctx.stream.Recheck();
       clearing(s.ok() ? HttpResponse::Json(200, Json::object()) : HttpResponse::Error(500, "internal", s.message()));
     });
   });
 
-  router.Add(http::verb::get, "/api/v1/me", [&hub](HttpRequest& request, Respond respond) {
-    api::Authenticated(hub, request, respond, [&](const Principal& p) {
-      auto account = hub.store().GetAccount(p.username);
+  router.Add(http::verb::get, "/api/v1/me", [ctx](HttpRequest& request, Respond respond) {
+    api::Authenticated(ctx.gate, request, respond, [&](const Principal& p) {
+      auto account = ctx.store.GetAccount(p.username);
       if (!account.ok() || !account->has_value()) return respond(HttpResponse::Error(401, "unauthorized", "no account"));
       Json j = AccountJson(**account);
       j["effective_role"] = std::string(RoleName(p.role));
@@ -203,10 +203,10 @@ void RegisterAuthRoutes(Hub& hub, Router& router) {
     });
   });
 
-  router.Add(http::verb::get, "/api/v1/accounts", [&hub](HttpRequest& request, Respond respond) {
-    api::Authenticated(hub, request, respond, [&](const Principal& p) {
+  router.Add(http::verb::get, "/api/v1/accounts", [ctx](HttpRequest& request, Respond respond) {
+    api::Authenticated(ctx.gate, request, respond, [&](const Principal& p) {
       if (!p.MayManageAccounts()) return respond(api::Forbidden());
-      auto accounts = hub.store().ListAccounts();
+      auto accounts = ctx.store.ListAccounts();
       if (!accounts.ok()) return respond(HttpResponse::Error(500, "internal", accounts.status().message()));
       Json list = Json::array();
       for (const auto& a : *accounts) list.push_back(AccountJson(a));
@@ -214,8 +214,8 @@ void RegisterAuthRoutes(Hub& hub, Router& router) {
     });
   });
 
-  router.Add(http::verb::post, "/api/v1/accounts", [&hub](HttpRequest& request, Respond respond) {
-    api::Authenticated(hub, request, respond, [&](const Principal& p) {
+  router.Add(http::verb::post, "/api/v1/accounts", [ctx](HttpRequest& request, Respond respond) {
+    api::Authenticated(ctx.gate, request, respond, [&](const Principal& p) {
       if (!p.MayManageAccounts()) return respond(api::Forbidden());
       auto body = api::JsonBody(request, respond);
       if (!body) return;
@@ -225,12 +225,12 @@ void RegisterAuthRoutes(Hub& hub, Router& router) {
       if (!ValidUsername(*username)) {
         return respond(HttpResponse::Error(400, "invalid", "username: 1..32 of letters, digits, '-', '_', '.'"));
       }
-      auto existing = hub.store().GetAccount(*username);
+      auto existing = ctx.store.GetAccount(*username);
       if (!existing.ok()) return respond(HttpResponse::Error(500, "internal", existing.status().message()));
       if (existing->has_value()) return respond(HttpResponse::Error(409, "occupied", "the username is taken"));
       Account a;
       a.username = *username;
-      a.created_at_ms = hub.NowMs();
+      a.created_at_ms = ctx.gate.env.NowMs();
       if (!ReadAccountFields(*body, a, true, respond)) return;
       // Never wider than its creator: what the body leaves out is the caller's.
       const Limits caller = p.limits();
@@ -241,16 +241,16 @@ void RegisterAuthRoutes(Hub& hub, Router& router) {
       if (a.valid_from_ms && a.valid_until_ms && *a.valid_from_ms >= *a.valid_until_ms) {
         return respond(HttpResponse::Error(400, "invalid", "valid_from must be before valid_until"));
       }
-      if (core::Status s = hub.store().PutAccount(a); !s.ok()) return respond(HttpResponse::Error(500, "internal", s.message()));
+      if (core::Status s = ctx.store.PutAccount(a); !s.ok()) return respond(HttpResponse::Error(500, "internal", s.message()));
       respond(HttpResponse::Json(201, AccountJson(a)));
     });
   });
 
-  const auto with_account = [&hub](HttpRequest& request, Respond& respond,
+  const auto with_account = [ctx](HttpRequest& request, Respond& respond,
                                    const std::function<void(const Principal&, Account&)>& then) {
-    api::Authenticated(hub, request, respond, [&](const Principal& p) {
+    api::Authenticated(ctx.gate, request, respond, [&](const Principal& p) {
       if (!p.MayManageAccounts()) return respond(api::Forbidden());
-      auto account = hub.store().GetAccount(request.params.at("username"));
+      auto account = ctx.store.GetAccount(request.params.at("username"));
       if (!account.ok()) return respond(HttpResponse::Error(500, "internal", account.status().message()));
       if (!account->has_value()) return respond(HttpResponse::Error(404, "not_found", "no such account"));
       Account a = **account;
@@ -262,7 +262,7 @@ void RegisterAuthRoutes(Hub& hub, Router& router) {
     with_account(request, respond, [&](const Principal&, Account& a) { respond(HttpResponse::Json(200, AccountJson(a))); });
   });
 
-  router.Add(http::verb::patch, "/api/v1/accounts/{username}", [&hub, with_account](HttpRequest& request, Respond respond) {
+  router.Add(http::verb::patch, "/api/v1/accounts/{username}", [ctx, with_account](HttpRequest& request, Respond respond) {
     with_account(request, respond, [&](const Principal& p, Account& a) {
       auto body = api::JsonBody(request, respond);
       if (!body) return;
@@ -278,29 +278,29 @@ void RegisterAuthRoutes(Hub& hub, Router& router) {
       if (WiderField(AccountLimits(a), caller)) return respond(api::Forbidden("this account is wider than your access"));
       if (!ReadAccountFields(*body, a, false, respond)) return;
       if (auto wider = WiderField(AccountLimits(a), caller)) return respond(Wider("an account", *wider));
-      if (core::Status s = hub.store().PutAccount(a); !s.ok()) return respond(HttpResponse::Error(500, "internal", s.message()));
+      if (core::Status s = ctx.store.PutAccount(a); !s.ok()) return respond(HttpResponse::Error(500, "internal", s.message()));
       if (body->contains("password")) {
-        if (core::Status s = EndOtherTokens(hub, p, a.username); !s.ok()) {
+        if (core::Status s = EndOtherTokens(ctx, p, a.username); !s.ok()) {
           return respond(HttpResponse::Error(500, "internal", s.message()));
         }
       }
-      hub.stream().Recheck();
+      ctx.stream.Recheck();
       respond(HttpResponse::Json(200, AccountJson(a)));
     });
   });
 
-  router.Add(http::verb::delete_, "/api/v1/accounts/{username}", [&hub, with_account](HttpRequest& request, Respond respond) {
+  router.Add(http::verb::delete_, "/api/v1/accounts/{username}", [ctx, with_account](HttpRequest& request, Respond respond) {
     with_account(request, respond, [&](const Principal& p, Account& a) {
       if (a.role == "owner") return respond(HttpResponse::Error(400, "invalid", "the owner account cannot be deleted"));
       if (WiderField(AccountLimits(a), p.limits())) return respond(api::Forbidden("this account is wider than your access"));
-      const core::Status s = hub.store().DeleteAccount(a.username);
-      hub.stream().Recheck();
+      const core::Status s = ctx.store.DeleteAccount(a.username);
+      ctx.stream.Recheck();
       respond(s.ok() ? HttpResponse::Json(200, Json::object()) : HttpResponse::Error(500, "internal", s.message()));
     });
   });
 
-  router.Add(http::verb::post, "/api/v1/tokens", [&hub](HttpRequest& request, Respond respond) {
-    api::Authenticated(hub, request, respond, [&](const Principal& p) {
+  router.Add(http::verb::post, "/api/v1/tokens", [ctx](HttpRequest& request, Respond respond) {
+    api::Authenticated(ctx.gate, request, respond, [&](const Principal& p) {
       auto body = api::JsonBody(request, respond);
       if (!body) return;
       wire::JsonFields f(*body, "token");
@@ -333,42 +333,42 @@ void RegisterAuthRoutes(Hub& hub, Router& router) {
       }
       if (expires) {
         const auto ms = platform::ParseRfc3339Ms(*expires);
-        if (!ms || *ms <= hub.NowMs()) return respond(HttpResponse::Error(400, "invalid", "expires_at: a future RFC 3339 time"));
+        if (!ms || *ms <= ctx.gate.env.NowMs()) return respond(HttpResponse::Error(400, "invalid", "expires_at: a future RFC 3339 time"));
         child.valid_until_ms = *ms;
       }
       if (auto wider = WiderField(child, caller)) {
         return respond(Wider("a token", *wider == "valid_until" ? "expires_at" : *wider));
       }
       TokenRecord record;
-      record.id = RandomId();
+      record.id = RandomId(ctx.gate.env);
       record.username = p.username;
       record.kind = "api";
       record.name = *name;
-      record.created_at_ms = hub.NowMs();
+      record.created_at_ms = ctx.gate.env.NowMs();
       record.role = std::string(RoleName(child.role));
       record.locks = child.locks;
       record.expires_at_ms = child.valid_until_ms;
       if (p.token_kind == "api") record.parent = p.token_id;
-      const NewToken token = MakeToken();
-      if (core::Status s = hub.store().PutToken(record, token.hash); !s.ok()) {
+      const NewToken token = MakeToken(ctx.gate.env);
+      if (core::Status s = ctx.store.PutToken(record, token.hash); !s.ok()) {
         return respond(HttpResponse::Error(500, "internal", s.message()));
       }
       respond(HttpResponse::Json(201, Json{{"id", record.id}, {"token", token.token}}));
     });
   });
 
-  router.Add(http::verb::get, "/api/v1/tokens", [&hub](HttpRequest& request, Respond respond) {
-    api::Authenticated(hub, request, respond, [&](const Principal& p) {
+  router.Add(http::verb::get, "/api/v1/tokens", [ctx](HttpRequest& request, Respond respond) {
+    api::Authenticated(ctx.gate, request, respond, [&](const Principal& p) {
       // `?account=NAME`: the owner lists any account's tokens, others only their own.
       std::string account = p.username;
       if (const auto it = request.query.find("account"); it != request.query.end() && it->second != p.username) {
         if (!p.MayManageAccounts()) return respond(api::Forbidden("only the owner lists another account's tokens"));
-        auto found = hub.store().GetAccount(it->second);
+        auto found = ctx.store.GetAccount(it->second);
         if (!found.ok()) return respond(HttpResponse::Error(500, "internal", found.status().message()));
         if (!found->has_value()) return respond(HttpResponse::Error(404, "not_found", "no such account"));
         account = it->second;
       }
-      auto tokens = hub.store().ListTokens(account);
+      auto tokens = ctx.store.ListTokens(account);
       if (!tokens.ok()) return respond(HttpResponse::Error(500, "internal", tokens.status().message()));
       Json list = Json::array();
       for (const auto& t : *tokens) {
@@ -384,18 +384,18 @@ void RegisterAuthRoutes(Hub& hub, Router& router) {
     });
   });
 
-  router.Add(http::verb::delete_, "/api/v1/tokens/{id}", [&hub](HttpRequest& request, Respond respond) {
-    api::Authenticated(hub, request, respond, [&](const Principal& p) {
+  router.Add(http::verb::delete_, "/api/v1/tokens/{id}", [ctx](HttpRequest& request, Respond respond) {
+    api::Authenticated(ctx.gate, request, respond, [&](const Principal& p) {
       const std::string& id = request.params.at("id");
-      auto token = hub.store().GetToken(id);
+      auto token = ctx.store.GetToken(id);
       if (!token.ok()) return respond(HttpResponse::Error(500, "internal", token.status().message()));
       // Any account's token for the owner; one's own for everyone else (another account's
       // token answers like one that does not exist). Its children go with it.
       if (!token->has_value() || ((*token)->username != p.username && !p.MayManageAccounts())) {
         return respond(HttpResponse::Error(404, "not_found", "no such token"));
       }
-      const core::Status s = hub.store().DeleteToken(id);
-      hub.stream().Recheck();
+      const core::Status s = ctx.store.DeleteToken(id);
+      ctx.stream.Recheck();
       respond(s.ok() ? HttpResponse::Json(200, Json::object()) : HttpResponse::Error(500, "internal", s.message()));
     });
   });

@@ -58,15 +58,15 @@ class ChainCheck : public std::enable_shared_from_this<ChainCheck> {
  public:
   static constexpr std::size_t kPage = 1000;
 
-  ChainCheck(Hub& hub, std::string lock, Respond respond)
-      : hub_(hub), lock_(std::move(lock)), respond_(std::move(respond)) {}
+  ChainCheck(const EventRoutes& ctx, std::string lock, Respond respond)
+      : ctx_(ctx), lock_(std::move(lock)), respond_(std::move(respond)) {}
 
   void Next() {
     EventQuery query;
     query.lock = lock_;
     query.after = last_seq_;
     query.limit = kPage;
-    auto page = hub_.store().Events(query);
+    auto page = ctx_.store.Events(query);
     if (!page.ok()) return respond_(HttpResponse::Error(500, "internal", page.status().message()));
     std::vector<Json> rows = std::move(page).value();
     std::vector<core::Event> events;
@@ -87,7 +87,7 @@ class ChainCheck : public std::enable_shared_from_this<ChainCheck> {
     last_seq_ = events.back().seq;
     prev_ = events.back().hash;
     if (events.size() < kPage) return Finish("");
-    boost::asio::post(hub_.io(), [self = shared_from_this()] { self->Next(); });
+    boost::asio::post(ctx_.io, [self = shared_from_this()] { self->Next(); });
   }
 
  private:
@@ -98,7 +98,7 @@ class ChainCheck : public std::enable_shared_from_this<ChainCheck> {
     respond_(HttpResponse::Json(200, result));
   }
 
-  Hub& hub_;
+  EventRoutes ctx_;
   const std::string lock_;
   Respond respond_;
   const crypto::SodiumCrypto chain_{crypto::SecretKey{}};  // the hash is unkeyed: any key will do
@@ -110,10 +110,10 @@ class ChainCheck : public std::enable_shared_from_this<ChainCheck> {
 
 }  // namespace
 
-void RegisterEventRoutes(Hub& hub, Router& router) {
-  router.Add(http::verb::get, "/api/v1/locks/{lock}/events", [&hub](HttpRequest& request, Respond respond) {
-    api::Authenticated(hub, request, respond, [&](const Principal& p) {
-      auto lock = api::VisibleLock(hub, request, p, respond);
+void RegisterEventRoutes(EventRoutes ctx, Router& router) {
+  router.Add(http::verb::get, "/api/v1/locks/{lock}/events", [ctx](HttpRequest& request, Respond respond) {
+    api::Authenticated(ctx.gate, request, respond, [&](const Principal& p) {
+      auto lock = api::VisibleLock(ctx.gate, request, p, respond);
       if (!lock) return;
       if (!p.MayReadHistory(lock->id)) return respond(api::Forbidden("your role does not read history"));
       EventQuery query;
@@ -131,7 +131,7 @@ void RegisterEventRoutes(Hub& hub, Router& router) {
         if (!core::Parse<core::EventKind>(kind)) return respond(HttpResponse::Error(400, "invalid", "kind: not an event kind"));
         query.kind = kind;
       }
-      auto events = hub.store().Events(query);
+      auto events = ctx.store.Events(query);
       if (!events.ok()) return respond(HttpResponse::Error(500, "internal", events.status().message()));
       Json list = Json::array();
       uint64_t next_after = query.after;
@@ -145,8 +145,8 @@ void RegisterEventRoutes(Hub& hub, Router& router) {
 
   // Across locks, newest first. Beyond API.md: `before_time`, the filters `lock`, `kind`, `user`
   // (with `lock`) and `actor`, and the cursor `before` / `next_before` (docs/hub.md "History").
-  router.Add(http::verb::get, "/api/v1/events", [&hub](HttpRequest& request, Respond respond) {
-    api::Authenticated(hub, request, respond, [&](const Principal& p) {
+  router.Add(http::verb::get, "/api/v1/events", [ctx](HttpRequest& request, Respond respond) {
+    api::Authenticated(ctx.gate, request, respond, [&](const Principal& p) {
       RecentEventQuery query;
       std::optional<uint64_t> limit, user;
       if (!QueryNumber(request, "limit", 1000, respond, &limit) || !QueryNumber(request, "user", 65534, respond, &user)) {
@@ -180,15 +180,15 @@ void RegisterEventRoutes(Hub& hub, Router& router) {
       // The one lock asked for (looked up by its id), or every lock.
       std::vector<LockRecord> locks;
       if (only != request.query.end()) {
-        auto lock = hub.store().GetLock(only->second);
+        auto lock = ctx.store.GetLock(only->second);
         if (!lock.ok()) return respond(HttpResponse::Error(500, "internal", lock.status().message()));
         if (*lock) locks.push_back(std::move(**lock));
       } else {
-        auto all = hub.store().ListLocks();
+        auto all = ctx.store.ListLocks();
         if (!all.ok()) return respond(HttpResponse::Error(500, "internal", all.status().message()));
         locks = std::move(all).value();
       }
-      const int64_t now = hub.NowMs();
+      const int64_t now = ctx.gate.env.NowMs();
       for (const auto& r : locks) {
         if (p.SeesLock(r.id, now) && p.MayReadHistory(r.id)) query.locks.push_back(r.id);
       }
@@ -200,7 +200,7 @@ void RegisterEventRoutes(Hub& hub, Router& router) {
       Json list = Json::array();
       std::optional<EventCursor> last;
       if (!query.locks.empty()) {
-        auto events = hub.store().RecentEvents(query);
+        auto events = ctx.store.RecentEvents(query);
         if (!events.ok()) return respond(HttpResponse::Error(500, "internal", events.status().message()));
         const bool full = events->size() == std::min<std::size_t>(query.limit, 1000);
         for (auto& e : *events) {
@@ -221,12 +221,12 @@ void RegisterEventRoutes(Hub& hub, Router& router) {
   // The chain check reads the mirror a page at a time and lets other requests run between
   // pages, so that a long log costs neither memory nor the hub's attention. Owner and admin only:
   // it is a diagnostic that walks the whole history.
-  router.Add(http::verb::get, "/api/v1/locks/{lock}/events/verify", [&hub](HttpRequest& request, Respond respond) {
-    api::Authenticated(hub, request, respond, [&](const Principal& p) {
-      auto lock = api::VisibleLock(hub, request, p, respond);
+  router.Add(http::verb::get, "/api/v1/locks/{lock}/events/verify", [ctx](HttpRequest& request, Respond respond) {
+    api::Authenticated(ctx.gate, request, respond, [&](const Principal& p) {
+      auto lock = api::VisibleLock(ctx.gate, request, p, respond);
       if (!lock) return;
       if (!p.MayManageLock()) return respond(api::Forbidden("the chain check is for owner and admin"));
-      auto check = std::make_shared<ChainCheck>(hub, lock->id, std::move(respond));
+      auto check = std::make_shared<ChainCheck>(ctx, lock->id, std::move(respond));
       check->Next();
     });
   });

@@ -30,7 +30,7 @@ std::string Label(std::string_view value) {
 // `sql` returns (text, count) rows: the counts by text.
 core::Result<std::map<std::string, int64_t>> CountBy(store::Database& db, std::string_view sql) {
   auto prepared = db.Prepare(sql);
-  if (!prepared.ok()) return prepared.status();
+  LATCHKEY_TRY(prepared);
   store::Statement& st = prepared.value();
   std::map<std::string, int64_t> out;
   while (true) {
@@ -47,12 +47,12 @@ void Metric(std::ostringstream& out, const char* name, const char* type, const c
 }
 
 // The exposition text of every metric, answered with `respond`.
-void Metrics(Hub& hub, Respond& respond) {
-  auto locks = hub.store().ListLocks();
+void Metrics(const MetaRoutes& ctx, Respond& respond) {
+  auto locks = ctx.store.ListLocks();
   if (!locks.ok()) return respond(HttpResponse::Error(500, "internal", locks.status().message()));
-  auto events = CountBy(hub.store().database(), "SELECT lock, COUNT(*) FROM events GROUP BY lock");
+  auto events = CountBy(ctx.store.database(), "SELECT lock, COUNT(*) FROM events GROUP BY lock");
   if (!events.ok()) return respond(HttpResponse::Error(500, "internal", events.status().message()));
-  auto deliveries = CountBy(hub.store().database(), "SELECT status, COUNT(*) FROM deliveries GROUP BY status");
+  auto deliveries = CountBy(ctx.store.database(), "SELECT status, COUNT(*) FROM deliveries GROUP BY status");
   if (!deliveries.ok()) return respond(HttpResponse::Error(500, "internal", deliveries.status().message()));
 
   std::ostringstream out;
@@ -60,7 +60,7 @@ void Metrics(Hub& hub, Respond& respond) {
   out << "latchkey_locks " << locks->size() << '\n';
   Metric(out, "latchkey_locks_online", "gauge", "Paired locks connected to the hub now.");
   std::size_t online = 0;
-  for (const LockRecord& r : *locks) online += hub.sessions().online(r.id) ? 1 : 0;
+  for (const LockRecord& r : *locks) online += ctx.sessions.online(r.id) ? 1 : 0;
   out << "latchkey_locks_online " << online << '\n';
   Metric(out, "latchkey_events_stored_total", "counter", "Events in the hub's mirror of each lock's log.");
   for (const LockRecord& r : *locks) {
@@ -69,11 +69,11 @@ void Metrics(Hub& hub, Respond& respond) {
         << '\n';
   }
   Metric(out, "latchkey_http_requests_total", "counter", "HTTP responses sent since the hub started, by status code.");
-  for (const auto& [code, count] : hub.router().ResponseCounts()) {
+  for (const auto& [code, count] : ctx.router.ResponseCounts()) {
     out << "latchkey_http_requests_total{code=\"" << code << "\"} " << count << '\n';
   }
   Metric(out, "latchkey_stream_clients", "gauge", "Live WebSocket stream clients.");
-  out << "latchkey_stream_clients " << hub.stream().clients() << '\n';
+  out << "latchkey_stream_clients " << ctx.stream.clients() << '\n';
   Metric(out, "latchkey_webhook_deliveries", "gauge", "Webhook deliveries in the store, by status.");
   for (const char* status : {"pending", "delivered", "failed"}) {
     const auto it = deliveries->find(status);
@@ -81,7 +81,7 @@ void Metrics(Hub& hub, Respond& respond) {
         << '\n';
   }
   Metric(out, "latchkey_login_failures_total", "counter", "Logins refused for a wrong username or password since the hub started.");
-  out << "latchkey_login_failures_total " << hub.limiter().failures_total() << '\n';
+  out << "latchkey_login_failures_total " << ctx.limiter.failures_total() << '\n';
 
   HttpResponse response;
   response.content_type = "text/plain; version=0.0.4; charset=utf-8";
@@ -91,12 +91,12 @@ void Metrics(Hub& hub, Respond& respond) {
 
 }  // namespace
 
-void RegisterMetaRoutes(Hub& hub, Router& router) {
-  router.Add(http::verb::get, "/metrics", [&hub](HttpRequest& request, Respond respond) {
-    if (MetricsOpenTo(hub.options().metrics_open_on_loopback, request.client_address)) return Metrics(hub, respond);
-    api::Authenticated(hub, request, respond, [&](const Principal& p) {
+void RegisterMetaRoutes(MetaRoutes ctx, Router& router) {
+  router.Add(http::verb::get, "/metrics", [ctx](HttpRequest& request, Respond respond) {
+    if (MetricsOpenTo(ctx.metrics_open_on_loopback, request.client_address)) return Metrics(ctx, respond);
+    api::Authenticated(ctx.gate, request, respond, [&](const Principal& p) {
       if (!p.MayManageLock()) return respond(api::Forbidden());
-      Metrics(hub, respond);
+      Metrics(ctx, respond);
     });
   });
 

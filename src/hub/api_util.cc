@@ -5,10 +5,11 @@
 
 namespace latchkey::hub::api {
 
-void Authenticated(Hub& hub, HttpRequest& request, Respond& respond, const std::function<void(const Principal&)>& then) {
-  auto principal = hub.Authenticate(request);
+void Authenticated(const Gate& gate, HttpRequest& request, Respond& respond,
+                   const std::function<void(const Principal&)>& then) {
+  auto principal = gate.directory.Authenticate(request);
   if (!principal.ok()) return respond(HttpResponse::Error(401, "unauthorized", principal.status().message()));
-  if (principal->via_cookie && !hub.CsrfOk(request)) {
+  if (principal->via_cookie && !CsrfOk(gate.csrf_key, request)) {
     return respond(HttpResponse::Error(403, "forbidden", "csrf: missing or wrong X-CSRF-Token"));
   }
   then(*principal);
@@ -32,21 +33,30 @@ std::optional<Json> JsonBody(const HttpRequest& request, Respond& respond) {
   return body;
 }
 
-std::optional<LockRecord> VisibleLock(Hub& hub, const HttpRequest& request, const Principal& principal,
+void Authenticated(Hub& hub, HttpRequest& request, Respond& respond, const std::function<void(const Principal&)>& then) {
+  Authenticated(hub.gate(), request, respond, then);
+}
+
+std::optional<LockRecord> VisibleLock(const Gate& gate, const HttpRequest& request, const Principal& principal,
                                       Respond& respond) {
   const std::string& id = request.params.at("lock");
-  // From the hub's read cache, which a write to the store empties (Hub::FindLock).
-  auto found = hub.FindLock(id);
+  // From the hub's read cache, which a write to the store empties (Directory::FindLock).
+  auto found = gate.directory.FindLock(id, &request);
   if (!found.ok()) {
     respond(HttpResponse::Error(500, "internal", found.status().message()));
     return std::nullopt;
   }
   // A lock the caller may not see is answered like one that does not exist.
-  if (!found->has_value() || !principal.SeesLock(id, hub.NowMs())) {
+  if (!found->has_value() || !principal.SeesLock(id, gate.env.NowMs())) {
     respond(HttpResponse::Error(404, "not_found", "no such lock"));
     return std::nullopt;
   }
   return std::move(*found);
+}
+
+std::optional<LockRecord> VisibleLock(Hub& hub, const HttpRequest& request, const Principal& principal,
+                                      Respond& respond) {
+  return VisibleLock(hub.gate(), request, principal, respond);
 }
 
 HttpResponse Forbidden(std::string_view why) { return HttpResponse::Error(403, "forbidden", why); }

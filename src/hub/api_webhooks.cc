@@ -35,8 +35,8 @@ Json DeliveryJson(const Delivery& d) {
 
 // Authenticates and requires an owner or admin who sees every lock (a webhook receives the
 // events of all locks), then runs `then`.
-void Manage(Hub& hub, HttpRequest& request, Respond& respond, const std::function<void()>& then) {
-  api::Authenticated(hub, request, respond, [&](const Principal& p) {
+void Manage(const WebhookRoutes& ctx, HttpRequest& request, Respond& respond, const std::function<void()>& then) {
+  api::Authenticated(ctx.gate, request, respond, [&](const Principal& p) {
     if (!p.MayManageLock()) return respond(api::Forbidden());
     if (p.locks) return respond(api::Forbidden("a webhook receives the events of every lock; your access is limited to some"));
     then();
@@ -44,8 +44,8 @@ void Manage(Hub& hub, HttpRequest& request, Respond& respond, const std::functio
 }
 
 // The webhook named by the path's {id}, or a 404 (or 500) answer.
-std::optional<Webhook> FindWebhook(Hub& hub, const HttpRequest& request, Respond& respond) {
-  auto webhooks = hub.store().ListWebhooks();
+std::optional<Webhook> FindWebhook(const WebhookRoutes& ctx, const HttpRequest& request, Respond& respond) {
+  auto webhooks = ctx.store.ListWebhooks();
   if (!webhooks.ok()) {
     respond(HttpResponse::Error(500, "internal", webhooks.status().message()));
     return std::nullopt;
@@ -61,10 +61,10 @@ std::optional<Webhook> FindWebhook(Hub& hub, const HttpRequest& request, Respond
 
 }  // namespace
 
-void RegisterWebhookRoutes(Hub& hub, Router& router) {
-  router.Add(http::verb::get, "/api/v1/webhooks", [&hub](HttpRequest& request, Respond respond) {
-    Manage(hub, request, respond, [&] {
-      auto webhooks = hub.store().ListWebhooks();
+void RegisterWebhookRoutes(WebhookRoutes ctx, Router& router) {
+  router.Add(http::verb::get, "/api/v1/webhooks", [ctx](HttpRequest& request, Respond respond) {
+    Manage(ctx, request, respond, [&] {
+      auto webhooks = ctx.store.ListWebhooks();
       if (!webhooks.ok()) return respond(HttpResponse::Error(500, "internal", webhooks.status().message()));
       Json list = Json::array();
       for (const Webhook& w : *webhooks) list.push_back(WebhookJson(w));
@@ -72,8 +72,8 @@ void RegisterWebhookRoutes(Hub& hub, Router& router) {
     });
   });
 
-  router.Add(http::verb::post, "/api/v1/webhooks", [&hub](HttpRequest& request, Respond respond) {
-    Manage(hub, request, respond, [&] {
+  router.Add(http::verb::post, "/api/v1/webhooks", [ctx](HttpRequest& request, Respond respond) {
+    Manage(ctx, request, respond, [&] {
       auto body = api::JsonBody(request, respond);
       if (!body) return;
       wire::JsonFields f(*body, "webhook");
@@ -91,7 +91,7 @@ void RegisterWebhookRoutes(Hub& hub, Router& router) {
         boost::system::error_code ec;
         const auto address = boost::asio::ip::make_address(parsed->host, ec);  // an address: ParseWebhookUrl
         const std::string name = parsed->tls_name == parsed->host ? "" : parsed->tls_name;  // "localhost"
-        const DestinationVerdict verdict = hub.webhooks().policy().Check(address, parsed->port, "", OwnAddresses());
+        const DestinationVerdict verdict = ctx.webhooks.policy().Check(address, parsed->port, "", OwnAddresses());
         if (ec || !verdict.allowed) {
           return respond(HttpResponse::Error(
               400, "invalid",
@@ -101,9 +101,9 @@ void RegisterWebhookRoutes(Hub& hub, Router& router) {
         }
       }
       Webhook w;
-      w.id = RandomId();
+      w.id = RandomId(ctx.gate.env);
       w.url = *url;
-      w.created_at_ms = hub.NowMs();
+      w.created_at_ms = ctx.gate.env.NowMs();
       if (kinds) {
         if (!kinds->is_array() || kinds->empty()) {
           return respond(HttpResponse::Error(400, "invalid", "kinds: must be a non-empty list of event kinds"));
@@ -119,35 +119,35 @@ void RegisterWebhookRoutes(Hub& hub, Router& router) {
         w.kinds = list;
       }
       if (secret && secret->empty()) return respond(HttpResponse::Error(400, "invalid", "secret: must not be empty"));
-      w.secret = secret ? *secret : RandomId(32);  // 256 bits as 64 hex digits
-      auto existing = hub.store().ListWebhooks();
+      w.secret = secret ? *secret : RandomId(ctx.gate.env, 32);  // 256 bits as 64 hex digits
+      auto existing = ctx.store.ListWebhooks();
       if (!existing.ok()) return respond(HttpResponse::Error(500, "internal", existing.status().message()));
       if (existing->size() >= kMaxWebhooks) {
         return respond(HttpResponse::Error(409, "resource_exhausted", "at most 32 webhooks"));
       }
-      if (core::Status s = hub.store().PutWebhook(w); !s.ok()) return respond(HttpResponse::Error(500, "internal", s.message()));
-      hub.webhooks().Changed();  // the sender keeps the list in memory
+      if (core::Status s = ctx.store.PutWebhook(w); !s.ok()) return respond(HttpResponse::Error(500, "internal", s.message()));
+      ctx.webhooks.Changed();  // the sender keeps the list in memory
       Json j = WebhookJson(w);
       j["secret"] = w.secret;  // shown this once
       respond(HttpResponse::Json(201, j));
     });
   });
 
-  router.Add(http::verb::delete_, "/api/v1/webhooks/{id}", [&hub](HttpRequest& request, Respond respond) {
-    Manage(hub, request, respond, [&] {
-      auto w = FindWebhook(hub, request, respond);
+  router.Add(http::verb::delete_, "/api/v1/webhooks/{id}", [ctx](HttpRequest& request, Respond respond) {
+    Manage(ctx, request, respond, [&] {
+      auto w = FindWebhook(ctx, request, respond);
       if (!w) return;
-      if (core::Status s = hub.store().DeleteWebhook(w->id); !s.ok()) {
+      if (core::Status s = ctx.store.DeleteWebhook(w->id); !s.ok()) {
         return respond(HttpResponse::Error(500, "internal", s.message()));
       }
-      hub.webhooks().Forget(w->id);
+      ctx.webhooks.Forget(w->id);
       respond(HttpResponse::Json(200, Json::object()));
     });
   });
 
-  router.Add(http::verb::get, "/api/v1/webhooks/{id}/deliveries", [&hub](HttpRequest& request, Respond respond) {
-    Manage(hub, request, respond, [&] {
-      auto w = FindWebhook(hub, request, respond);
+  router.Add(http::verb::get, "/api/v1/webhooks/{id}/deliveries", [ctx](HttpRequest& request, Respond respond) {
+    Manage(ctx, request, respond, [&] {
+      auto w = FindWebhook(ctx, request, respond);
       if (!w) return;
       std::size_t limit = 100;
       if (request.query.contains("limit")) {
@@ -158,7 +158,7 @@ void RegisterWebhookRoutes(Hub& hub, Router& router) {
         }
         limit = std::stoul(text);
       }
-      auto deliveries = hub.store().ListDeliveries(w->id, limit);
+      auto deliveries = ctx.store.ListDeliveries(w->id, limit);
       if (!deliveries.ok()) return respond(HttpResponse::Error(500, "internal", deliveries.status().message()));
       Json list = Json::array();
       for (const Delivery& d : *deliveries) list.push_back(DeliveryJson(d));

@@ -51,10 +51,9 @@ TokenHash HashToken(std::string_view token) {
   return hash;
 }
 
-NewToken MakeToken() {
-  if (sodium_init() < 0) std::abort();  // no random source: no safe token can exist
+NewToken MakeToken(Env& env) {
   std::array<uint8_t, 32> bytes{};
-  randombytes_buf(bytes.data(), bytes.size());
+  env.RandomBytes(bytes);
   NewToken t;
   t.token = "lk_" + wire::ToHex(bytes);
   t.hash = HashToken(t.token);
@@ -62,10 +61,9 @@ NewToken MakeToken() {
   return t;
 }
 
-std::string RandomId(std::size_t n) {
-  if (sodium_init() < 0) std::abort();
+std::string RandomId(Env& env, std::size_t n) {
   std::vector<uint8_t> bytes(n);
-  randombytes_buf(bytes.data(), bytes.size());
+  env.RandomBytes(bytes);
   return wire::ToHex(bytes);
 }
 

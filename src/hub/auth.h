@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "hub/env.h"
 #include "hub/hub_store.h"
 
 namespace latchkey::hub {
@@ -31,9 +32,9 @@ struct NewToken {
   std::string token;
   TokenHash hash;
 };
-NewToken MakeToken();
+NewToken MakeToken(Env& env);
 TokenHash HashToken(std::string_view token);
-std::string RandomId(std::size_t bytes = 8);
+std::string RandomId(Env& env, std::size_t bytes = 8);
 
 enum class Role { kOwner, kAdmin, kMember, kGuest };
 std::optional<Role> ParseRole(std::string_view name);

@@ -95,4 +95,10 @@ bool FromOwnOrigin(const HttpRequest& request) {
          !HeaderValue(request, "Host").empty();
 }
 
+bool CsrfOk(const CsrfKey& key, const HttpRequest& request) {
+  if (IsSafeMethod(request.method)) return true;
+  const auto token = CookieValue(request, kSessionCookie);
+  return token && CsrfMatches(key, *token, request);
+}
+
 }  // namespace latchkey::hub

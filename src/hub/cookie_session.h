@@ -38,6 +38,9 @@ std::string CsrfToken(const CsrfKey& key, std::string_view session_token);
 bool CsrfMatches(const CsrfKey& key, std::string_view session_token, const HttpRequest& request);
 // GET and HEAD change nothing and need no CSRF token.
 bool IsSafeMethod(http::verb method);
+// Whether a cookie-authenticated `request` may go on: GET and HEAD always, any other method
+// only with its session's X-CSRF-Token.
+bool CsrfOk(const CsrfKey& key, const HttpRequest& request);
 
 // The value of the cookie `name` in the request's Cookie header, or nullopt.
 std::optional<std::string> CookieValue(const HttpRequest& request, std::string_view name);

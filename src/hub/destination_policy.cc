@@ -171,7 +171,7 @@ core::Result<AllowEntry> ParseAllowEntry(std::string_view entry) {
   AllowEntry out;
   if (has_port) {
     auto port = ParsePort(port_text, entry);
-    if (!port.ok()) return port.status();
+    LATCHKEY_TRY(port);
     out.port = *port;
   }
   if (host.empty()) return bad("no host");
@@ -229,7 +229,7 @@ core::Result<DestinationPolicy> DestinationPolicy::Parse(const std::vector<std::
   DestinationPolicy policy;
   for (const std::string& text : allow) {
     auto entry = ParseAllowEntry(text);
-    if (!entry.ok()) return entry.status();
+    LATCHKEY_TRY(entry);
     if (entry->kind == AllowEntry::Kind::kName && entry->name == "localhost") {
       for (const char* loopback : {"127.0.0.1", "::1"}) {
         AllowEntry a = *entry;

@@ -3,14 +3,16 @@
 #pragma once
 
 #include <array>
-#include <cstring>
 #include <memory>
 #include <optional>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
+#include "hub/api_json.h"
 #include "hub/auth.h"
+#include "hub/directory.h"
+#include "hub/env.h"
+#include "hub/gate.h"
 #include "hub/http_server.h"
 #include "hub/hub_store.h"
 #include "hub/lock_sessions.h"
@@ -54,8 +56,8 @@ struct HubOptions {
 
 class Hub {
  public:
-  // Registers the routes (router() lists them from here on, e.g. for tests); Start serves them.
-  Hub(boost::asio::io_context& io, HubOptions options);
+  // Start makes the services and registers the routes (router() lists them from then on).
+  Hub(boost::asio::io_context& io, HubOptions options, Env& env = Env::System());
   ~Hub();
 
   // Opens the store, creates the owner on first start, starts the lock sessions and the server.
@@ -81,30 +83,15 @@ class Hub {
   LoginLimiter& limiter() { return limiter_; }
   Stream& stream() { return *stream_; }
   Webhooks& webhooks() { return *webhooks_; }
-  int64_t NowMs() const;
+  int64_t NowMs() const { return env_.NowMs(); }
 
-  // The caller of `request`, or the error response to send (401): the Authorization header,
-  // else (only on the WebSocket path /api/v1/stream) ?token=, else the web app's session
-  // cookie (Principal::via_cookie).
-  core::Result<Principal> Authenticate(const HttpRequest& request);
-  // The caller of a token known by its hash, as it stands now (account, role, lock list, window),
-  // narrowed by the token and each parent up its chain; a revoked or expired parent ends it.
-  // Answered from memory while the store is unchanged (see "Read cache" below): the token's
-  // expiry and its parents' are checked against the clock at every call all the same.
-  core::Result<Principal> PrincipalOf(const TokenHash& token_hash, bool via_cookie);
-  // The paired lock `id` as stored now (nullopt: no such lock), from the read cache.
-  core::Result<std::optional<LockRecord>> FindLock(const std::string& id);
-  // Whether a cookie-authenticated `request` may go on: GET and HEAD always, any other method
-  // only with the session's X-CSRF-Token (cookie_session.h).
-  bool CsrfOk(const HttpRequest& request) const;
-  // The CSRF token that goes with a session token.
-  std::string CsrfTokenFor(std::string_view session_token) const;
-  // The lock object of API.md for `lock`, whole: with the lock's network `address` and a
-  // simulated lock's `sim_control_url` (for the hub's own use, e.g. forwarding sim inputs).
+  // Who a request or token is, and which locks exist, as stored now (directory.h).
+  Directory& directory() { return *directory_; }
+  Env& env() { return env_; }
+  // The clock, the directory and the CSRF key: what every route group needs (api.h).
+  Gate gate() { return Gate{env_, *directory_, csrf_key_}; }
+  // api_json.h's lock object with this hub's view of whether the lock is online.
   Json LockJson(const LockRecord& record) const;
-  // The lock object as `viewer` may see it (every answer and stream message): `address` and
-  // `sim_control_url` only for owner and admin (SECURITY.md "Least knowledge": where a lock is on
-  // the network, and a simulated lock's control port, are no business of members and guests).
   Json LockJson(const LockRecord& record, const Principal& viewer) const;
   // Bounds remote PIN guessing per account and per lock (api_locks.cc, remote_pin_limiter.h).
   RemotePinLimiter& pin_limiter() { return pin_limiter_; }
@@ -117,7 +104,9 @@ class Hub {
 
   boost::asio::io_context& io_;
   HubOptions options_;
+  Env& env_;
   std::unique_ptr<HubStore> store_;
+  std::unique_ptr<Directory> directory_;
   std::unique_ptr<LockSessions> sessions_;
   std::unique_ptr<Stream> stream_;
   std::unique_ptr<Webhooks> webhooks_;
@@ -131,39 +120,8 @@ class Hub {
   std::string url_host_;
   std::unique_ptr<boost::asio::steady_timer> drain_timer_;
 
-  // Read cache (issue 10): what PrincipalOf and FindLock read from the store, kept while the
-  // store is unchanged. The store's stamp is sqlite3_total_changes64 of the hub's connection
-  // (every row any statement of this process wrote, through HubStore or not, committed or rolled
-  // back) and PRAGMA data_version (a commit by any other connection, e.g. sqlite3 by hand); when
-  // either moves, everything cached is dropped before the next answer. So revoking a token, its
-  // parent's cascade, a password change, an account change or deletion and a lock's new state
-  // all take effect on the very next request, as without the cache; only the clock is left to
-  // check on a hit (token expiry). Writes stay as durable as they were: nothing is written here.
-  struct StoreStamp {
-    int64_t own_changes = -1;
-    int64_t data_version = -1;
-    bool operator==(const StoreStamp&) const = default;
-  };
-  // The store's stamp now, the cache emptied when it moved; nullopt (no caching) when the stamp
-  // cannot be read.
-  std::optional<StoreStamp> SyncCache();
-  core::Result<Principal> LoadPrincipal(const TokenHash& token_hash, int64_t now);
-  struct TokenHashHash {
-    std::size_t operator()(const TokenHash& hash) const noexcept {
-      std::size_t v = 0;  // the hash is BLAKE2b output: any bytes of it are as good as any
-      std::memcpy(&v, hash.data(), sizeof v);
-      return v;
-    }
-  };
-  static constexpr std::size_t kMaxCachedPrincipals = 4096;
-  std::optional<StoreStamp> cache_stamp_;
-  std::unordered_map<TokenHash, Principal, TokenHashHash> principals_;
-  std::optional<std::vector<LockRecord>> locks_;
-  std::optional<store::Statement> data_version_;  // destroyed before store_ (declared after it)
 };
 
-// A mirrored event as the API shows it (history, stream, webhooks): RFC 3339 time, plus "lock".
-Json ApiEventJson(Json event, const std::string& lock);
 // A lock's reply {"ok":..., "result"|"error"} as an HTTP response; `ok_status` for success.
 HttpResponse FromLockReply(const Json& reply, unsigned ok_status = 200);
 

@@ -107,9 +107,9 @@ std::span<const std::string_view> HubStore::SchemaSteps() { return kSteps; }
 
 Result<std::unique_ptr<HubStore>> HubStore::Open(const std::string& path) try {
   auto opened = Database::Open(path);
-  if (!opened.ok()) return opened.status();
+  LATCHKEY_TRY(opened);
   std::unique_ptr<Database> db = std::move(opened).value();
-  if (Status s = store::Migrate(*db, kSteps); !s.ok()) return s;
+  LATCHKEY_TRY(store::Migrate(*db, kSteps));
   return std::unique_ptr<HubStore>(new HubStore(std::move(db)));
 } catch (const std::exception& e) {
   return Failure("cannot open hub store " + path, e);

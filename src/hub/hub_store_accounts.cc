@@ -18,7 +18,7 @@ Result<Account> ReadAccount(const Statement& row) {
   a.password_hash = std::string(row.ColumnText(1));
   a.role = std::string(row.ColumnText(2));
   auto locks = ColumnList(row, 3, "accounts row " + a.username);
-  if (!locks.ok()) return locks.status();
+  LATCHKEY_TRY(locks);
   a.locks = std::move(locks).value();
   a.valid_from_ms = ColumnOptionalInt(row, 4);
   a.valid_until_ms = ColumnOptionalInt(row, 5);
@@ -32,7 +32,7 @@ Status HubStore::PutAccount(const Account& account) try {
   if (account.username.empty()) return Status::Invalid("username: must not be empty");
   if (!IsRole(account.role)) return Status::Invalid("role: '" + account.role + "' is not a role");
   auto locks = DumpOptionalList(account.locks, "locks");
-  if (!locks.ok()) return locks.status();
+  LATCHKEY_TRY(locks);
   return store::Execute(
       *db_,
       "INSERT INTO accounts(username, password_hash, role, locks, valid_from, valid_until, created_at) "

@@ -48,19 +48,19 @@ Status CheckDelivery(const Delivery& d) {
 }  // namespace
 
 Status HubStore::PutDelivery(const Delivery& delivery) try {
-  if (Status s = CheckDelivery(delivery); !s.ok()) return s;
+  LATCHKEY_TRY(CheckDelivery(delivery));
   if (delivery.seq == 0 || delivery.seq > static_cast<uint64_t>(kMaxKey)) {
     return Status::Invalid("delivery seq: out of range");
   }
   const auto seq = static_cast<int64_t>(delivery.seq);
   auto begun = Transaction::Begin(*db_);
-  if (!begun.ok()) return begun.status();
+  LATCHKEY_TRY(begun);
   Transaction txn = std::move(begun).value();
   auto webhook = store::Exists(*db_, "SELECT 1 FROM webhooks WHERE id = ?1", delivery.webhook);
-  if (!webhook.ok()) return webhook.status();
+  LATCHKEY_TRY(webhook);
   if (!*webhook) return Status::NotFound("no webhook '" + delivery.webhook + "'");
   auto event = store::Exists(*db_, "SELECT 1 FROM events WHERE lock = ?1 AND seq = ?2", delivery.lock, seq);
-  if (!event.ok()) return event.status();
+  LATCHKEY_TRY(event);
   if (!*event) return Status::NotFound("no event " + std::to_string(delivery.seq) + " of lock '" + delivery.lock + "'");
   if (Status s = store::Execute(
           *db_,
@@ -77,7 +77,7 @@ Status HubStore::PutDelivery(const Delivery& delivery) try {
 }
 
 Status HubStore::UpdateDelivery(const Delivery& delivery) try {
-  if (Status s = CheckDelivery(delivery); !s.ok()) return s;
+  LATCHKEY_TRY(CheckDelivery(delivery));
   return store::ExecuteOne(
       *db_, "no delivery '" + delivery.id + "'",
       "UPDATE deliveries SET status = ?2, attempts = ?3, next_attempt = ?4, last_error = ?5 WHERE id = ?1",

@@ -17,7 +17,7 @@ Result<Json> ReadEvent(const Statement& row) {
   const int64_t seq = row.ColumnInt64(1);
   const std::string where = "events row (" + lock + ", " + std::to_string(seq) + ")";
   auto body = ColumnJson(row, 2, where);
-  if (!body.ok()) return body.status();
+  LATCHKEY_TRY(body);
   Json& event = body.value();
   if (!event.is_object()) return Status::IoError(where + ": stored body is not an object");
   const auto stored_seq = event.find("seq");
@@ -33,11 +33,11 @@ Result<std::vector<Json>> ReadEvents(Statement& st) {
   std::vector<Json> out;
   Status s = ForEachRow(st, [&out](Statement& row) -> Status {
     auto event = ReadEvent(row);
-    if (!event.ok()) return event.status();
+    LATCHKEY_TRY(event);
     out.push_back(std::move(event).value());
     return Status::Ok();
   });
-  if (!s.ok()) return s;
+  LATCHKEY_TRY(s);
   return out;
 }
 
@@ -50,7 +50,7 @@ Result<DecodedEvent> HubStore::DecodeEvent(const Json& event) {
     return Status::Invalid(why.starts_with("event") ? why : "event " + why);
   }
   auto body = Dump(event, "event");
-  if (!body.ok()) return body.status();
+  LATCHKEY_TRY(body);
   return DecodedEvent{std::move(envelope).value(), std::move(body).value()};
 }
 
@@ -104,7 +104,7 @@ Status HubStore::AppendEvents(const std::string& lock, std::span<const DecodedEv
   // One statement for the batch, reused row after row.
   auto insert =
       db_->Prepare("INSERT OR IGNORE INTO events(lock, seq, time, kind, user, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
-  if (!insert.ok()) return insert.status();
+  LATCHKEY_TRY(insert);
   for (const DecodedEvent& event : events) {
     const wire::EventEnvelope& e = event.envelope;
     // "all" (every user) has no single user to filter on: NULL, like no user.
@@ -126,7 +126,7 @@ Result<std::vector<Json>> HubStore::Events(const EventQuery& query) try {
   if (query.user) sql += " AND user = ?5";
   sql += " ORDER BY seq LIMIT ?3";
   auto prepared = store::PrepareBound(*db_, sql, query.lock, static_cast<int64_t>(query.after), CapLimit(query.limit));
-  if (!prepared.ok()) return prepared.status();
+  LATCHKEY_TRY(prepared);
   Statement& st = prepared.value();
   if (query.kind) st.Bind(4, *query.kind);
   if (query.user) st.Bind(5, int64_t{*query.user});
@@ -156,10 +156,10 @@ std::string HubStore::RecentEventsSql(const RecentEventQuery& query) {
 Result<std::vector<Json>> HubStore::RecentEvents(const RecentEventQuery& query) try {
   if (query.locks.empty() || query.limit == 0) return std::vector<Json>();
   auto list = DumpList(query.locks, "locks");
-  if (!list.ok()) return list.status();
+  LATCHKEY_TRY(list);
   // The optional parameters are bound only when the statement has them.
   auto prepared = store::PrepareBound(*db_, RecentEventsSql(query), *list, CapLimit(query.limit));
-  if (!prepared.ok()) return prepared.status();
+  LATCHKEY_TRY(prepared);
   Statement& st = prepared.value();
   if (query.before_ms > 0) st.Bind(3, query.before_ms);
   if (query.before) {

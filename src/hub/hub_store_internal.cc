@@ -34,7 +34,7 @@ Result<std::optional<std::string>> DumpOptionalList(const std::optional<std::vec
                                                     std::string_view what) {
   if (!list) return std::optional<std::string>();
   auto text = DumpList(*list, what);
-  if (!text.ok()) return text.status();
+  LATCHKEY_TRY(text);
   return std::optional<std::string>(std::move(text).value());
 }
 
@@ -58,7 +58,7 @@ Result<Json> ColumnJson(const Statement& st, int column, const std::string& wher
 Result<std::optional<std::vector<std::string>>> ColumnList(const Statement& st, int column, const std::string& where) {
   if (st.ColumnIsNull(column)) return std::optional<std::vector<std::string>>();
   auto json = ColumnJson(st, column, where);
-  if (!json.ok()) return json.status();
+  LATCHKEY_TRY(json);
   if (!json->is_array()) return Status::IoError(where + ": stored list is not an array");
   std::vector<std::string> out;
   for (const Json& item : *json) {

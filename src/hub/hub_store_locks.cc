@@ -27,7 +27,7 @@ Result<LockRecord> ReadLock(const Statement& row) {
   if (acked < 0) return Status::IoError(where + ": negative acked_seq");
   r.acked_seq = static_cast<uint64_t>(acked);
   auto state = ColumnJson(row, 7, where);
-  if (!state.ok()) return state.status();
+  LATCHKEY_TRY(state);
   r.state = std::move(state).value();
   r.created_at_ms = row.ColumnInt64(8);
   return r;
@@ -39,7 +39,7 @@ Status HubStore::PutLock(const LockRecord& lock) try {
   if (lock.id.empty()) return Status::Invalid("lock id: must not be empty");
   if (lock.acked_seq > static_cast<uint64_t>(kMaxKey)) return Status::Invalid("acked_seq: out of range");
   auto state = Dump(lock.state, "state");
-  if (!state.ok()) return state.status();
+  LATCHKEY_TRY(state);
   return store::Execute(
       *db_,
       "INSERT INTO locks(id, name, address, lock_key, simulated, sim_control_url, acked_seq, state, created_at) "
@@ -73,7 +73,7 @@ Status HubStore::DeleteLock(const std::string& id) try {
 
 Status HubStore::SetLockState(const std::string& id, const Json& state) try {
   auto text = Dump(state, "state");
-  if (!text.ok()) return text.status();
+  LATCHKEY_TRY(text);
   return store::ExecuteOne(*db_, "no lock '" + id + "'", "UPDATE locks SET state = ?2 WHERE id = ?1", id, *text);
 } catch (const std::exception& e) {
   return Failure("lock state not stored", e);

@@ -20,7 +20,7 @@ Result<TokenRecord> ReadToken(const Statement& row) {
   t.name = std::string(row.ColumnText(3));
   t.role = ColumnOptionalText(row, 4);
   auto locks = ColumnList(row, 5, "tokens row " + t.id);
-  if (!locks.ok()) return locks.status();
+  LATCHKEY_TRY(locks);
   t.locks = std::move(locks).value();
   t.expires_at_ms = ColumnOptionalInt(row, 6);
   t.created_at_ms = row.ColumnInt64(7);
@@ -36,22 +36,22 @@ Status HubStore::PutToken(const TokenRecord& token, const TokenHash& hash) try {
   if (token.role && !IsRole(*token.role)) return Status::Invalid("token role: '" + *token.role + "' is not a role");
   const std::span<const uint8_t> hash_bytes(hash);
   auto begun = Transaction::Begin(*db_);
-  if (!begun.ok()) return begun.status();
+  LATCHKEY_TRY(begun);
   Transaction txn = std::move(begun).value();
   auto account = store::Exists(*db_, "SELECT 1 FROM accounts WHERE username = ?1", token.username);
-  if (!account.ok()) return account.status();
+  LATCHKEY_TRY(account);
   if (!*account) return Status::NotFound("no account '" + token.username + "'");
   auto taken = store::Exists(*db_, "SELECT 1 FROM tokens WHERE hash = ?1 AND id <> ?2", hash_bytes, token.id);
-  if (!taken.ok()) return taken.status();
+  LATCHKEY_TRY(taken);
   if (*taken) return Status::Duplicate("another token has the same hash");
   if (token.parent) {
     auto parent = store::Exists(*db_, "SELECT 1 FROM tokens WHERE id = ?1 AND username = ?2 AND id <> ?3",
                                 *token.parent, token.username, token.id);
-    if (!parent.ok()) return parent.status();
+    LATCHKEY_TRY(parent);
     if (!*parent) return Status::NotFound("no parent token '" + *token.parent + "' of '" + token.username + "'");
   }
   auto locks = DumpOptionalList(token.locks, "locks");
-  if (!locks.ok()) return locks.status();
+  LATCHKEY_TRY(locks);
   if (Status s = store::Execute(
           *db_,
           "INSERT INTO tokens(id, hash, username, kind, name, role, locks, expires_at, created_at, parent) "

@@ -11,7 +11,7 @@ Status HubStore::PutWebhook(const Webhook& webhook) try {
   if (webhook.id.empty()) return Status::Invalid("webhook id: must not be empty");
   if (webhook.url.empty()) return Status::Invalid("url: must not be empty");
   auto kinds = DumpOptionalList(webhook.kinds, "kinds");
-  if (!kinds.ok()) return kinds.status();
+  LATCHKEY_TRY(kinds);
   return store::Execute(
       *db_,
       "INSERT INTO webhooks(id, url, kinds, secret, created_at) VALUES (?1, ?2, ?3, ?4, ?5) "
@@ -30,7 +30,7 @@ Result<std::vector<Webhook>> HubStore::ListWebhooks() try {
         w.id = std::string(row.ColumnText(0));
         w.url = std::string(row.ColumnText(1));
         auto kinds = ColumnList(row, 2, "webhooks row " + w.id);
-        if (!kinds.ok()) return kinds.status();
+        LATCHKEY_TRY(kinds);
         w.kinds = std::move(kinds).value();
         w.secret = std::string(row.ColumnText(3));
         w.created_at_ms = row.ColumnInt64(4);

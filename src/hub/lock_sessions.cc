@@ -16,11 +16,6 @@ namespace asio = boost::asio;
 namespace {
 constexpr auto kFirstBackoff = std::chrono::milliseconds(500);
 constexpr auto kMaxBackoff = std::chrono::milliseconds(30000);
-
-int64_t NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 }  // namespace
 
 struct LockSessions::Session {
@@ -38,15 +33,15 @@ struct LockSessions::Session {
     std::string op;
     Json args;
     Done done;
-    std::chrono::steady_clock::time_point since;
+    int64_t since_ms;  // monotonic
   };
   int in_flight = 0;
   std::deque<Waiting> waiting;
 };
 
-LockSessions::LockSessions(asio::io_context& io, HubStore& store, const crypto::NoiseKeypair& hub_key,
+LockSessions::LockSessions(asio::io_context& io, Env& env, HubStore& store, const crypto::NoiseKeypair& hub_key,
                            std::string hub_id, Listener listener)
-    : io_(io), store_(store), hub_key_(hub_key), hub_id_(std::move(hub_id)), listener_(std::move(listener)) {}
+    : io_(io), env_(env), store_(store), hub_key_(hub_key), hub_id_(std::move(hub_id)), listener_(std::move(listener)) {}
 
 LockSessions::~LockSessions() {
   for (auto& [id, session] : sessions_) {
@@ -58,7 +53,7 @@ LockSessions::~LockSessions() {
 
 core::Status LockSessions::Start() {
   auto locks = store_.ListLocks();
-  if (!locks.ok()) return locks.status();
+  LATCHKEY_TRY(locks);
   for (const auto& record : *locks) {
     auto session = std::make_shared<Session>(io_);
     session->record = record;
@@ -83,7 +78,7 @@ void LockSessions::Connect(const std::shared_ptr<Session>& session) {
   options.lock_key = session->record.key;
   options.hub_id = hub_id_;
   options.acked_seq = session->record.acked_seq;
-  options.clock_ms = NowMs;
+  options.clock_ms = [&env = env_] { return env.NowMs(); };
   std::weak_ptr<Session> weak = session;
   link::LinkClient::Callbacks callbacks;
   callbacks.on_ready = [this, weak](const crypto::NoisePublicKey&, const Json&) {
@@ -193,7 +188,7 @@ void LockSessions::Request(const std::string& lock, const std::string& op, Json 
     busy["error"]["retry_after_s"] = 1;
     return done(std::move(busy));
   }
-  session->waiting.push_back({op, std::move(args), std::move(done), std::chrono::steady_clock::now()});
+  session->waiting.push_back({op, std::move(args), std::move(done), env_.clock().MonotonicMs()});
 }
 
 void LockSessions::Send(const std::shared_ptr<Session>& session, const std::string& op, Json args, Done done) {
@@ -218,7 +213,7 @@ void LockSessions::SendWaiting(const std::shared_ptr<Session>& session) {
   while (session->in_flight < kMaxInFlight && !session->waiting.empty()) {
     Session::Waiting next = std::move(session->waiting.front());
     session->waiting.pop_front();
-    if (std::chrono::steady_clock::now() - next.since > kMaxWait) {
+    if (env_.clock().MonotonicMs() - next.since_ms > kMaxWait.count()) {
       next.done(link::ErrorReply("lock_timeout", "the lock did not answer in time (waited for a free place)"));
       continue;
     }
@@ -270,7 +265,7 @@ void LockSessions::StartPairing(uint64_t pairing_id, link::LinkClient::Options o
     record.name = name.empty() ? record.id : name;
     record.address = address;
     std::copy(key.begin(), key.end(), record.key.begin());
-    record.created_at_ms = NowMs();
+    record.created_at_ms = env_.NowMs();
     if (record.id.empty() || sessions_.contains(record.id)) {
       return (*shared_done)(link::ErrorReply("invalid", "the lock is already paired with this hub"));
     }

@@ -10,6 +10,7 @@
 #include <memory>
 #include <string>
 
+#include "hub/env.h"
 #include "hub/hub_store.h"
 #include "link/link_client.h"
 
@@ -25,7 +26,7 @@ class LockSessions {
   };
   using Done = link::LinkClient::Done;
 
-  LockSessions(boost::asio::io_context& io, HubStore& store, const crypto::NoiseKeypair& hub_key,
+  LockSessions(boost::asio::io_context& io, Env& env, HubStore& store, const crypto::NoiseKeypair& hub_key,
                std::string hub_id, Listener listener);
   ~LockSessions();
 
@@ -72,6 +73,7 @@ class LockSessions {
   void SendWaiting(const std::shared_ptr<Session>& session);
 
   boost::asio::io_context& io_;
+  Env& env_;
   HubStore& store_;
   crypto::NoiseKeypair hub_key_;
   std::string hub_id_;

@@ -12,7 +12,7 @@
 #include <variant>
 
 #include "hub/cookie_session.h"
-#include "hub/hub.h"
+#include "hub/api_json.h"
 #include "hub/stream_filter.h"
 #include "platform/time_format.h"
 
@@ -167,12 +167,12 @@ class Stream::Client : public std::enable_shared_from_this<Stream::Client> {
       query.lock = lock;
       query.after = from;
       query.limit = 200;
-      auto events = stream_.hub_.store().Events(query);
+      auto events = stream_.store_.Events(query);
       if (!events.ok() || events->empty()) {
         replay_.erase(replay_.begin());
         continue;
       }
-      const int64_t now = stream_.hub_.NowMs();
+      const int64_t now = stream_.env_.NowMs();
       for (auto& e : *events) {
         from = e.value("seq", from);
         sent_seq_[lock] = from;
@@ -236,7 +236,8 @@ class Stream::Client : public std::enable_shared_from_this<Stream::Client> {
   bool closed_ = false;
 };
 
-Stream::Stream(Hub& hub) : hub_(hub), expiry_timer_(hub.io()) {}
+Stream::Stream(asio::io_context& io, Env& env, HubStore& store, Directory& directory, OnlineFn online)
+    : env_(env), store_(store), directory_(directory), online_(std::move(online)), expiry_timer_(io) {}
 
 Stream::~Stream() {
   for (auto& client : std::list<std::shared_ptr<Client>>(clients_)) client->Close();
@@ -286,7 +287,7 @@ void Stream::Accept(UpgradedStream connection, http::request<http::string_body> 
       list.remove_prefix(comma + 1);
     }
   }
-  auto principal = hub_.Authenticate(parsed);
+  auto principal = directory_.Authenticate(parsed);
   const auto refuse = [&](http::status status, std::string_view code, std::string_view message) {
     auto response = std::make_shared<http::response<http::string_body>>(status, request.version());
     response->set(http::field::content_type, "application/json");
@@ -310,7 +311,7 @@ void Stream::Accept(UpgradedStream connection, http::request<http::string_body> 
 
 void Stream::Recheck() {
   for (auto& client : std::list<std::shared_ptr<Client>>(clients_)) {
-    auto now = hub_.PrincipalOf(client->principal().token_hash, client->principal().via_cookie);
+    auto now = directory_.PrincipalOf(client->principal().token_hash, client->principal().via_cookie);
     if (!now.ok()) {
       spdlog::info("hub: stream of {} closed: {}", client->principal().username, now.status().message());
       client->Close();
@@ -331,8 +332,8 @@ void Stream::ArmExpiry() {
     expiry_timer_.cancel();
     return;
   }
-  // A token holds through its expires_at millisecond (Hub::PrincipalOf): wake just after it.
-  const int64_t wait_ms = std::clamp<int64_t>(*earliest + 1 - hub_.NowMs(), 0, kMaxExpiryWaitMs);
+  // A token holds through its expires_at millisecond (Directory::PrincipalOf): wake just after it.
+  const int64_t wait_ms = std::clamp<int64_t>(*earliest + 1 - env_.NowMs(), 0, kMaxExpiryWaitMs);
   expiry_timer_.expires_after(std::chrono::milliseconds(wait_ms));  // cancels the previous wait
   expiry_timer_.async_wait([this](const boost::system::error_code& ec) {
     if (!ec) OnExpiryTimer();  // else re-armed, or the stream is going away
@@ -340,7 +341,7 @@ void Stream::ArmExpiry() {
 }
 
 void Stream::OnExpiryTimer() {
-  const int64_t now = hub_.NowMs();
+  const int64_t now = env_.NowMs();
   for (const auto& client : clients_) {
     const auto& expires = client->principal().token_expires_at_ms;
     // The same check and close as for a revoked token, log line included.
@@ -357,7 +358,7 @@ void Stream::PublishEvent(const std::string& lock, const Json& event) {
   const Json message{{"type", "event"}, {"lock", lock}, {"event", ApiEventJson(event, lock)}};
   const uint64_t seq = event.value("seq", uint64_t{0});
   // The clock is read at each event: a guest's window that ends closes its view live.
-  const int64_t now = hub_.NowMs();
+  const int64_t now = env_.NowMs();
   for (auto& client : std::list<std::shared_ptr<Client>>(clients_)) {
     // Of the locks the account sees, what its role may know (stream_filter.h).
     if (StreamMaySend(client->principal(), message, now)) client->SendEvent(lock, seq, message);
@@ -368,7 +369,7 @@ void Stream::PublishHubAlarm(const std::string& lock, const Json& alarm) {
   Json message = alarm;
   message["type"] = "hub_alarm";
   message["lock"] = lock;
-  const int64_t now = hub_.NowMs();
+  const int64_t now = env_.NowMs();
   for (auto& client : std::list<std::shared_ptr<Client>>(clients_)) {
     if (StreamMaySend(client->principal(), message, now)) client->Queue(message, "");
   }
@@ -376,17 +377,17 @@ void Stream::PublishHubAlarm(const std::string& lock, const Json& alarm) {
 
 void Stream::PublishState(const std::string& lock) {
   // This one lock's record only (a state change reads one row, not every lock's).
-  auto found = hub_.store().GetLock(lock);
+  auto found = store_.GetLock(lock);
   if (!found.ok() || !*found) return;
   const LockRecord& record = **found;
-  // The lock object as each account may see it (Hub::LockJson): two versions at most.
+  // The lock object as each account may see it (api_json.h): two versions at most.
   std::optional<Json> full, reduced;
-  const int64_t now = hub_.NowMs();
+  const int64_t now = env_.NowMs();
   for (auto& client : std::list<std::shared_ptr<Client>>(clients_)) {
     const Principal& viewer = client->principal();
     std::optional<Json>& message = viewer.MayManageLock() ? full : reduced;
     if (!message) {
-      message = hub_.LockJson(record, viewer);
+      message = LockJson(record, online_(lock), viewer);
       (*message)["type"] = "state";
       (*message)["lock"] = lock;
     }

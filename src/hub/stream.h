@@ -8,21 +8,26 @@
 
 #include <boost/beast/http.hpp>
 
+#include <functional>
 #include <list>
 #include <memory>
 #include <string>
 
 #include "hub/auth.h"
+#include "hub/directory.h"
+#include "hub/env.h"
+#include "hub/hub_store.h"
 #include "hub/http_server.h"
 #include "platform/asio.h"
 
 namespace latchkey::hub {
 
-class Hub;
-
 class Stream {
  public:
-  explicit Stream(Hub& hub);
+  // Whether the hub's link to a lock is up now (for the lock objects of state messages).
+  using OnlineFn = std::function<bool(const std::string& lock)>;
+  // Reads events and locks from `store` and callers from `directory`; decides with `env`'s clock.
+  Stream(boost::asio::io_context& io, Env& env, HubStore& store, Directory& directory, OnlineFn online);
   ~Stream();
   // Takes over an upgraded connection (ws:// or wss://).
   void Accept(UpgradedStream connection, boost::beast::http::request<boost::beast::http::string_body> request,
@@ -48,7 +53,10 @@ class Stream {
   // Sets expiry_timer_ for the earliest expires_at of the open streams' tokens.
   void ArmExpiry();
   void OnExpiryTimer();
-  Hub& hub_;
+  Env& env_;
+  HubStore& store_;
+  Directory& directory_;
+  OnlineFn online_;
   std::list<std::shared_ptr<Client>> clients_;
   boost::asio::steady_timer expiry_timer_;
 };

@@ -198,12 +198,12 @@ core::Result<CertificateFiles> LoadOrCreateSelfSigned(const std::string& dir, co
   }
   const std::string why = exists ? Unusable(dir, options) : "";
   if (!exists || !why.empty()) {
-    if (core::Status s = Generate(dir, options); !s.ok()) return s;
+    LATCHKEY_TRY(Generate(dir, options));
     files.generated = true;
     files.replaced_because = why;
   }
   auto fingerprint = CertificateFingerprint(files.cert_path);
-  if (!fingerprint.ok()) return fingerprint.status();
+  LATCHKEY_TRY(fingerprint);
   files.fingerprint = *fingerprint;
   return files;
 }

@@ -40,7 +40,7 @@ core::Status ApplyPolicy(TlsContext& context) {
 
 core::Result<std::shared_ptr<TlsContext>> MakeServerTlsContext(const std::string& cert_path, const std::string& key_path) {
   auto context = std::make_shared<TlsContext>(ssl::context::tls_server);
-  if (core::Status s = ApplyPolicy(*context); !s.ok()) return s;
+  LATCHKEY_TRY(ApplyPolicy(*context));
   boost::system::error_code ec;
   // The key first: a certificate loaded after a key it does not match drops the key quietly, and
   // the check below then names the mismatch (the other order reports it as a key that "does not load").
@@ -57,7 +57,7 @@ core::Result<std::shared_ptr<TlsContext>> MakeServerTlsContext(const std::string
 
 core::Result<std::shared_ptr<TlsContext>> MakeClientTlsContext(const std::string& ca_file) {
   auto context = std::make_shared<TlsContext>(ssl::context::tls_client);
-  if (core::Status s = ApplyPolicy(*context); !s.ok()) return s;
+  LATCHKEY_TRY(ApplyPolicy(*context));
   boost::system::error_code ec;
   if (ca_file.empty()) {
     context->set_default_verify_paths(ec);
@@ -72,7 +72,7 @@ core::Result<std::shared_ptr<TlsContext>> MakeClientTlsContext(const std::string
 
 core::Result<std::shared_ptr<TlsContext>> MakeWebhookTlsContext(const std::string& extra_ca_file) {
   auto context = std::make_shared<TlsContext>(ssl::context::tls_client);
-  if (core::Status s = ApplyPolicy(*context); !s.ok()) return s;
+  LATCHKEY_TRY(ApplyPolicy(*context));
   boost::system::error_code ec;
   context->set_default_verify_paths(ec);
   if (ec) return core::Status::IoError("cannot load the system's trusted certificates: " + OpenSslReason(ec));

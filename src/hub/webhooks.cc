@@ -27,11 +27,6 @@ namespace {
 constexpr std::size_t kLoadLimit = 1000;  // HubStore's largest page
 constexpr int64_t kStoreRetryMs = 1000;   // a delivery whose event could not be read waits this long
 
-int64_t NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 // The same for the same webhook and event, so that queueing an event twice (a lock resending
 // one the hub stored just before a crash) finds the delivery already there.
 std::string DeliveryId(const std::string& webhook, const std::string& lock, uint64_t seq) {
@@ -62,9 +57,9 @@ std::string_view LastError(HttpPostResult::Failure failure) {
 // memory; Pump asks the scheduler what is due and does it, and each answer goes back to it.
 class Webhooks::Engine : public std::enable_shared_from_this<Webhooks::Engine> {
  public:
-  Engine(asio::io_context& io, HubStore& store, std::shared_ptr<TlsContext> tls,
+  Engine(asio::io_context& io, Env& env, HubStore& store, std::shared_ptr<TlsContext> tls,
          std::shared_ptr<const DestinationPolicy> policy)
-      : io_(io), store_(store), tls_(std::move(tls)), policy_(std::move(policy)), timer_(io) {}
+      : io_(io), env_(env), store_(store), tls_(std::move(tls)), policy_(std::move(policy)), timer_(io) {}
 
   void Stop() {
     stopped_ = true;
@@ -94,7 +89,7 @@ class Webhooks::Engine : public std::enable_shared_from_this<Webhooks::Engine> {
     if (webhooks == nullptr) return;
     const std::string kind = event.value("kind", "");
     const uint64_t seq = event["seq"].get<uint64_t>();
-    const int64_t now = NowMs();
+    const int64_t now = env_.NowMs();
     for (const Webhook& w : *webhooks) {
       if (w.kinds && std::find(w.kinds->begin(), w.kinds->end(), kind) == w.kinds->end()) continue;
       Delivery d;
@@ -144,7 +139,7 @@ class Webhooks::Engine : public std::enable_shared_from_this<Webhooks::Engine> {
     bool again = true;
     while (again && !stopped_) {
       again = false;
-      for (DeliveryAction& action : scheduler_.Poll(NowMs())) {
+      for (DeliveryAction& action : scheduler_.Poll(env_.NowMs())) {
         switch (action.kind) {
           case DeliveryAction::Kind::kSend:
             // A delivery that could not be sent changed the queues: ask again.
@@ -172,7 +167,7 @@ class Webhooks::Engine : public std::enable_shared_from_this<Webhooks::Engine> {
   bool Send(const Delivery& d) {
     const std::vector<Webhook>* webhooks = Hooks();
     if (webhooks == nullptr) {
-      scheduler_.Postpone(d.id, NowMs() + kStoreRetryMs);
+      scheduler_.Postpone(d.id, env_.NowMs() + kStoreRetryMs);
       return false;
     }
     const auto hook = std::find_if(webhooks->begin(), webhooks->end(), [&](const Webhook& w) { return w.id == d.webhook; });
@@ -187,7 +182,7 @@ class Webhooks::Engine : public std::enable_shared_from_this<Webhooks::Engine> {
     query.limit = 1;
     auto events = store_.Events(query);
     if (!events.ok()) {
-      scheduler_.Postpone(d.id, NowMs() + kStoreRetryMs);
+      scheduler_.Postpone(d.id, env_.NowMs() + kStoreRetryMs);
       return false;
     }
     std::vector<Json>& found = events.value();
@@ -226,13 +221,13 @@ class Webhooks::Engine : public std::enable_shared_from_this<Webhooks::Engine> {
 
   void Done(const std::string& id, bool ok, std::string error) {
     if (stopped_) return;
-    if (auto record = scheduler_.Done(NowMs(), id, ok, std::move(error))) Save(*record);
+    if (auto record = scheduler_.Done(env_.NowMs(), id, ok, std::move(error))) Save(*record);
     Pump();
   }
 
   // One timer for the earliest delivery that waits; a later Pump moves it.
   void WaitUntil(int64_t until_ms) {
-    timer_.expires_after(std::chrono::milliseconds(std::max<int64_t>(0, until_ms - NowMs())));
+    timer_.expires_after(std::chrono::milliseconds(std::max<int64_t>(0, until_ms - env_.NowMs())));
     timer_.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
       if (ec || self->stopped_) return;  // moved or stopped
       self->Pump();
@@ -248,6 +243,7 @@ class Webhooks::Engine : public std::enable_shared_from_this<Webhooks::Engine> {
   }
 
   asio::io_context& io_;
+  Env& env_;
   HubStore& store_;
   std::shared_ptr<TlsContext> tls_;
   std::shared_ptr<const DestinationPolicy> policy_;
@@ -259,9 +255,9 @@ class Webhooks::Engine : public std::enable_shared_from_this<Webhooks::Engine> {
   bool stopped_ = false;
 };
 
-Webhooks::Webhooks(asio::io_context& io, HubStore& store, std::shared_ptr<TlsContext> tls,
+Webhooks::Webhooks(asio::io_context& io, Env& env, HubStore& store, std::shared_ptr<TlsContext> tls,
                    std::shared_ptr<const DestinationPolicy> policy)
-    : policy_(std::move(policy)), engine_(std::make_shared<Engine>(io, store, std::move(tls), policy_)) {}
+    : policy_(std::move(policy)), engine_(std::make_shared<Engine>(io, env, store, std::move(tls), policy_)) {}
 
 Webhooks::~Webhooks() { engine_->Stop(); }
 

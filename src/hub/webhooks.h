@@ -46,6 +46,7 @@
 #include "core/status.h"
 #include "hub/delivery_scheduler.h"
 #include "hub/destination_policy.h"
+#include "hub/env.h"
 #include "hub/hub_store.h"
 #include "hub/tls_context.h"
 #include "hub/webhook_signature.h"  // WebhookSignature, for the users of this header
@@ -66,7 +67,7 @@ class Webhooks {
 
   // `tls`: the client context of https:// deliveries (MakeWebhookTlsContext); `policy`: where
   // deliveries may connect.
-  Webhooks(boost::asio::io_context& io, HubStore& store, std::shared_ptr<TlsContext> tls,
+  Webhooks(boost::asio::io_context& io, Env& env, HubStore& store, std::shared_ptr<TlsContext> tls,
            std::shared_ptr<const DestinationPolicy> policy);
   // Stops: attempts under way are abandoned (their deliveries stay pending in the store).
   ~Webhooks();
@@ -92,8 +93,5 @@ class Webhooks {
   std::shared_ptr<const DestinationPolicy> policy_;
   std::shared_ptr<Engine> engine_;
 };
-
-// GET|POST /api/v1/webhooks, DELETE /api/v1/webhooks/{id}, GET /api/v1/webhooks/{id}/deliveries.
-void RegisterWebhookRoutes(Hub& hub, Router& router);
 
 }  // namespace latchkey::hub

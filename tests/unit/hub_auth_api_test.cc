@@ -12,11 +12,11 @@
 #include <memory>
 #include <optional>
 #include <string>
-#include <thread>
 
 #include "core/event.h"
 #include "crypto/sodium_crypto.h"
 #include "hub/hub.h"
+#include "hub/testing/fake_env.h"
 #include "platform/time_format.h"
 #include "store/sqlite_db.h"
 #include "wire/json_codec.h"
@@ -49,7 +49,7 @@ class HubAuthApiTest : public ::testing::Test {
     options.data_dir = dir_;
     options.http = "127.0.0.1:0";
     options.owner_password = owner_password;
-    hub_ = std::make_unique<Hub>(io_, options);
+    hub_ = std::make_unique<Hub>(io_, options, env_);
     const core::Status s = hub_->Start();
     ASSERT_TRUE(s.ok()) << s.ToString();
   }
@@ -109,12 +109,10 @@ class HubAuthApiTest : public ::testing::Test {
     return Login(name, name + "-password");
   }
 
-  static std::string InHours(int hours) {
-    return platform::FormatRfc3339Ms(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                         (std::chrono::system_clock::now() + std::chrono::hours(hours)).time_since_epoch())
-                                         .count());
-  }
+  std::string InHours(int hours) const { return platform::FormatRfc3339Ms(env_.NowMs() + hours * 3'600'000LL); }
 
+  // The hub's clock and randomness: time passes only when a test says so.
+  testing::FakeEnv env_;
   boost::asio::io_context io_;
   std::unique_ptr<Hub> hub_;
   std::string dir_;
@@ -257,6 +255,53 @@ TEST_F(HubAuthApiTest, AnAdminsLockListAndWindowBindItsTokens) {
   EXPECT_EQ(Call("GET", "/api/v1/me", nullptr, past).status, 200u);
 }
 
+// The same rules as time passes, on the hub's fake clock (hub/env.h): nothing is waited for.
+TEST_F(HubAuthApiTest, AnAccountsWindowOpensAndClosesWithTheHubsClock) {
+  const Answer made = Call("POST", "/api/v1/accounts",
+                           Json{{"username", "adm-later"},
+                                {"password", "adm-later-password"},
+                                {"role", "admin"},
+                                {"valid_from", InHours(1)},
+                                {"valid_until", InHours(2)}},
+                           Owner());
+  ASSERT_EQ(made.status, 201u) << made.Describe();
+  const std::string later = Login("adm-later", "adm-later-password");
+  EXPECT_EQ(Call("GET", "/api/v1/webhooks", nullptr, later).status, 403u) << "before its window";
+  env_.clock().Advance(3'600'000);
+  EXPECT_EQ(Call("GET", "/api/v1/webhooks", nullptr, later).status, 200u) << "inside";
+  env_.clock().Advance(3'600'001);
+  EXPECT_EQ(Call("GET", "/api/v1/webhooks", nullptr, later).status, 403u) << "after";
+}
+
+TEST_F(HubAuthApiTest, AMintedTokenEndsAtItsExpiryAndItsChildWithIt) {
+  const Answer parent = Mint(Owner(), Json{{"name", "day"}, {"expires_at", InHours(24)}});
+  ASSERT_EQ(parent.status, 201u) << parent.Describe();
+  const Answer child = Mint(parent.json["token"], Json{{"name", "child"}});
+  ASSERT_EQ(child.status, 201u) << child.Describe();
+  env_.clock().Advance(24 * 3'600'000LL);
+  EXPECT_EQ(Call("GET", "/api/v1/me", nullptr, parent.json["token"]).status, 200u) << "through its last millisecond";
+  EXPECT_EQ(Call("GET", "/api/v1/me", nullptr, child.json["token"]).status, 200u);
+  env_.clock().Advance(1);
+  EXPECT_EQ(Call("GET", "/api/v1/me", nullptr, parent.json["token"]).status, 401u);
+  EXPECT_EQ(Call("GET", "/api/v1/me", nullptr, child.json["token"]).status, 401u) << "never outlives its parent";
+  EXPECT_EQ(Call("GET", "/api/v1/me", nullptr, Owner()).status, 401u) << "a login session lasts 24 h";
+}
+
+TEST_F(HubAuthApiTest, AGuessingAddressMayLogInAgainOnceItsWaitHasPassed) {
+  Answer refused;
+  for (int i = 0; i < 30 && refused.status != 429u; ++i) {
+    refused = Call("POST", "/api/v1/auth/login", Json{{"username", "owner"}, {"password", "guess-" + std::to_string(i)}},
+                   "", "10.0.0.77");
+  }
+  ASSERT_EQ(refused.status, 429u) << refused.Describe();
+  const int64_t wait_s = refused.json["error"].value("retry_after_s", int64_t{0});
+  ASSERT_GT(wait_s, 0) << refused.Describe();
+  const Json right{{"username", "owner"}, {"password", kOwnerPassword}};
+  EXPECT_EQ(Call("POST", "/api/v1/auth/login", right, "", "10.0.0.77").status, 429u);
+  env_.clock().Advance(wait_s * 1000);
+  EXPECT_EQ(Call("POST", "/api/v1/auth/login", right, "", "10.0.0.77").status, 200u) << "after retry_after_s";
+}
+
 // ---------------------------------------------------------------------------------------------
 // Item 6: login
 
@@ -380,7 +425,9 @@ TEST_F(HubAuthApiTest, TheReadCacheNeverOutlivesAWriteOrAnExpiry) {
   ASSERT_TRUE(hub_->store().PutToken(soon, HashToken(short_lived)).ok());
   EXPECT_EQ(me(short_lived).status, 200u);
   EXPECT_EQ(me(short_lived).status, 200u);
-  std::this_thread::sleep_for(std::chrono::milliseconds(400));
+  env_.clock().Advance(300);
+  EXPECT_EQ(me(short_lived).status, 200u) << "a token holds through its expires_at millisecond";
+  env_.clock().Advance(1);
   EXPECT_EQ(me(short_lived).status, 401u) << "expired while cached";
 
   // A write by another connection to the same database (sqlite3 by hand, say).
@@ -425,7 +472,7 @@ TEST_F(HubAuthApiTest, ATokenInTheQueryIsOnlyForTheStream) {
   HttpRequest stream;
   stream.path = "/api/v1/stream";
   stream.query["token"] = Owner();
-  EXPECT_TRUE(hub_->Authenticate(stream).ok()) << "a browser's WebSocket cannot send a header";
+  EXPECT_TRUE(hub_->directory().Authenticate(stream).ok()) << "a browser's WebSocket cannot send a header";
 }
 
 TEST_F(HubAuthApiTest, TheChainCheckGoesPageByPageAndIsForOwnerAndAdmin) {

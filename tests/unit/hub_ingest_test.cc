@@ -161,7 +161,7 @@ class HubIngestTest : public ::testing::Test {
       published_.push_back(seq);
     };
     crypto::NoiseKeypair hub_key = crypto::GenerateKeypair();
-    sessions_ = std::make_unique<LockSessions>(io_, *store_, hub_key, "hub-test", std::move(listener));
+    sessions_ = std::make_unique<LockSessions>(io_, hub::Env::System(), *store_, hub_key, "hub-test", std::move(listener));
     ASSERT_TRUE(sessions_->Start().ok());
     ASSERT_TRUE(RunUntil([&] { return lock_->connected() && sessions_->online(kLock); }));
   }

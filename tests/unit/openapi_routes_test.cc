@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <filesystem>
 #include <set>
 #include <sstream>
 #include <string>
@@ -45,12 +46,25 @@ std::set<std::string> DocumentedRoutes(std::string_view yaml) {
   return routes;
 }
 
+// The routes of a hub started on a scratch folder (Start registers them with their services).
 std::vector<std::string> ServedRoutes() {
-  boost::asio::io_context io;
-  HubOptions options;
-  options.data_dir = "/nonexistent/not-started";  // the routes exist before Start
-  Hub hub(io, options);
-  return hub.router().Routes();
+  std::string dir = (std::filesystem::temp_directory_path() / "latchkey-openapi-XXXXXX").string();
+  if (::mkdtemp(dir.data()) == nullptr) return {};
+  std::vector<std::string> routes;
+  {
+    boost::asio::io_context io;
+    HubOptions options;
+    options.data_dir = dir;
+    options.http = "127.0.0.1:0";
+    options.owner_password = "owner-password-1";
+    Hub hub(io, options);
+    const core::Status started = hub.Start();
+    EXPECT_TRUE(started.ok()) << started.ToString();
+    routes = hub.router().Routes();
+  }
+  std::error_code ignored;
+  std::filesystem::remove_all(dir, ignored);
+  return routes;
 }
 
 TEST(OpenApiRoutes, DocumentIsOpenApi303WithBearerAuth) {

@@ -2,7 +2,12 @@
 // refuses an instant that an offset moves before 0001-01-01T00:00:00Z or after
 // 9999-12-31T23:59:59.999Z, so that every time it accepts formats back to a text that parses to
 // the same instant (fuzz_text_parsers found "0000-01-01T08:00:00+21:00", issue 9 item 14).
+#include <date/date.h>
 #include <gtest/gtest.h>
+
+#include <chrono>
+#include <random>
+#include <vector>
 
 #include "platform/time_format.h"
 
@@ -51,6 +56,21 @@ TEST(TimeFormatRangeTest, EveryAcceptedTimeNearTheEndsRoundTrips) {
     EXPECT_LE(*parsed, kMaxRfc3339Ms) << text;
     EXPECT_EQ(ParseRfc3339Ms(FormatRfc3339Ms(*parsed)), parsed) << text << " -> " << FormatRfc3339Ms(*parsed);
   }
+}
+
+// The hand-written digits of FormatRfc3339Ms say what date::format says, across the range and
+// at its ends (outside it, date::format itself answers).
+TEST(TimeFormatRangeTest, TheFastFormatterAgreesWithDateFormat) {
+  const auto reference = [](int64_t ms) {
+    return date::format("%FT%TZ", date::sys_time<std::chrono::milliseconds>{std::chrono::milliseconds(ms)});
+  };
+  std::vector<int64_t> samples = {kMinRfc3339Ms, kMinRfc3339Ms + 1, -1, 0, 1, 86'399'999, 86'400'000,
+                                  951'782'400'000 /* 2000-02-29 */, 1'795'600'800'123, kMaxRfc3339Ms - 1, kMaxRfc3339Ms,
+                                  kMinRfc3339Ms - 1, kMaxRfc3339Ms + 1};
+  std::mt19937_64 rng(42);
+  std::uniform_int_distribution<int64_t> any(kMinRfc3339Ms, kMaxRfc3339Ms);
+  for (int i = 0; i < 20'000; ++i) samples.push_back(any(rng));
+  for (const int64_t ms : samples) ASSERT_EQ(FormatRfc3339Ms(ms), reference(ms)) << ms;
 }
 
 }  // namespace

@@ -1,0 +1,112 @@
+// hub/directory.h on a real SQLite store and the hub's fake Env: who a token is and which locks
+// exist, answered from the read cache only while that cannot be wrong.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "hub/auth.h"
+#include "hub/directory.h"
+#include "hub/testing/fake_env.h"
+#include "store/sqlite_db.h"
+
+namespace latchkey::hub {
+namespace {
+
+class DirectoryTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string pattern = (std::filesystem::temp_directory_path() / "latchkey-directory-XXXXXX").string();
+    ASSERT_NE(::mkdtemp(pattern.data()), nullptr);
+    dir_ = pattern;
+    auto opened = HubStore::Open(dir_ + "/hub.db");
+    ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+    store_ = std::move(opened).value();
+    directory_ = std::make_unique<Directory>(*store_, env_);
+    Account mia;
+    mia.username = "mia";
+    mia.password_hash = "unused";
+    mia.role = "member";
+    ASSERT_TRUE(store_->PutAccount(mia).ok());
+    token_ = MakeToken(env_);
+    TokenRecord record;
+    record.id = "t1";
+    record.username = "mia";
+    record.kind = "api";
+    record.name = "script";
+    record.expires_at_ms = env_.NowMs() + 60'000;
+    ASSERT_TRUE(store_->PutToken(record, token_.hash).ok());
+    request_.headers.set(http::field::authorization, "Bearer " + token_.token);
+  }
+  void TearDown() override {
+    directory_.reset();
+    store_.reset();
+    std::error_code ignored;
+    std::filesystem::remove_all(dir_, ignored);
+  }
+
+  static LockRecord Lock(const std::string& id) {
+    LockRecord r;
+    r.id = id;
+    r.name = id;
+    r.address = "127.0.0.1:1";
+    return r;
+  }
+
+  testing::FakeEnv env_;
+  std::string dir_;
+  std::unique_ptr<HubStore> store_;
+  std::unique_ptr<Directory> directory_;
+  NewToken token_;
+  HttpRequest request_;
+};
+
+TEST_F(DirectoryTest, ATokenHoldsThroughItsExpiryMillisecondAndNotAfter) {
+  ASSERT_TRUE(directory_->Authenticate(request_).ok());
+  env_.clock().Advance(60'000);
+  EXPECT_TRUE(directory_->Authenticate(request_).ok()) << "cached, and still valid";
+  env_.clock().Advance(1);
+  const auto late = directory_->Authenticate(request_);
+  ASSERT_FALSE(late.ok());
+  EXPECT_EQ(late.status().message(), "the token has expired");
+}
+
+TEST_F(DirectoryTest, TheSameRequestsLockLookupStillSeesThisProcesssWrite) {
+  ASSERT_TRUE(directory_->FindLock("lk-a").ok());  // fills the cache: no such lock
+  ASSERT_TRUE(directory_->Authenticate(request_).ok());
+  ASSERT_TRUE(store_->PutLock(Lock("lk-a")).ok());
+  const auto found = directory_->FindLock("lk-a", &request_);
+  ASSERT_TRUE(found.ok());
+  EXPECT_TRUE(found->has_value()) << "a write between the two lookups of one request empties the cache";
+}
+
+TEST_F(DirectoryTest, AnotherConnectionsCommitIsSeenByTheNextRequest) {
+  ASSERT_TRUE(directory_->Authenticate(request_).ok());
+  ASSERT_TRUE(directory_->FindLock("lk-b", &request_).ok());
+  {
+    auto db = store::Database::Open(dir_ + "/hub.db");
+    ASSERT_TRUE(db.ok()) << db.status().ToString();
+    ASSERT_TRUE((*db)->Exec("DELETE FROM tokens WHERE id = 't1'").ok());
+  }
+  HttpRequest next = request_;
+  EXPECT_FALSE(directory_->Authenticate(next).ok()) << "deleted by sqlite3 by hand";
+}
+
+TEST_F(DirectoryTest, ALockPairedByAnotherConnectionIsFoundByTheNextLookup) {
+  const auto before = directory_->FindLock("lk-c");
+  ASSERT_TRUE(before.ok());
+  ASSERT_FALSE(before->has_value());  // cached: no lk-c
+  {
+    auto db = store::Database::Open(dir_ + "/hub.db");
+    ASSERT_TRUE(db.ok()) << db.status().ToString();
+    ASSERT_TRUE(
+        (*db)->Exec("INSERT INTO locks VALUES ('lk-c', 'c', '127.0.0.1:1', zeroblob(32), 0, '', 0, '{}', 0)").ok());
+  }
+  const auto after = directory_->FindLock("lk-c");
+  ASSERT_TRUE(after.ok());
+  EXPECT_TRUE(after->has_value());
+}
+
+}  // namespace
+}  // namespace latchkey::hub
