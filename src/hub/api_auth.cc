@@ -98,7 +98,7 @@ bool ReadAccountFields(const Json& body, Account& a, bool creating, Respond& res
   return true;
 }
 
-// An account's own limits; the owner account has none (Hub::PrincipalOf ignores its list and
+// An account's own limits; the owner account has none (Directory::PrincipalOf ignores its list and
 // window).
 Limits AccountLimits(const Account& a) {
   const Role role = ParseRole(a.role).value_or(Role::kGuest);
@@ -314,7 +314,7 @@ void RegisterAuthRoutes(AuthRoutes ctx, Router& router) {
       // SECURITY.md "No privilege grows by delegation": a field left out is the *caller's*
       // (the calling token's role, locks and lifetime, not the account's), a field given must
       // be no wider, and a token made with an API token is that token's child: it ends when
-      // its parent is revoked or expires (HubStore cascade, Hub::PrincipalOf).
+      // its parent is revoked or expires (HubStore cascade, Directory::PrincipalOf).
       const Limits caller = p.token_limits();
       Limits child = caller;
       if (role) {

@@ -52,7 +52,7 @@ struct Limits {
 // that is wider ("role", "locks", "valid_from", "valid_until").
 std::optional<std::string_view> WiderField(const Limits& inner, const Limits& outer);
 
-// The caller of one request. Hub::PrincipalOf fills it from the token, its parent tokens and its
+// The caller of one request. Directory::PrincipalOf fills it from the token, its parent tokens and its
 // account; the lock list and the window are then the caller's whole limits, whatever the role:
 // the owner *account* has none (its own list and window are ignored: nothing may lock the owner
 // out of its hub), but an owner's token narrowed to some locks is bound by them.

@@ -88,7 +88,7 @@ CREATE INDEX deliveries_due ON deliveries(status, next_attempt);
 // Version 2 (issue 9).
 // - tokens.parent: the API token a token was made with. The cascade makes revoking a token
 //   revoke what was made with it (a child dies with its parent); expiry needs no cascade, since
-//   a child never expires later than its parent (api_auth.cc) and Hub::PrincipalOf checks the
+//   a child never expires later than its parent (api_auth.cc) and Directory::PrincipalOf checks the
 //   chain anyway.
 // - events_by_actor: GET /events?actor= walks one account's events newest first instead of
 //   scanning the table. Its entries are (actor, time, seq) plus the key's lock, which is the

@@ -15,7 +15,7 @@
 //   changes, not alarms: what alarms mean for the door (jammed, forced open, battery low,
 //   lockdown) is in the state message.
 // - A state message carrying the lock's network `address` or `sim_control_url` only to owner and
-//   admin (Hub::LockJson leaves them out for others; a full object sent by mistake is withheld).
+//   admin (api_json.h LockJson leaves them out for others; a full object sent by mistake is withheld).
 // - A message of a type not named here: nobody but owner/admin (closed by default).
 #pragma once
 

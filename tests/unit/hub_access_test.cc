@@ -88,7 +88,7 @@ TEST(Owner, HasNoWindowButItsTokensListBinds) {
   owner.role = Role::kOwner;
   EXPECT_TRUE(owner.SeesLock("lock-b", 0));
   EXPECT_TRUE(owner.MayManageLock());
-  owner.valid_until_ms = kFrom;  // (an owner account's window is never copied; Hub::PrincipalOf)
+  owner.valid_until_ms = kFrom;  // (an owner account's window is never copied; Directory::PrincipalOf)
   EXPECT_TRUE(owner.InWindow(kUntil));
   owner.locks = std::vector<std::string>{"lock-a"};  // an owner's token narrowed to lock-a
   EXPECT_TRUE(owner.SeesLock("lock-a", 0));

@@ -384,7 +384,7 @@ TEST_F(HubAuthApiTest, TheOwnerListsAndRevokesAnyAccountsTokens) {
 
 // ---------------------------------------------------------------------------------------------
 // Issue 10: the hub answers a token and a lock from memory while its store is unchanged
-// (Hub::PrincipalOf, Hub::FindLock). Each step below is first answered from that cache (the
+// (Directory::PrincipalOf, Directory::FindLock). Each step below is first answered from that cache (the
 // same request twice), then a write or the clock must change the very next answer.
 
 TEST_F(HubAuthApiTest, TheReadCacheNeverOutlivesAWriteOrAnExpiry) {
