@@ -17,6 +17,7 @@
 #include <string>
 
 #include "hub/hub.h"
+#include "hub/rendered_events.h"
 
 namespace latchkey::hub {
 
@@ -33,6 +34,7 @@ struct EventRoutes {
   Gate gate;
   HubStore& store;
   boost::asio::io_context& io;  // a long chain check goes on a page per turn
+  RenderedEvents& rendered;     // the API text of events already served
 };
 // webhooks and their deliveries (webhooks.h)
 struct WebhookRoutes {

@@ -195,7 +195,7 @@ void RegisterAuthRoutes(AuthRoutes ctx, Router& router) {
 
   router.Add(http::verb::get, "/api/v1/me", [ctx](HttpRequest& request, Respond respond) {
     api::Authenticated(ctx.gate, request, respond, [&](const Principal& p) {
-      auto account = ctx.store.GetAccount(p.username);
+      auto account = ctx.gate.directory.FindAccount(p.username, &request);
       if (!account.ok() || !account->has_value()) return respond(HttpResponse::Error(401, "unauthorized", "no account"));
       Json j = AccountJson(**account);
       j["effective_role"] = std::string(RoleName(p.role));

@@ -8,6 +8,7 @@
 #include "core/event.h"
 #include "crypto/sodium_crypto.h"
 #include "hub/api.h"
+#include "hub/rendered_events.h"
 #include "platform/time_format.h"
 #include "wire/json_codec.h"
 
@@ -131,15 +132,21 @@ void RegisterEventRoutes(EventRoutes ctx, Router& router) {
         if (!core::Parse<core::EventKind>(kind)) return respond(HttpResponse::Error(400, "invalid", "kind: not an event kind"));
         query.kind = kind;
       }
-      auto events = ctx.store.Events(query);
-      if (!events.ok()) return respond(HttpResponse::Error(500, "internal", events.status().message()));
-      Json list = Json::array();
+      auto rows = ctx.store.EventRows(query);
+      if (!rows.ok()) return respond(HttpResponse::Error(500, "internal", rows.status().message()));
+      // Each event's API text is made once (rendered_events.h); the page is their join.
+      std::string joined;
       uint64_t next_after = query.after;
-      for (auto& e : *events) {
-        next_after = std::max<uint64_t>(next_after, e.value("seq", 0ull));
-        list.push_back(ApiEventJson(std::move(e), lock->id));
+      for (const StoredEvent& row : *rows) {
+        auto text = ctx.rendered.Text(row);
+        if (!text.ok()) return respond(HttpResponse::Error(500, "internal", text.status().message()));
+        if (!joined.empty()) joined.push_back(',');
+        joined += *text;
+        next_after = std::max(next_after, row.seq);
       }
-      respond(HttpResponse::Json(200, Json{{"events", list}, {"next_after", next_after}}));
+      HttpResponse page;
+      page.body = EventPageJson(joined, next_after);
+      respond(std::move(page));
     });
   });
 

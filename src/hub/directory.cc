@@ -67,6 +67,7 @@ std::optional<Directory::StoreStamp> Directory::SyncCache(bool data_version_just
   if (!read || cache_stamp_ != now) {
     principals_.clear();
     locks_.reset();
+    accounts_.clear();
     cache_stamp_.reset();
   }
   if (!read) return std::nullopt;
@@ -102,10 +103,27 @@ core::Result<Principal> Directory::PrincipalOf(const TokenHash& token_hash, bool
   return p;
 }
 
-core::Result<std::optional<LockRecord>> Directory::FindLock(const std::string& id, const HttpRequest* asked_by) {
+bool Directory::SameRequest(const HttpRequest* asked_by) const {
   // Right after Authenticate(*asked_by), with nothing synced in between: the same request.
-  const bool same_request = asked_by != nullptr && asked_by == authenticated_ && authenticated_at_sync_ == syncs_;
-  if (!SyncCache(same_request).has_value()) return store_.GetLock(id);
+  return asked_by != nullptr && asked_by == authenticated_ && authenticated_at_sync_ == syncs_;
+}
+
+core::Result<std::optional<Account>> Directory::FindAccount(const std::string& username, const HttpRequest* asked_by) {
+  if (!SyncCache(SameRequest(asked_by)).has_value()) return store_.GetAccount(username);
+  return LookUpAccount(username);
+}
+
+core::Result<std::optional<Account>> Directory::LookUpAccount(const std::string& username) {
+  if (const auto it = accounts_.find(username); it != accounts_.end()) return std::optional<Account>(it->second);
+  auto found = store_.GetAccount(username);
+  LATCHKEY_TRY(found);
+  // Only accounts that exist, and as many as there are tokens cached (LoadPrincipal adds them).
+  if (found->has_value() && accounts_.size() < kMaxCachedPrincipals) accounts_.emplace(username, **found);
+  return found;
+}
+
+core::Result<std::optional<LockRecord>> Directory::FindLock(const std::string& id, const HttpRequest* asked_by) {
+  if (!SyncCache(SameRequest(asked_by)).has_value()) return store_.GetLock(id);
   if (!locks_) {
     auto listed = store_.ListLocks();
     LATCHKEY_TRY(listed);
@@ -124,7 +142,7 @@ core::Result<Principal> Directory::LoadPrincipal(const TokenHash& token_hash, in
   auto found = store_.FindToken(token_hash);
   if (!found.ok() || !found->has_value()) return core::Status::Invalid("the token is not valid");
   const TokenRecord& record = **found;
-  auto account = store_.GetAccount(record.username);
+  auto account = LookUpAccount(record.username);
   if (!account.ok() || !account->has_value()) return core::Status::Invalid("the token's account is gone");
   const Account& a = **account;
   Principal p;

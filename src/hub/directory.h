@@ -47,6 +47,9 @@ class Directory {
   // given to Authenticate, whose check of the store's stamp then also serves this lookup (one
   // PRAGMA data_version per request instead of two).
   core::Result<std::optional<LockRecord>> FindLock(const std::string& id, const HttpRequest* asked_by = nullptr);
+  // The account `username` as stored now (nullopt: no such account), the same way (GET /me
+  // asks for its caller's on every call).
+  core::Result<std::optional<Account>> FindAccount(const std::string& username, const HttpRequest* asked_by = nullptr);
 
  private:
   struct StoreStamp {
@@ -58,7 +61,11 @@ class Directory {
   // cannot be read. `data_version_just_read`: the last call was for the same request, so its
   // PRAGMA data_version still stands.
   std::optional<StoreStamp> SyncCache(bool data_version_just_read = false);
+  // Whether `asked_by` is the request of the last Authenticate, with no sync since.
+  bool SameRequest(const HttpRequest* asked_by) const;
   core::Result<Principal> LoadPrincipal(const TokenHash& token_hash, int64_t now);
+  // The account from the cache, else the store (then cached); the caller has synced.
+  core::Result<std::optional<Account>> LookUpAccount(const std::string& username);
   struct TokenHashHash {
     std::size_t operator()(const TokenHash& hash) const noexcept {
       std::size_t v = 0;  // the hash is BLAKE2b output: any bytes of it are as good as any
@@ -73,6 +80,7 @@ class Directory {
   std::optional<StoreStamp> cache_stamp_;
   std::unordered_map<TokenHash, Principal, TokenHashHash> principals_;
   std::optional<std::unordered_map<std::string, LockRecord>> locks_;
+  std::unordered_map<std::string, Account> accounts_;  // those read since the stamp last moved
   const HttpRequest* authenticated_ = nullptr;  // the request of the last Authenticate
   uint64_t authenticated_at_sync_ = 0;           // syncs_ after it
   uint64_t syncs_ = 0;                           // SyncCache calls so far

@@ -149,7 +149,7 @@ void Hub::RegisterRoutes() {
   RegisterAuthRoutes(AuthRoutes{gate(), *store_, limiter_, *stream_, options_.data_dir}, router_);
   RegisterLockRoutes(*this, router_);
   RegisterLockDataRoutes(*this, router_);
-  RegisterEventRoutes(EventRoutes{gate(), *store_, io_}, router_);
+  RegisterEventRoutes(EventRoutes{gate(), *store_, io_, rendered_events_}, router_);
   RegisterWebhookRoutes(WebhookRoutes{gate(), *store_, *webhooks_}, router_);
   RegisterMetaRoutes(MetaRoutes{gate(), *store_, *sessions_, *stream_, limiter_, router_, options_.metrics_open_on_loopback},
                      router_);

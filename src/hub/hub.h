@@ -17,6 +17,7 @@
 #include "hub/hub_store.h"
 #include "hub/lock_sessions.h"
 #include "hub/remote_pin_limiter.h"
+#include "hub/rendered_events.h"
 
 namespace latchkey::hub {
 
@@ -114,6 +115,7 @@ class Hub {
   std::unique_ptr<HttpServer> server_;
   LoginLimiter limiter_;
   RemotePinLimiter pin_limiter_;
+  RenderedEvents rendered_events_;
   std::string generated_password_;
   std::array<uint8_t, 32> csrf_key_{};  // from DATA/hub.key at Start
   std::string tls_fingerprint_;

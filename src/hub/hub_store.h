@@ -93,6 +93,14 @@ struct DecodedEvent {
   std::string body;
 };
 
+// An event as stored: its lock, its seq and its body's JSON text, not parsed (for a caller that
+// keeps what it made of a body; an event never changes once stored).
+struct StoredEvent {
+  std::string lock;
+  uint64_t seq = 0;
+  std::string body;
+};
+
 struct EventQuery {
   std::string lock;
   uint64_t after = 0;
@@ -177,6 +185,11 @@ class HubStore {
   // Events of query.lock with seq > after in seq order, at most min(limit, 1000) of them. Every
   // event returned here and below is the stored one plus "lock": its lock's id.
   core::Result<std::vector<Json>> Events(const EventQuery& query);
+  // The same rows, their bodies as stored.
+  core::Result<std::vector<StoredEvent>> EventRows(const EventQuery& query);
+  // A stored row as the event the methods above return: the body plus "lock"; kIoError for a
+  // body that is not a JSON object or whose seq is not the row's.
+  static core::Result<Json> ParseStoredEvent(std::string_view lock, int64_t seq, std::string_view body_text);
   // Newest first across query.locks, ordered by time, then seq, then lock id, all descending;
   // at most min(limit, 1000) events.
   core::Result<std::vector<Json>> RecentEvents(const RecentEventQuery& query);

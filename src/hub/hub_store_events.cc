@@ -10,22 +10,9 @@ using namespace hub_store_internal;
 
 namespace {
 
-// A row of (lock, seq, body) as an event with "lock" set; a body that is not an object, or whose
-// seq disagrees with its row, is kIoError.
+// A row of (lock, seq, body) as an event with "lock" set (HubStore::ParseStoredEvent).
 Result<Json> ReadEvent(const Statement& row) {
-  const std::string lock(row.ColumnText(0));
-  const int64_t seq = row.ColumnInt64(1);
-  const std::string where = "events row (" + lock + ", " + std::to_string(seq) + ")";
-  auto body = ColumnJson(row, 2, where);
-  LATCHKEY_TRY(body);
-  Json& event = body.value();
-  if (!event.is_object()) return Status::IoError(where + ": stored body is not an object");
-  const auto stored_seq = event.find("seq");
-  if (stored_seq == event.end() || !stored_seq->is_number_integer() || stored_seq->get<int64_t>() != seq) {
-    return Status::IoError(where + ": stored body has another seq");
-  }
-  event["lock"] = lock;
-  return std::move(body).value();
+  return HubStore::ParseStoredEvent(row.ColumnText(0), row.ColumnInt64(1), row.ColumnText(2));
 }
 
 // Every row of `st` (lock, seq, body) read by ReadEvent.
@@ -42,6 +29,19 @@ Result<std::vector<Json>> ReadEvents(Statement& st) {
 }
 
 }  // namespace
+
+Result<Json> HubStore::ParseStoredEvent(std::string_view lock, int64_t seq, std::string_view body_text) {
+  const std::string where = "events row (" + std::string(lock) + ", " + std::to_string(seq) + ")";
+  Json event = Json::parse(body_text.begin(), body_text.end(), nullptr, /*allow_exceptions=*/false);
+  if (event.is_discarded()) return Status::IoError(where + ": stored JSON is not valid");
+  if (!event.is_object()) return Status::IoError(where + ": stored body is not an object");
+  const auto stored_seq = event.find("seq");
+  if (stored_seq == event.end() || !stored_seq->is_number_integer() || stored_seq->get<int64_t>() != seq) {
+    return Status::IoError(where + ": stored body has another seq");
+  }
+  event["lock"] = std::string(lock);
+  return event;
+}
 
 Result<DecodedEvent> HubStore::DecodeEvent(const Json& event) {
   auto envelope = wire::EventEnvelopeFromJson(event);
@@ -119,18 +119,48 @@ Status HubStore::AppendEvents(const std::string& lock, std::span<const DecodedEv
   return Failure("events not stored", e);
 }
 
-Result<std::vector<Json>> HubStore::Events(const EventQuery& query) try {
-  if (query.limit == 0 || query.after >= static_cast<uint64_t>(kMaxKey)) return std::vector<Json>();
+namespace {
+
+// Events()'s statement for `query`, bound; nullopt when no row can match.
+Result<std::optional<Statement>> PrepareEvents(store::Database& db, const EventQuery& query) {
+  if (query.limit == 0 || query.after >= static_cast<uint64_t>(kMaxKey)) return std::optional<Statement>();
   std::string sql = "SELECT lock, seq, body FROM events WHERE lock = ?1 AND seq > ?2";
   if (query.kind) sql += " AND kind = ?4";
   if (query.user) sql += " AND user = ?5";
   sql += " ORDER BY seq LIMIT ?3";
-  auto prepared = store::PrepareBound(*db_, sql, query.lock, static_cast<int64_t>(query.after), CapLimit(query.limit));
+  auto prepared = store::PrepareBound(db, sql, query.lock, static_cast<int64_t>(query.after), CapLimit(query.limit));
   LATCHKEY_TRY(prepared);
   Statement& st = prepared.value();
   if (query.kind) st.Bind(4, *query.kind);
   if (query.user) st.Bind(5, int64_t{*query.user});
-  return ReadEvents(st);
+  return std::optional<Statement>(std::move(prepared).value());
+}
+
+}  // namespace
+
+Result<std::vector<Json>> HubStore::Events(const EventQuery& query) try {
+  auto prepared = PrepareEvents(*db_, query);
+  LATCHKEY_TRY(prepared);
+  std::optional<Statement>& st = prepared.value();
+  if (!st) return std::vector<Json>();
+  return ReadEvents(*st);
+} catch (const std::exception& e) {
+  return Failure("cannot read events", e);
+}
+
+Result<std::vector<StoredEvent>> HubStore::EventRows(const EventQuery& query) try {
+  auto prepared = PrepareEvents(*db_, query);
+  LATCHKEY_TRY(prepared);
+  std::vector<StoredEvent> out;
+  std::optional<Statement>& st = prepared.value();
+  if (!st) return out;
+  Status s = ForEachRow(*st, [&out](Statement& row) -> Status {
+    out.push_back(StoredEvent{std::string(row.ColumnText(0)), static_cast<uint64_t>(row.ColumnInt64(1)),
+                              std::string(row.ColumnText(2))});
+    return Status::Ok();
+  });
+  LATCHKEY_TRY(s);
+  return out;
 } catch (const std::exception& e) {
   return Failure("cannot read events", e);
 }

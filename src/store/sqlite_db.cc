@@ -74,7 +74,12 @@ Result<std::unique_ptr<Database>> Database::Open(const std::string& path, const 
 Database::~Database() {
   // Statements are owned by their holders and must be gone by now; sqlite3_close_v2 would
   // otherwise keep the connection alive as a zombie until the last one is finalised.
+  for (auto& [sql, stmt] : idle_) sqlite3_finalize(stmt);
   if (db_ != nullptr) sqlite3_close_v2(db_);
+}
+
+void Database::Recycle(std::string sql, sqlite3_stmt* stmt) {
+  if (idle_.size() >= kMaxIdleStatements || !idle_.try_emplace(std::move(sql), stmt).second) sqlite3_finalize(stmt);
 }
 
 Status Database::Error(int rc, std::string_view what) const {
@@ -93,6 +98,14 @@ Status Database::Exec(std::string_view sql) {
 }
 
 Result<Statement> Database::Prepare(std::string_view sql) {
+  std::string key(sql);
+  if (const auto it = idle_.find(key); it != idle_.end()) {
+    Statement reused(it->second);
+    idle_.erase(it);
+    reused.home_ = this;
+    reused.sql_ = std::move(key);
+    return reused;
+  }
   sqlite3_stmt* stmt = nullptr;
   const char* tail = nullptr;
   // PERSISTENT: these statements are compiled once and kept, which SQLite then allocates for.
@@ -107,6 +120,8 @@ Result<Statement> Database::Prepare(std::string_view sql) {
       return Status::Invalid("more than one SQL statement in '" + std::string(sql) + "'");
     }
   }
+  statement.home_ = this;
+  statement.sql_ = std::move(key);
   return statement;
 }
 
@@ -128,18 +143,33 @@ int64_t Database::changes() const { return sqlite3_changes64(db_); }
 
 // --- Statement -------------------------------------------------------------------------------
 
-Statement::~Statement() {
-  if (stmt_ != nullptr) sqlite3_finalize(stmt_);
+Statement::~Statement() { Release(); }
+
+void Statement::Release() {
+  if (stmt_ == nullptr) return;
+  if (home_ == nullptr) {
+    sqlite3_finalize(stmt_);
+  } else {
+    sqlite3_reset(stmt_);  // ends its read, if it was in the middle of one
+    sqlite3_clear_bindings(stmt_);
+    home_->Recycle(std::move(sql_), stmt_);
+  }
+  stmt_ = nullptr;
 }
 
 Statement::Statement(Statement&& other) noexcept
-    : stmt_(std::exchange(other.stmt_, nullptr)), status_(std::move(other.status_)) {}
+    : stmt_(std::exchange(other.stmt_, nullptr)),
+      status_(std::move(other.status_)),
+      home_(std::exchange(other.home_, nullptr)),
+      sql_(std::move(other.sql_)) {}
 
 Statement& Statement::operator=(Statement&& other) noexcept {
   if (this != &other) {
-    if (stmt_ != nullptr) sqlite3_finalize(stmt_);
+    Release();
     stmt_ = std::exchange(other.stmt_, nullptr);
     status_ = std::move(other.status_);
+    home_ = std::exchange(other.home_, nullptr);
+    sql_ = std::move(other.sql_);
   }
   return *this;
 }

@@ -29,6 +29,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 
 #include "core/status.h"
 
@@ -64,7 +65,8 @@ class Database {
   // Runs one or more `;`-separated statements that return no rows the caller needs.
   Status Exec(std::string_view sql);
 
-  // Compiles one statement. Compile once and reuse (Reset) on hot paths.
+  // Compiles one statement, or takes the compiled one a destroyed Statement of the same text
+  // left behind (reset, bindings cleared): a query run on every request is compiled once.
   Result<Statement> Prepare(std::string_view sql);
 
   // Reads one integer: the first column of the first row of `sql` (e.g. "PRAGMA user_version").
@@ -82,15 +84,22 @@ class Database {
   sqlite3* handle() const { return db_; }
 
  private:
+  friend class Statement;
   Database(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
   Status Error(int rc, std::string_view what) const;
+  // Keeps a statement that its holder is done with for the next Prepare of `sql` (at most one
+  // per text and kMaxIdleStatements in all; others are finalised).
+  void Recycle(std::string sql, sqlite3_stmt* stmt);
 
+  static constexpr std::size_t kMaxIdleStatements = 64;
   sqlite3* db_;
   std::string path_;
+  std::unordered_map<std::string, sqlite3_stmt*> idle_;
 };
 
 // One compiled statement. Parameters are numbered from 1 (as in "?1"), columns from 0.
-// Movable, not copyable; finalised when destroyed.
+// Movable, not copyable; when destroyed, handed back to its Database for reuse (see Prepare),
+// so it must not outlive the Database.
 class Statement {
  public:
   enum class StepResult : uint8_t {
@@ -137,9 +146,13 @@ class Statement {
   friend class Database;
   explicit Statement(sqlite3_stmt* stmt) : stmt_(stmt) {}
   void Check(int rc, int index);
+  // Gives the statement back to its Database, or finalises it.
+  void Release();
 
   sqlite3_stmt* stmt_ = nullptr;
   Status status_;
+  Database* home_ = nullptr;  // where it goes back to, with the text it was prepared from
+  std::string sql_;
 };
 
 // A transaction: BEGIN when made, ROLLBACK when destroyed uncommitted.

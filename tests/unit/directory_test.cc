@@ -108,5 +108,24 @@ TEST_F(DirectoryTest, ALockPairedByAnotherConnectionIsFoundByTheNextLookup) {
   EXPECT_TRUE(after->has_value());
 }
 
+TEST_F(DirectoryTest, AnAccountIsAnsweredAsStoredNow) {
+  ASSERT_TRUE(directory_->Authenticate(request_).ok());
+  auto before = directory_->FindAccount("mia", &request_);
+  ASSERT_TRUE(before.ok() && before->has_value());
+  EXPECT_EQ((*before)->role, "member");
+  Account changed = **before;
+  changed.role = "guest";
+  ASSERT_TRUE(store_->PutAccount(changed).ok());
+  auto after = directory_->FindAccount("mia");
+  ASSERT_TRUE(after.ok() && after->has_value());
+  EXPECT_EQ((*after)->role, "guest");
+  auto principal = directory_->Authenticate(request_);
+  ASSERT_TRUE(principal.ok());
+  EXPECT_EQ(principal->role, Role::kGuest) << "the cached principal went with the write";
+  auto nobody = directory_->FindAccount("nobody");
+  ASSERT_TRUE(nobody.ok());
+  EXPECT_FALSE(nobody->has_value());
+}
+
 }  // namespace
 }  // namespace latchkey::hub

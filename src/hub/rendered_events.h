@@ -1,0 +1,48 @@
+// The API text of stored events, made once. An event never changes once stored, and a history
+// page is mostly the same events read again (an app polling, a page reloaded), so parsing each
+// body, formatting its times and serialising it again on every page is wasted work:
+//
+//   RenderedEvents rendered;
+//   auto rows = store.EventRows(query);
+//   for (const StoredEvent& row : *rows) {
+//     auto text = rendered.Text(row);   // ApiEventJson(body, lock), serialised; cached
+//     ...
+//   }
+//
+// The text is exactly what ApiEventJson(...).dump() gives (HttpResponse::Json's options), so an
+// answer built from it is byte for byte what it was. A cached text is used only while the
+// stored body is the one it was made from (a lock unpaired and paired again under the same id
+// starts its seqs again), and memory is bounded.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include "core/status.h"
+#include "hub/hub_store.h"
+
+namespace latchkey::hub {
+
+class RenderedEvents {
+ public:
+  // The API text of `row`; kIoError for a body HubStore::ParseStoredEvent refuses. The view
+  // stays valid until the next call.
+  core::Result<std::string_view> Text(const StoredEvent& row);
+
+  static constexpr std::size_t kMaxEntries = 20'000;  // ~10 MB of bodies and texts at most
+  std::size_t size() const { return entries_.size(); }
+
+ private:
+  struct Entry {
+    std::string body;  // the stored body the text was made from
+    std::string text;
+  };
+  std::unordered_map<std::string, Entry> entries_;  // by lock + '\0' + seq
+};
+
+// {"events":[...],"next_after":N} from event texts, as HttpResponse::Json would write it.
+std::string EventPageJson(std::string_view joined_events, uint64_t next_after);
+
+}  // namespace latchkey::hub
