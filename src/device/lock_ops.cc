@@ -91,7 +91,7 @@ uint64_t CredentialKey(const core::CredentialRef& ref) {
 }
 constexpr uint64_t kYearDayKeys = 1u << 8;  // week-day schedules first, then year-day ones
 
-Json UserJson(const core::User& user) { return wire::UserToJson(user, wire::Form::kLink); }
+Json UserJson(const core::User& user) { return wire::EncodeUser(wire::Form::kLink, user); }
 
 // --- the handlers, one per op (a remote command and sim answer later, through `reply`) ------
 
@@ -127,12 +127,12 @@ void Sim(Context& c, const link::SimRequest& r, Reply reply) {
 Json GetState(Context& c, const link::NoArgs&) { return LockOps::Ok(c.ops.StateJson()); }
 
 Json GetSettings(Context& c, const link::NoArgs&) {
-  return LockOps::Ok(wire::SettingsToJson(c.lock().settings(), wire::Form::kLink));
+  return LockOps::Ok(wire::EncodeSettings(wire::Form::kLink, c.lock().settings()));
 }
 
 Json SetSettings(Context& c, const link::SetSettingsRequest& r) {
   return Answer(c.lock().UpdateSettings(r.settings, c.actor),
-                [](const core::Settings& s) { return wire::SettingsToJson(s, wire::Form::kLink); });
+                [](const core::Settings& s) { return wire::EncodeSettings(wire::Form::kLink, s); });
 }
 
 Json ListUsers(Context& c, const link::ListUsersRequest& r) {
@@ -346,7 +346,7 @@ Json LockOps::StateJson() const {
   core::Lock& lock = runtime_.lock();
   Json j = wire::StatusToJson(lock.status());
   j["name"] = lock.settings().name;
-  j["settings"] = wire::SettingsToJson(lock.settings(), wire::Form::kLink);
+  j["settings"] = wire::EncodeSettings(wire::Form::kLink, lock.settings());
   j["capabilities"] = wire::CapabilitiesToJson(lock.capabilities());
   j["simulated"] = sim_ != nullptr;
   if (!sim_control_url_.empty()) j["sim_control_url"] = sim_control_url_;

@@ -131,7 +131,7 @@ void RegisterLockRoutes(Hub& hub, Router& router) {
       auto body = api::JsonBody(request, respond);
       if (!body) return;
       // The API's form of a settings patch is read here and sent in the link's form.
-      auto patch = wire::SettingsPatchFromJson(*body, wire::Form::kApi);
+      auto patch = wire::DecodeSettingsPatch(wire::Form::kApi, *body);
       if (!patch.ok()) return respond(HttpResponse::Error(400, "invalid", patch.status().message()));
       api::ToLock<link::Op::kSetSettings>(hub, *lock, p, {.settings = *patch}, std::move(respond));
     });

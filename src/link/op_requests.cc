@@ -47,12 +47,12 @@ const FieldTable<SetSettingsRequest>& SetSettingsRequest::Fields() {
   static const auto table = Args<SetSettingsRequest>().Custom(
       "settings",
       [](const Json& v, SetSettingsRequest& r) {
-        auto patch = wire::SettingsPatchFromJson(v, wire::Form::kLink);
+        auto patch = wire::DecodeSettingsPatch(wire::Form::kLink, v);
         LATCHKEY_TRY(patch);
         r.settings = std::move(patch).value();
         return core::Status::Ok();
       },
-      [](const SetSettingsRequest& r, Json& j) { j["settings"] = wire::SettingsPatchToJson(r.settings, wire::Form::kLink); },
+      [](const SetSettingsRequest& r, Json& j) { j["settings"] = wire::EncodeSettingsPatch(wire::Form::kLink, r.settings); },
       /*required=*/true);
   return table;
 }

@@ -98,24 +98,22 @@ const FieldTable<core::User>& UserFields(Form) {
   return table;
 }
 
-Json SettingsToJson(const core::Settings& settings, Form form) { return SettingsFields(form).Encode(settings); }
-core::Result<core::Settings> SettingsFromJson(const Json& json, Form form) { return SettingsFields(form).Decode(json); }
-Json SettingsPatchToJson(const core::SettingsPatch& patch, Form form) {
-  return SettingsPatchFields(form).Encode(patch);
-}
-core::Result<core::SettingsPatch> SettingsPatchFromJson(const Json& json, Form form) {
+Json EncodeSettings(Form form, const core::Settings& settings) { return SettingsFields(form).Encode(settings); }
+core::Result<core::Settings> DecodeSettings(Form form, const Json& json) { return SettingsFields(form).Decode(json); }
+Json EncodeSettingsPatch(Form form, const core::SettingsPatch& patch) { return SettingsPatchFields(form).Encode(patch); }
+core::Result<core::SettingsPatch> DecodeSettingsPatch(Form form, const Json& json) {
   return SettingsPatchFields(form).Decode(json);
 }
-Json UserToJson(const core::User& user, Form form) { return UserFields(form).Encode(user); }
-core::Result<core::User> UserFromJson(const Json& json, Form form) { return UserFields(form).Decode(json); }
+Json EncodeUser(Form form, const core::User& user) { return UserFields(form).Encode(user); }
+core::Result<core::User> DecodeUser(Form form, const Json& json) { return UserFields(form).Decode(json); }
 
 // The formless functions of json_codec.h: the one document all forms share today.
-Json SettingsToJson(const core::Settings& settings) { return SettingsToJson(settings, Form::kLink); }
-core::Result<core::Settings> SettingsFromJson(const Json& json) { return SettingsFromJson(json, Form::kLink); }
+Json SettingsToJson(const core::Settings& settings) { return EncodeSettings(Form::kLink, settings); }
+core::Result<core::Settings> SettingsFromJson(const Json& json) { return DecodeSettings(Form::kLink, json); }
 core::Result<core::SettingsPatch> SettingsPatchFromJson(const Json& json) {
-  return SettingsPatchFromJson(json, Form::kLink);
+  return DecodeSettingsPatch(Form::kLink, json);
 }
-Json UserToJson(const core::User& user) { return UserToJson(user, Form::kLink); }
-core::Result<core::User> UserFromJson(const Json& json) { return UserFromJson(json, Form::kLink); }
+Json UserToJson(const core::User& user) { return EncodeUser(Form::kLink, user); }
+core::Result<core::User> UserFromJson(const Json& json) { return DecodeUser(Form::kLink, json); }
 
 }  // namespace latchkey::wire

@@ -3,9 +3,9 @@
 // one FieldTable (field_table.h) driving both directions, so that a form can change without
 // copying another's code; every call site says which form it reads or writes:
 //
-//   store:  wire::SettingsToJson(settings, wire::Form::kStore)
-//   lock:   wire::UserToJson(user, wire::Form::kLink)
-//   hub:    wire::SettingsPatchFromJson(body, wire::Form::kApi)
+//   store:  wire::EncodeSettings(wire::Form::kStore, settings)
+//   lock:   wire::EncodeUser(wire::Form::kLink, user)
+//   hub:    wire::DecodeSettingsPatch(wire::Form::kApi, body)
 //
 // Today the three forms of settings and of users are the same document, so each form's table
 // is the one table, shared by reference (record_forms.cc); to make one differ, give it its own
@@ -30,11 +30,11 @@ const FieldTable<core::SettingsPatch>& SettingsPatchFields(Form form);
 // A user with its credentials and schedules. Unknown fields pass (a later version's store).
 const FieldTable<core::User>& UserFields(Form form);
 
-nlohmann::json SettingsToJson(const core::Settings& settings, Form form);
-core::Result<core::Settings> SettingsFromJson(const nlohmann::json& json, Form form);
-nlohmann::json SettingsPatchToJson(const core::SettingsPatch& patch, Form form);
-core::Result<core::SettingsPatch> SettingsPatchFromJson(const nlohmann::json& json, Form form);
-nlohmann::json UserToJson(const core::User& user, Form form);
-core::Result<core::User> UserFromJson(const nlohmann::json& json, Form form);
+nlohmann::json EncodeSettings(Form form, const core::Settings& settings);
+core::Result<core::Settings> DecodeSettings(Form form, const nlohmann::json& json);
+nlohmann::json EncodeSettingsPatch(Form form, const core::SettingsPatch& patch);
+core::Result<core::SettingsPatch> DecodeSettingsPatch(Form form, const nlohmann::json& json);
+nlohmann::json EncodeUser(Form form, const core::User& user);
+core::Result<core::User> DecodeUser(Form form, const nlohmann::json& json);
 
 }  // namespace latchkey::wire

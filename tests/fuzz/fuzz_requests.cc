@@ -87,14 +87,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
     default:
       for (auto form : {wire::Form::kStore, wire::Form::kLink, wire::Form::kApi}) {
         CheckRecode(
-            doc, [form](const Json& j) { return wire::SettingsFromJson(j, form); },
-            [form](const core::Settings& s) { return wire::SettingsToJson(s, form); }, "settings recode");
+            doc, [form](const Json& j) { return wire::DecodeSettings(form, j); },
+            [form](const core::Settings& s) { return wire::EncodeSettings(form, s); }, "settings recode");
         CheckRecode(
-            doc, [form](const Json& j) { return wire::SettingsPatchFromJson(j, form); },
-            [form](const core::SettingsPatch& p) { return wire::SettingsPatchToJson(p, form); }, "patch recode");
+            doc, [form](const Json& j) { return wire::DecodeSettingsPatch(form, j); },
+            [form](const core::SettingsPatch& p) { return wire::EncodeSettingsPatch(form, p); }, "patch recode");
         CheckRecode(
-            doc, [form](const Json& j) { return wire::UserFromJson(j, form); },
-            [form](const core::User& u) { return wire::UserToJson(u, form); }, "user recode");
+            doc, [form](const Json& j) { return wire::DecodeUser(form, j); },
+            [form](const core::User& u) { return wire::EncodeUser(form, u); }, "user recode");
       }
   }
   return 0;

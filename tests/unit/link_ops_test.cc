@@ -173,18 +173,18 @@ TEST(RecordFormsTest, SettingsRoundTripInEveryForm) {
   s.name = "front door";
   s.sound_volume = core::SoundVolume::kHigh;
   for (auto form : {wire::Form::kStore, wire::Form::kLink, wire::Form::kApi}) {
-    auto back = wire::SettingsFromJson(wire::SettingsToJson(s, form), form);
+    auto back = wire::DecodeSettings(form, wire::EncodeSettings(form, s));
     ASSERT_TRUE(back.ok()) << back.status().ToString();
     EXPECT_EQ(*back, s);
   }
 }
 
 TEST(RecordFormsTest, SettingsAddedLaterMayBeAbsentFromAStore) {
-  Json stored = wire::SettingsToJson(core::Settings{}, wire::Form::kStore);
+  Json stored = wire::EncodeSettings(wire::Form::kStore, core::Settings{});
   stored.erase("max_wrong_per_hour");
-  EXPECT_TRUE(wire::SettingsFromJson(stored, wire::Form::kStore).ok());
+  EXPECT_TRUE(wire::DecodeSettings(wire::Form::kStore, stored).ok());
   stored.erase("lockout_s");
-  auto missing = wire::SettingsFromJson(stored, wire::Form::kStore);
+  auto missing = wire::DecodeSettings(wire::Form::kStore, stored);
   ASSERT_FALSE(missing.ok());
   EXPECT_EQ(missing.status().message(), "lockout_s: is required");
 }
@@ -196,16 +196,16 @@ TEST(RecordFormsTest, UsersRoundTripAndKeepTheirShape) {
   u.credentials.push_back({core::CredentialType::kPin, 2});
   u.expires_at_ms = 99;
   for (auto form : {wire::Form::kStore, wire::Form::kLink, wire::Form::kApi}) {
-    const Json j = wire::UserToJson(u, form);
+    const Json j = wire::EncodeUser(form, u);
     EXPECT_TRUE(j.at("unique_id").is_null());  // absent: null, as API.md shows it
     EXPECT_EQ(j.at("expires_at"), 99);
-    auto back = wire::UserFromJson(j, form);
+    auto back = wire::DecodeUser(form, j);
     ASSERT_TRUE(back.ok()) << back.status().ToString();
     EXPECT_EQ(*back, u);
   }
   u.expires_at_ms.reset();
-  EXPECT_FALSE(wire::UserToJson(u, wire::Form::kLink).contains("expires_at"));
-  auto bad = wire::UserFromJson(Json{{"index", 0}}, wire::Form::kStore);
+  EXPECT_FALSE(wire::EncodeUser(wire::Form::kLink, u).contains("expires_at"));
+  auto bad = wire::DecodeUser(wire::Form::kStore, Json{{"index", 0}});
   ASSERT_FALSE(bad.ok());
   EXPECT_EQ(bad.status().message(), "index: must be in 1..65534");
 }
