@@ -5,6 +5,7 @@
 #include <variant>
 
 #include "device/sim_world.h"
+#include "link/enum_table.h"
 #include "link/list_pages.h"
 #include "link/op_requests.h"
 #include "wire/json_codec.h"
@@ -293,34 +294,37 @@ void Run(Context& c, const Json& args, Reply reply) {
   }
 }
 
-constexpr std::array<Route, link::kOpCount> kRoutes = [] {
-  std::array<Route, link::kOpCount> routes{};
-  const auto route = [&](Op op, Route run) { routes[static_cast<std::size_t>(op)] = run; };
-  route(Op::kGetState, Run<Op::kGetState, GetState>);
-  route(Op::kLock, Run<Op::kLock, Remote<core::Operation::kLock>>);
-  route(Op::kUnlock, Run<Op::kUnlock, Remote<core::Operation::kUnlock>>);
-  route(Op::kUnlatch, Run<Op::kUnlatch, Remote<core::Operation::kUnlatch>>);
-  route(Op::kGetSettings, Run<Op::kGetSettings, GetSettings>);
-  route(Op::kSetSettings, Run<Op::kSetSettings, SetSettings>);
-  route(Op::kListUsers, Run<Op::kListUsers, ListUsers>);
-  route(Op::kGetUser, Run<Op::kGetUser, GetUser>);
-  route(Op::kSetUser, Run<Op::kSetUser, SetUser>);
-  route(Op::kClearUser, Run<Op::kClearUser, ClearUser>);
-  route(Op::kListCredentials, Run<Op::kListCredentials, ListCredentials>);
-  route(Op::kGetCredential, Run<Op::kGetCredential, GetCredential>);
-  route(Op::kSetCredential, Run<Op::kSetCredential, SetCredential>);
-  route(Op::kClearCredential, Run<Op::kClearCredential, ClearCredential>);
-  route(Op::kListSchedules, Run<Op::kListSchedules, ListSchedules>);
-  route(Op::kSetSchedule, Run<Op::kSetSchedule, SetSchedule>);
-  route(Op::kClearSchedule, Run<Op::kClearSchedule, ClearSchedule>);
-  route(Op::kListHolidays, Run<Op::kListHolidays, ListHolidays>);
-  route(Op::kSetHoliday, Run<Op::kSetHoliday, SetHoliday>);
-  route(Op::kClearHoliday, Run<Op::kClearHoliday, ClearHoliday>);
-  route(Op::kSetTime, Run<Op::kSetTime, SetTime>);
-  route(Op::kUnpair, Run<Op::kUnpair, Unpair>);
-  route(Op::kSim, Run<Op::kSim, Sim>);
-  return routes;
-}();
+// Op kOp's slot of the table: its request decoded, then kHandler.
+template <Op kOp, auto kHandler>
+constexpr std::pair<Op, Route> Bind() {
+  return {kOp, Run<kOp, kHandler>};
+}
+
+constexpr auto kRoutes = link::EnumTable<Op, Route>({
+    Bind<Op::kGetState, GetState>(),
+    Bind<Op::kLock, Remote<core::Operation::kLock>>(),
+    Bind<Op::kUnlock, Remote<core::Operation::kUnlock>>(),
+    Bind<Op::kUnlatch, Remote<core::Operation::kUnlatch>>(),
+    Bind<Op::kGetSettings, GetSettings>(),
+    Bind<Op::kSetSettings, SetSettings>(),
+    Bind<Op::kListUsers, ListUsers>(),
+    Bind<Op::kGetUser, GetUser>(),
+    Bind<Op::kSetUser, SetUser>(),
+    Bind<Op::kClearUser, ClearUser>(),
+    Bind<Op::kListCredentials, ListCredentials>(),
+    Bind<Op::kGetCredential, GetCredential>(),
+    Bind<Op::kSetCredential, SetCredential>(),
+    Bind<Op::kClearCredential, ClearCredential>(),
+    Bind<Op::kListSchedules, ListSchedules>(),
+    Bind<Op::kSetSchedule, SetSchedule>(),
+    Bind<Op::kClearSchedule, ClearSchedule>(),
+    Bind<Op::kListHolidays, ListHolidays>(),
+    Bind<Op::kSetHoliday, SetHoliday>(),
+    Bind<Op::kClearHoliday, ClearHoliday>(),
+    Bind<Op::kSetTime, SetTime>(),
+    Bind<Op::kUnpair, Unpair>(),
+    Bind<Op::kSim, Sim>(),
+});
 
 }  // namespace
 

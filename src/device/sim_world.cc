@@ -5,6 +5,7 @@
 
 #include "core/battery.h"
 #include "device/lock_ops.h"
+#include "link/enum_table.h"
 #include "link/sim_inputs.h"
 #include "platform/time_format.h"
 #include "wire/json_codec.h"
@@ -126,26 +127,23 @@ void Run(Row& r, const Json& input) {
   kHandler(r, *decoded);
 }
 
-constexpr std::array<Route, link::kSimInputCount> kRoutes = [] {
-  std::array<Route, link::kSimInputCount> routes{};
-  const auto route = [&](SimInput what, Route run) { routes[static_cast<std::size_t>(what)] = run; };
-  route(SimInput::kKeypad, Run<link::SimKeypad, Keypad>);
-  route(SimInput::kRfid, Run<link::SimRfid, Rfid>);
-  route(SimInput::kFinger, Run<link::SimBiometric, Biometric>);
-  route(SimInput::kFace, Run<link::SimBiometric, Biometric>);
-  route(SimInput::kButton, Run<link::SimNothing, Button>);
-  route(SimInput::kThumbturn, Run<link::SimByHand, ByHand>);
-  route(SimInput::kKey, Run<link::SimByHand, ByHand>);
-  route(SimInput::kDoor, Run<link::SimDoor, Door>);
-  route(SimInput::kBattery, Run<link::SimBattery, Battery>);
-  route(SimInput::kExternalPower, Run<link::SimConnected, ExternalPower>);
-  route(SimInput::kTamper, Run<link::SimNothing, Tamper>);
-  route(SimInput::kJam, Run<link::SimJam, Jam>);
-  route(SimInput::kClock, Run<link::SimClock, Clock>);
-  route(SimInput::kPowerCycle, Run<link::SimNothing, PowerCycle>);
-  route(SimInput::kNetwork, Run<link::SimConnected, Network>);
-  return routes;
-}();
+constexpr auto kRoutes = link::EnumTable<SimInput, Route>({
+    {SimInput::kKeypad, Run<link::SimKeypad, Keypad>},
+    {SimInput::kRfid, Run<link::SimRfid, Rfid>},
+    {SimInput::kFinger, Run<link::SimBiometric, Biometric>},
+    {SimInput::kFace, Run<link::SimBiometric, Biometric>},
+    {SimInput::kButton, Run<link::SimNothing, Button>},
+    {SimInput::kThumbturn, Run<link::SimByHand, ByHand>},
+    {SimInput::kKey, Run<link::SimByHand, ByHand>},
+    {SimInput::kDoor, Run<link::SimDoor, Door>},
+    {SimInput::kBattery, Run<link::SimBattery, Battery>},
+    {SimInput::kExternalPower, Run<link::SimConnected, ExternalPower>},
+    {SimInput::kTamper, Run<link::SimNothing, Tamper>},
+    {SimInput::kJam, Run<link::SimJam, Jam>},
+    {SimInput::kClock, Run<link::SimClock, Clock>},
+    {SimInput::kPowerCycle, Run<link::SimNothing, PowerCycle>},
+    {SimInput::kNetwork, Run<link::SimConnected, Network>},
+});
 
 }  // namespace
 

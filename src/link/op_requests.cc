@@ -24,6 +24,12 @@ FieldTable<R> ListArgs(FieldTable<R>&& table) {
   return std::move(table).Field("from", &R::from).Field("limit", &R::limit, {.lo = 1, .hi = 65535});
 }
 
+// A credential's `type` and `index` (0..2^32-1), required or not as the struct's members are.
+template <typename R>
+FieldTable<R> CredentialArgs(FieldTable<R>&& table) {
+  return std::move(table).Field("type", &R::type).Field("index", &R::index, {.hi = UINT32_MAX});
+}
+
 // Adds every field of `fields` to `object`.
 void Merge(Json& object, const Json& fields) {
   for (const auto& [key, value] : fields.items()) object[key] = value;
@@ -93,9 +99,7 @@ const FieldTable<ListCredentialsRequest>& ListCredentialsRequest::Fields() {
 }
 
 const FieldTable<GetCredentialRequest>& GetCredentialRequest::Fields() {
-  static const auto table = Args<GetCredentialRequest>()
-                                .Field("type", &GetCredentialRequest::type)
-                                .Field("index", &GetCredentialRequest::index, {.hi = UINT32_MAX});
+  static const auto table = CredentialArgs(Args<GetCredentialRequest>());
   return table;
 }
 
@@ -113,9 +117,7 @@ const FieldTable<SetCredentialRequest>& SetCredentialRequest::Fields() {
 }
 
 const FieldTable<ClearCredentialRequest>& ClearCredentialRequest::Fields() {
-  static const auto table = Args<ClearCredentialRequest>()
-                                .Field("type", &ClearCredentialRequest::type)
-                                .Field("index", &ClearCredentialRequest::index, {.hi = UINT32_MAX});
+  static const auto table = CredentialArgs(Args<ClearCredentialRequest>());
   return table;
 }
 

@@ -5,7 +5,7 @@
 //   ParseOp("format_disk")       // nullopt: the lock answers `invalid` "unknown op '...'"
 //   ToString(Op::kSetTime)       // "set_time"
 //
-// Adding an op: a value here (before kCount) and its name in kOpNames, a request struct in
+// Adding an op: a value here (before kCount) and its name in EnumNames<Op> below, a request struct in
 // op_requests.h, a handler in device/lock_ops.cc (tests/unit/link_ops_test.cc fails until each
 // op has all three).
 #pragma once
@@ -14,6 +14,9 @@
 #include <cstddef>
 #include <optional>
 #include <string_view>
+
+#include "core/types.h"
+#include "link/enum_table.h"
 
 namespace latchkey::link {
 
@@ -44,23 +47,25 @@ enum class Op {
   kCount,  // not an op: how many there are
 };
 
-inline constexpr std::size_t kOpCount = static_cast<std::size_t>(Op::kCount);
+inline constexpr std::size_t kOpCount = kEnumCount<Op>;
 
-// The wire names, in Op order.
-inline constexpr std::array<std::string_view, kOpCount> kOpNames = {
-    "get_state",      "lock",           "unlock",           "unlatch",        "get_settings",  "set_settings",
-    "list_users",     "get_user",       "set_user",         "clear_user",     "list_credentials",
-    "get_credential", "set_credential", "clear_credential", "list_schedules", "set_schedule",
-    "clear_schedule", "list_holidays",  "set_holiday",      "clear_holiday",  "set_time",      "unpair",
-    "sim"};
+}  // namespace latchkey::link
 
-constexpr std::string_view ToString(Op op) { return kOpNames[static_cast<std::size_t>(op)]; }
+// The wire names, in Op order (core::ToString and core::Parse read them).
+template <>
+struct latchkey::core::EnumNames<latchkey::link::Op> {
+  static constexpr auto kNames = std::to_array<std::string_view>(
+      {"get_state",      "lock",           "unlock",           "unlatch",        "get_settings",  "set_settings",
+       "list_users",     "get_user",       "set_user",         "clear_user",     "list_credentials",
+       "get_credential", "set_credential", "clear_credential", "list_schedules", "set_schedule",
+       "clear_schedule", "list_holidays",  "set_holiday",      "clear_holiday",  "set_time",      "unpair",
+       "sim"});
+  static_assert(kNames.size() == latchkey::link::kOpCount, "one name per op");
+};
 
-constexpr std::optional<Op> ParseOp(std::string_view name) {
-  for (std::size_t i = 0; i < kOpCount; ++i) {
-    if (kOpNames[i] == name) return static_cast<Op>(i);
-  }
-  return std::nullopt;
-}
+namespace latchkey::link {
+
+constexpr std::string_view ToString(Op op) { return core::ToString(op); }
+constexpr std::optional<Op> ParseOp(std::string_view name) { return core::Parse<Op>(name); }
 
 }  // namespace latchkey::link

@@ -6,7 +6,7 @@
 //   DecodeSimInput<SimDoor>(Json{{"state", "open"}})       // SimDoor{.state = "open"}
 //   DecodeSimInput<SimDoor>(Json{{"stat", "open"}})        // kInvalid "stat: is not a known field"
 //
-// Adding a row: a value here (before kCount) with its name in kSimInputNames, its struct, its
+// Adding a row: a value here (before kCount) with its name in EnumNames<SimInput> below, its struct, its
 // handler in device/sim_world.cc (tests/unit/link_ops_test.cc checks each has one).
 #pragma once
 
@@ -20,6 +20,8 @@
 #include <nlohmann/json.hpp>
 
 #include "core/status.h"
+#include "core/types.h"
+#include "link/enum_table.h"
 #include "wire/field_table.h"
 
 namespace latchkey::link {
@@ -43,18 +45,22 @@ enum class SimInput {
   kCount,  // not a row: how many there are
 };
 
-inline constexpr std::size_t kSimInputCount = static_cast<std::size_t>(SimInput::kCount);
-inline constexpr std::array<std::string_view, kSimInputCount> kSimInputNames = {
-    "keypad", "rfid", "finger", "face", "button", "thumbturn", "key", "door", "battery", "external_power",
-    "tamper", "jam",  "clock",  "power_cycle", "network"};
+inline constexpr std::size_t kSimInputCount = kEnumCount<SimInput>;
 
-constexpr std::string_view ToString(SimInput input) { return kSimInputNames[static_cast<std::size_t>(input)]; }
-constexpr std::optional<SimInput> ParseSimInput(std::string_view name) {
-  for (std::size_t i = 0; i < kSimInputCount; ++i) {
-    if (kSimInputNames[i] == name) return static_cast<SimInput>(i);
-  }
-  return std::nullopt;
-}
+}  // namespace latchkey::link
+
+template <>
+struct latchkey::core::EnumNames<latchkey::link::SimInput> {
+  static constexpr auto kNames = std::to_array<std::string_view>(
+      {"keypad", "rfid", "finger", "face", "button", "thumbturn", "key", "door", "battery", "external_power",
+       "tamper", "jam", "clock", "power_cycle", "network"});
+  static_assert(kNames.size() == latchkey::link::kSimInputCount, "one name per row");
+};
+
+namespace latchkey::link {
+
+constexpr std::string_view ToString(SimInput input) { return core::ToString(input); }
+constexpr std::optional<SimInput> ParseSimInput(std::string_view name) { return core::Parse<SimInput>(name); }
 
 #define LATCHKEY_SIM_FIELDS(T) static const wire::FieldTable<T>& Fields()
 

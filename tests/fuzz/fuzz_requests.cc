@@ -1,8 +1,9 @@
 // libFuzzer target: the typed request decoders of the link (link/op_requests.h, link/sim_inputs.h)
 // and the field tables under them (wire/field_table.h).
 //
-// Input: one byte choosing the op (or sim row), then the CBOR of its args (what a `req`'s
-// "args" holds, at most a frame's plaintext). Checks:
+// Input: one byte choosing the op (or sim row), then a link message (a CBOR map with a known
+// "t", as link::DecodeMessage reads a frame's plaintext) whose "args" (or, without one, the
+// whole map) is fed to the decoder. Checks:
 //   - a decoder refuses only with kInvalid, naming a field or the document;
 //   - what it accepts encodes to a document that decodes again and encodes to the same
 //     document (the hub's encoding is what the lock reads);
@@ -15,6 +16,7 @@
 
 #include "fuzz_check.h"
 #include "link/frame.h"
+#include "link/message.h"
 #include "link/op_requests.h"
 #include "link/sim_inputs.h"
 #include "wire/record_forms.h"
@@ -46,20 +48,16 @@ void CheckSimRow(const Json& doc) {
   CheckRecode(doc, link::DecodeSimInput<Row>, link::EncodeSimInput<Row>, "sim input recode");
 }
 
-Json Document(std::span<const uint8_t> bytes) {
-  try {
-    return Json::from_cbor(bytes.begin(), bytes.end(), true, false);
-  } catch (const Json::exception&) {
-    return Json(Json::value_t::discarded);
-  }
-}
-
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
   if (size == 0 || size > link::kMaxFrame - 16) return 0;
-  const Json doc = Document(std::span<const uint8_t>(data + 1, size - 1));
-  if (doc.is_discarded()) return 0;
+  // The rest is a message as the lock decodes it (its nesting limit included); its "args" (or
+  // the whole map) is the document.
+  auto message = link::DecodeMessage(std::span<const uint8_t>(data + 1, size - 1));
+  if (!message.ok()) return 0;
+  const Json& body = message->body;
+  const Json& doc = body.contains("args") ? body.at("args") : body;
   const std::size_t choice = data[0];
 
   if (choice < link::kOpCount) {
