@@ -82,6 +82,12 @@ void ToLockList(Hub& hub, const LockRecord& lock, const Principal& principal, co
   link::RequestWholeList(LockRequests(hub, lock), op, WithActor(std::move(args), principal),
                          [respond = std::move(respond)](Json reply) { respond(FromLockReply(reply)); });
 }
+// The same with list op kOp's typed request (link/op_requests.h).
+template <link::Op kOp>
+void ToLockList(Hub& hub, const LockRecord& lock, const Principal& principal, const link::RequestFor<kOp>& request,
+                Respond respond) {
+  ToLockList(hub, lock, principal, std::string(link::ToString(kOp)), link::EncodeRequest(request), std::move(respond));
+}
 
 }  // namespace
 
@@ -94,7 +100,7 @@ void RegisterLockDataRoutes(Hub& hub, Router& router) {
   // --- users ---
   router.Add(http::verb::get, base + "/users", [&hub](HttpRequest& request, Respond respond) {
     Manage(hub, request, respond, [&](const Principal& p, const LockRecord& lock) {
-      ToLockList(hub, lock, p, "list_users", EncodeRequest(link::ListUsersRequest{}), respond);
+      ToLockList<Op::kListUsers>(hub, lock, p, {}, respond);
     });
   });
   router.Add(http::verb::post, base + "/users", [&hub](HttpRequest& request, Respond respond) {
@@ -152,7 +158,7 @@ void RegisterLockDataRoutes(Hub& hub, Router& router) {
         args.type = CredentialTypeOf(request.query.at("type"), respond);
         if (!args.type) return;
       }
-      ToLockList(hub, lock, p, "list_credentials", EncodeRequest(args), respond);
+      ToLockList<Op::kListCredentials>(hub, lock, p, args, respond);
     });
   });
   router.Add(http::verb::delete_, base + "/credentials", [&hub](HttpRequest& request, Respond respond) {
@@ -211,7 +217,7 @@ void RegisterLockDataRoutes(Hub& hub, Router& router) {
   });
   router.Add(http::verb::get, schedules, [&hub](HttpRequest& request, Respond respond) {
     Manage(hub, request, respond, [&](const Principal& p, const LockRecord& lock) {
-      if (auto index = PathNumber(request, "index", respond)) ToLockList(hub, lock, p, "list_schedules", EncodeRequest(link::ListSchedulesRequest{.user = *index}), respond);
+      if (auto index = PathNumber(request, "index", respond)) ToLockList<Op::kListSchedules>(hub, lock, p, {.user = *index}, respond);
     });
   });
   router.Add(http::verb::delete_, schedules, [&hub](HttpRequest& request, Respond respond) {
@@ -241,7 +247,7 @@ void RegisterLockDataRoutes(Hub& hub, Router& router) {
         }
         respond(HttpResponse::Error(404, "not_found", "no such schedule"));
       };
-      ToLockList(hub, lock, p, "list_schedules", EncodeRequest(link::ListSchedulesRequest{.user = *index}), filtered);
+      ToLockList<Op::kListSchedules>(hub, lock, p, {.user = *index}, filtered);
     });
   });
   router.Add(http::verb::delete_, one_schedule, [&hub](HttpRequest& request, Respond respond) {
@@ -258,7 +264,7 @@ void RegisterLockDataRoutes(Hub& hub, Router& router) {
   // --- holidays ---
   router.Add(http::verb::get, base + "/holidays", [&hub](HttpRequest& request, Respond respond) {
     Manage(hub, request, respond, [&](const Principal& p, const LockRecord& lock) {
-      ToLockList(hub, lock, p, "list_holidays", EncodeRequest(link::ListHolidaysRequest{}), respond);
+      ToLockList<Op::kListHolidays>(hub, lock, p, {}, respond);
     });
   });
   router.Add(http::verb::post, base + "/holidays", [&hub](HttpRequest& request, Respond respond) {
@@ -270,8 +276,7 @@ void RegisterLockDataRoutes(Hub& hub, Router& router) {
   router.Add(http::verb::get, base + "/holidays/{index}", [&hub](HttpRequest& request, Respond respond) {
     Manage(hub, request, respond, [&](const Principal& p, const LockRecord& lock) {
       auto index = PathNumber(request, "index", respond);
-      if (index) ToLockList(hub, lock, p, "list_holidays", EncodeRequest(link::ListHolidaysRequest{}),
-                            FindIn(respond, "index", Json(*index), "holiday"));
+      if (index) ToLockList<Op::kListHolidays>(hub, lock, p, {}, FindIn(respond, "index", Json(*index), "holiday"));
     });
   });
   router.Add(http::verb::delete_, base + "/holidays/{index}", [&hub](HttpRequest& request, Respond respond) {

@@ -79,7 +79,8 @@ class FieldTable {
                   "no JSON type for this member: use Custom");
     const bool required = !kOptional && !options.may_be_absent;
     Entry entry{name, nullptr, nullptr, nullptr, required};
-    entry.simple = [name, member, options, required](JsonFields& f, T& out) {
+    // (Captured by [=]: each type's branch uses some of name, member, options and required.)
+    entry.simple = [=](JsonFields& f, T& out) {
       std::optional<V> v;
       if constexpr (std::is_same_v<V, bool>) {
         v = f.Bool(name, required);
@@ -95,7 +96,7 @@ class FieldTable {
       }
       if (v) out.*member = std::move(*v);
     };
-    entry.write = [name, member, options](const T& in, Json& object) {
+    entry.write = [=](const T& in, Json& object) {
       const auto put = [&](const V& value) {
         if constexpr (std::is_enum_v<V>) {
           object[name] = std::string(core::ToString(value));
