@@ -63,7 +63,7 @@ asan: deps
 fuzz: deps
 	scripts/run-fuzzers
 
-# Before a release: each fuzz target for FUZZ_SECONDS (default an hour; 5 targets, one after
+# Before a release: each fuzz target for FUZZ_SECONDS (default an hour; 6 targets, one after
 # another) on the corpus kept in tests/fuzz/corpus/<target>, which keeps what the run found,
 # merged to the smallest set with the same coverage. Commit the grown corpus (tests/fuzz/README.md).
 fuzz-long: deps

@@ -1,19 +1,41 @@
 #include "device/lock_ops.h"
 
+#include <array>
+#include <type_traits>
+#include <variant>
+
 #include "device/sim_world.h"
+#include "link/enum_table.h"
 #include "link/list_pages.h"
+#include "link/op_requests.h"
 #include "wire/json_codec.h"
-#include "wire/json_fields.h"
+#include "wire/record_forms.h"
 
 namespace latchkey::device {
 
 using core::Status;
 using link::Json;
-using wire::JsonFields;
+using link::Op;
+
+// What an op's handler works with: the lock, its parts, and who asked.
+struct LockOps::Context {
+  LockOps& ops;
+  LockRuntime& runtime;
+  SimWorld* sim;
+  const Hooks& hooks;
+  std::string actor_name;  // what actor.name points into
+  core::Actor actor;
+
+  core::Lock& lock() { return runtime.lock(); }
+};
 
 namespace {
 
+using Context = LockOps::Context;
+using Reply = LockOps::Reply;
+
 // The actor of a remote request: {"actor": {"name": "...", "role": "owner|admin|member|guest"}}.
+// Read apart from the op's fields and never refused: a malformed actor is an anonymous one.
 core::Actor ActorFrom(const Json& args, std::string& name_storage) {
   core::Actor actor{core::Source::kRemote, "hub", false};
   const auto it = args.find("actor");
@@ -42,24 +64,24 @@ Json CredentialResultJson(const core::CredentialResult& r) {
               {"next_free_index", r.next_free_index ? Json(*r.next_free_index) : Json(nullptr)}};
 }
 
-core::Result<core::UserRequest> UserRequestFrom(const Json& args, bool modify) {
-  JsonFields f(args, "user");
-  core::UserRequest r;
-  if (auto index = f.Uint("index", 0, 65535, modify)) r.index = static_cast<core::UserIndex>(*index);
-  r.name = f.Str("name", false, 1024);
-  if (auto id = f.Uint("unique_id", 0, UINT32_MAX, false)) r.unique_id = static_cast<uint32_t>(*id);
-  r.status = f.Enum<core::UserStatus>("status", false);
-  r.type = f.Enum<core::UserType>("type", false);
-  r.credential_rule = f.Enum<core::CredentialRule>("credential_rule", false);
-  LATCHKEY_TRY(f);
-  return r;
+// The answer of an op whose core call returns a value (encoded by `to_json`) or a refusal.
+template <typename T, typename ToJson>
+Json Answer(const core::Result<T>& result, ToJson to_json) {
+  return result.ok() ? LockOps::Ok(to_json(*result)) : LockOps::FromStatus(result.status());
+}
+Json Answer(const Status& status) { return status.ok() ? LockOps::Ok(Json::object()) : LockOps::FromStatus(status); }
+
+template <typename T>
+std::optional<T> Narrow(const std::optional<uint64_t>& v) {
+  return v ? std::optional<T>(static_cast<T>(*v)) : std::nullopt;
 }
 
 // A list op's answer: the whole list, or with `from` or `limit` one page that fits a frame.
-Json ListAnswer(const Json& args, const link::ListSource& source) {
-  auto page = link::PageArgsFrom(args);
-  if (!page.ok()) return LockOps::FromStatus(page.status());
-  auto result = link::ListResult(source, *page);
+template <typename R>
+Json ListAnswer(const R& request, const link::ListSource& source) {
+  const link::PageArgs page{request.from || request.limit, request.from.value_or(0),
+                            request.limit.value_or(link::kMaxPageLimit)};
+  auto result = link::ListResult(source, page);
   if (!result) return LockOps::Error("too_large", "one entry does not fit a link frame");
   return LockOps::Ok(std::move(*result));
 }
@@ -70,10 +92,246 @@ uint64_t CredentialKey(const core::CredentialRef& ref) {
 }
 constexpr uint64_t kYearDayKeys = 1u << 8;  // week-day schedules first, then year-day ones
 
+Json UserJson(const core::User& user) { return wire::EncodeUser(wire::Form::kLink, user); }
+
+// --- the handlers, one per op (a remote command and sim answer later, through `reply`) ------
+
+template <core::Operation kOperation>
+void Remote(Context& c, const link::RemoteRequest& r, Reply reply) {
+  core::RemoteCommand command;
+  command.operation = kOperation;
+  command.pin = r.pin;
+  command.timeout_s = r.timeout_s;
+  command.actor = c.actor;
+  auto decision = c.lock().Remote(command);
+  c.runtime.Reschedule();
+  if (!decision.ok()) return reply(LockOps::FromStatus(decision.status()));
+  if (decision->result == core::DecisionResult::kDenied) {
+    return reply(LockOps::Error("denied", "the lock refused the operation", core::ToString(*decision->reason)));
+  }
+  if (decision->result == core::DecisionResult::kPending) {
+    return reply(LockOps::Ok(Json{{"result", "pending"}, {"lock_state", std::string(core::ToString(decision->lock_state))}}));
+  }
+  c.runtime.WhenBoltStops([reply = std::move(reply)](const core::LockStatus& status) {
+    if (status.lock_state == core::LockState::kJammed) {
+      return reply(LockOps::Error("jammed", "the bolt jammed during this operation"));
+    }
+    reply(LockOps::Ok(Json{{"result", "ok"}, {"lock_state", std::string(core::ToString(status.lock_state))}}));
+  });
+}
+
+void Sim(Context& c, const link::SimRequest& r, Reply reply) {
+  if (c.sim == nullptr) return reply(LockOps::Error("invalid", "this lock is not simulated"));
+  c.sim->Handle(r, std::move(reply));
+}
+
+Json GetState(Context& c, const link::NoArgs&) { return LockOps::Ok(c.ops.StateJson()); }
+
+Json GetSettings(Context& c, const link::NoArgs&) {
+  return LockOps::Ok(wire::EncodeSettings(wire::Form::kLink, c.lock().settings()));
+}
+
+Json SetSettings(Context& c, const link::SetSettingsRequest& r) {
+  return Answer(c.lock().UpdateSettings(r.settings, c.actor),
+                [](const core::Settings& s) { return wire::EncodeSettings(wire::Form::kLink, s); });
+}
+
+Json ListUsers(Context& c, const link::ListUsersRequest& r) {
+  const auto users = c.lock().ListUsers();
+  link::ListSource source;
+  source.size = users.size();
+  source.key = [&](std::size_t i) -> uint64_t { return users[i].index; };
+  source.entry = [&](std::size_t i) { return UserJson(users[i]); };
+  source.shrunk = [&](std::size_t i) {
+    Json user = UserJson(users[i]);
+    user.erase("week_day_schedules");
+    user.erase("year_day_schedules");
+    user[link::kSchedulesApart] = true;
+    return user;
+  };
+  return ListAnswer(r, source);
+}
+
+Json GetUser(Context& c, const link::GetUserRequest& r) {
+  return Answer(c.lock().GetUser(static_cast<core::UserIndex>(r.index)), UserJson);
+}
+
+Json SetUser(Context& c, const link::SetUserRequest& r) {
+  const std::string action = r.action.value_or(r.index ? "modify" : "add");
+  if (action != "add" && action != "modify") return LockOps::Error("invalid", "action: must be add or modify");
+  if (action == "modify" && !r.index) return LockOps::FromStatus(Status::Invalid("index: is required"));
+  const core::UserRequest request{Narrow<core::UserIndex>(r.index), r.name, r.unique_id, r.status, r.type,
+                                  r.credential_rule};
+  return Answer(action == "add" ? c.lock().AddUser(request, c.actor) : c.lock().ModifyUser(request, c.actor),
+                UserJson);
+}
+
+Json ClearUser(Context& c, const link::ClearUserRequest& r) {
+  if (r.all.value_or(false)) return Answer(c.lock().ClearAllUsers(c.actor));
+  if (!r.index) return LockOps::FromStatus(Status::Invalid("index: is required"));
+  return Answer(c.lock().ClearUser(static_cast<core::UserIndex>(*r.index), c.actor));
+}
+
+Json ListCredentials(Context& c, const link::ListCredentialsRequest& r) {
+  const auto credentials = c.lock().ListCredentials(r.type);  // by type, then index
+  link::ListSource source;
+  source.size = credentials.size();
+  source.key = [&](std::size_t i) { return CredentialKey(credentials[i].ref); };
+  source.entry = [&](std::size_t i) { return CredentialJson(credentials[i]); };
+  return ListAnswer(r, source);
+}
+
+Json GetCredential(Context& c, const link::GetCredentialRequest& r) {
+  return Answer(c.lock().GetCredential({r.type, static_cast<core::CredentialIndex>(r.index)}), CredentialJson);
+}
+
+Json SetCredential(Context& c, const link::SetCredentialRequest& r) {
+  const std::string action = r.action.value_or("add");
+  const auto user = Narrow<core::UserIndex>(r.user);
+  if (action == "modify") {
+    if (!r.index) return LockOps::FromStatus(Status::Invalid("index: is required"));
+    return Answer(c.lock().ModifyCredential({r.type, static_cast<core::CredentialIndex>(*r.index)}, r.data, user,
+                                            c.actor),
+                  CredentialResultJson);
+  }
+  if (action != "add") return LockOps::Error("invalid", "action: must be add or modify");
+  core::CredentialRequest request;
+  request.type = r.type;
+  request.index = Narrow<core::CredentialIndex>(r.index);
+  request.data = r.data;
+  request.user = user;
+  request.user_type = r.user_type;
+  request.user_status = r.user_status;
+  return Answer(c.lock().AddCredential(request, c.actor), CredentialResultJson);
+}
+
+Json ClearCredential(Context& c, const link::ClearCredentialRequest& r) {
+  if (!r.index) return Answer(c.lock().ClearCredentials(r.type, c.actor));
+  if (!r.type) return LockOps::Error("invalid", "type: is required with index");
+  return Answer(c.lock().ClearCredential({*r.type, static_cast<core::CredentialIndex>(*r.index)}, c.actor));
+}
+
+Json ListSchedules(Context& c, const link::ListSchedulesRequest& r) {
+  auto u = c.lock().GetUser(static_cast<core::UserIndex>(r.user));
+  if (!u.ok()) return LockOps::FromStatus(u.status());
+  const auto& week = u->week_day_schedules;
+  const auto& year = u->year_day_schedules;
+  link::ListSource source;
+  source.size = week.size() + year.size();
+  source.key = [&](std::size_t i) -> uint64_t {
+    return i < week.size() ? week[i].index : kYearDayKeys + year[i - week.size()].index;
+  };
+  source.entry = [&](std::size_t i) {
+    return i < week.size() ? wire::WeekDayToJson(week[i]) : wire::YearDayToJson(year[i - week.size()]);
+  };
+  return ListAnswer(r, source);
+}
+
+Json SetSchedule(Context& c, const link::SetScheduleRequest& r) {
+  const auto user = static_cast<core::UserIndex>(r.user);
+  if (const auto* week = std::get_if<core::WeekDaySchedule>(&r.schedule)) {
+    return Answer(c.lock().SetWeekDaySchedule(user, *week, c.actor), wire::WeekDayToJson);
+  }
+  return Answer(c.lock().SetYearDaySchedule(user, std::get<core::YearDaySchedule>(r.schedule), c.actor),
+                wire::YearDayToJson);
+}
+
+Json ClearSchedule(Context& c, const link::ClearScheduleRequest& r) {
+  if (r.kind != "week_day" && r.kind != "year_day") return LockOps::Error("invalid", "kind: must be week_day or year_day");
+  return Answer(c.lock().ClearSchedule(static_cast<core::UserIndex>(r.user),
+                                       r.kind == "week_day" ? core::ScheduleKind::kWeekDay : core::ScheduleKind::kYearDay,
+                                       Narrow<uint32_t>(r.index), c.actor));
+}
+
+Json ListHolidays(Context& c, const link::ListHolidaysRequest& r) {
+  const auto holidays = c.lock().ListHolidays();  // by index
+  link::ListSource source;
+  source.size = holidays.size();
+  source.key = [&](std::size_t i) -> uint64_t { return holidays[i].index; };
+  source.entry = [&](std::size_t i) { return wire::HolidayToJson(holidays[i]); };
+  return ListAnswer(r, source);
+}
+
+Json SetHoliday(Context& c, const link::SetHolidayRequest& r) {
+  return Answer(c.lock().SetHoliday(r.holiday, c.actor), wire::HolidayToJson);
+}
+
+Json ClearHoliday(Context& c, const link::ClearHolidayRequest& r) {
+  return Answer(c.lock().ClearHoliday(Narrow<uint32_t>(r.index), c.actor));
+}
+
+// `force`: the owner confirmed a time the lock would refuse (the hub lets only the owner).
+Json SetTime(Context& c, const link::SetTimeRequest& r) {
+  const Status s = c.lock().AcceptClock(r.time, c.actor, r.force.value_or(false));
+  if (!s.ok()) return LockOps::FromStatus(s);
+  if (c.sim != nullptr) c.sim->SetWallClock(r.time);
+  return LockOps::Ok(Json{{"time", r.time}});
+}
+
+Json Unpair(Context& c, const link::NoArgs&) {
+  if (c.hooks.unpair) c.hooks.unpair();
+  return LockOps::Ok(Json::object());
+}
+
+// --- the table: op -> its request decoded, then its handler ---------------------------------
+
+using Route = void (*)(Context&, const Json& args, Reply);
+
+// Decodes op kOp's request and runs kHandler with it. A handler that returns its answer runs
+// at once, and the lock's timers are rescheduled before the answer goes out (as after any
+// change); one that takes `reply` answers when it is done.
+template <Op kOp, auto kHandler>
+void Run(Context& c, const Json& args, Reply reply) {
+  using Request = link::RequestFor<kOp>;
+  auto request = link::DecodeRequest<Request>(args);
+  if constexpr (std::is_invocable_r_v<Json, decltype(kHandler), Context&, const Request&>) {
+    Json response = request.ok() ? kHandler(c, *request) : LockOps::FromStatus(request.status());
+    c.runtime.Reschedule();
+    reply(std::move(response));
+  } else {
+    if (!request.ok()) return reply(LockOps::FromStatus(request.status()));
+    kHandler(c, *request, std::move(reply));
+  }
+}
+
+// Op kOp's slot of the table: its request decoded, then kHandler.
+template <Op kOp, auto kHandler>
+constexpr std::pair<Op, Route> Bind() {
+  return {kOp, Run<kOp, kHandler>};
+}
+
+constexpr auto kRoutes = link::EnumTable<Op, Route>({
+    Bind<Op::kGetState, GetState>(),
+    Bind<Op::kLock, Remote<core::Operation::kLock>>(),
+    Bind<Op::kUnlock, Remote<core::Operation::kUnlock>>(),
+    Bind<Op::kUnlatch, Remote<core::Operation::kUnlatch>>(),
+    Bind<Op::kGetSettings, GetSettings>(),
+    Bind<Op::kSetSettings, SetSettings>(),
+    Bind<Op::kListUsers, ListUsers>(),
+    Bind<Op::kGetUser, GetUser>(),
+    Bind<Op::kSetUser, SetUser>(),
+    Bind<Op::kClearUser, ClearUser>(),
+    Bind<Op::kListCredentials, ListCredentials>(),
+    Bind<Op::kGetCredential, GetCredential>(),
+    Bind<Op::kSetCredential, SetCredential>(),
+    Bind<Op::kClearCredential, ClearCredential>(),
+    Bind<Op::kListSchedules, ListSchedules>(),
+    Bind<Op::kSetSchedule, SetSchedule>(),
+    Bind<Op::kClearSchedule, ClearSchedule>(),
+    Bind<Op::kListHolidays, ListHolidays>(),
+    Bind<Op::kSetHoliday, SetHoliday>(),
+    Bind<Op::kClearHoliday, ClearHoliday>(),
+    Bind<Op::kSetTime, SetTime>(),
+    Bind<Op::kUnpair, Unpair>(),
+    Bind<Op::kSim, Sim>(),
+});
+
 }  // namespace
 
 LockOps::LockOps(LockRuntime& runtime, SimWorld* sim, Hooks hooks)
     : runtime_(runtime), sim_(sim), hooks_(std::move(hooks)) {}
+
+bool LockOps::Handles(Op op) { return kRoutes[static_cast<std::size_t>(op)] != nullptr; }
 
 Json LockOps::Ok(Json result) { return Json{{"ok", true}, {"result", std::move(result)}}; }
 
@@ -92,7 +350,7 @@ Json LockOps::StateJson() const {
   core::Lock& lock = runtime_.lock();
   Json j = wire::StatusToJson(lock.status());
   j["name"] = lock.settings().name;
-  j["settings"] = wire::SettingsToJson(lock.settings());
+  j["settings"] = wire::EncodeSettings(wire::Form::kLink, lock.settings());
   j["capabilities"] = wire::CapabilitiesToJson(lock.capabilities());
   j["simulated"] = sim_ != nullptr;
   if (!sim_control_url_.empty()) j["sim_control_url"] = sim_control_url_;
@@ -100,245 +358,18 @@ Json LockOps::StateJson() const {
   return j;
 }
 
-void LockOps::Handle(std::string_view op, const Json& args_in, Reply reply) {
+void LockOps::Handle(std::string_view op_name, const Json& args_in, Reply reply) {
   static const Json kEmpty = Json::object();
   const Json& args = args_in.is_null() ? kEmpty : args_in;
   if (!args.is_object()) return reply(Error("invalid", "args must be a map"));
-  if (op == "lock") return Remote(core::Operation::kLock, args, std::move(reply));
-  if (op == "unlock") return Remote(core::Operation::kUnlock, args, std::move(reply));
-  if (op == "unlatch") return Remote(core::Operation::kUnlatch, args, std::move(reply));
-  if (op == "sim") {
-    if (sim_ == nullptr) return reply(Error("invalid", "this lock is not simulated"));
-    return sim_->Handle(args, std::move(reply));
+  const auto op = link::ParseOp(op_name);
+  if (!op) {
+    runtime_.Reschedule();
+    return reply(Error("invalid", "unknown op '" + std::string(op_name.substr(0, 32)) + "'"));
   }
-  Json response = Dispatch(op, args);
-  runtime_.Reschedule();
-  reply(std::move(response));
-}
-
-void LockOps::Remote(core::Operation op, const Json& args, Reply reply) {
-  JsonFields f(args, "args");
-  core::RemoteCommand command;
-  command.operation = op;
-  command.pin = f.Str("pin", false, 64);
-  if (auto t = f.Uint("timeout_s", 1, 86400, false)) command.timeout_s = static_cast<uint32_t>(*t);
-  if (!f.ok()) return reply(FromStatus(f.status()));
-  std::string actor_name;
-  command.actor = ActorFrom(args, actor_name);
-  auto decision = runtime_.lock().Remote(command);
-  runtime_.Reschedule();
-  if (!decision.ok()) return reply(FromStatus(decision.status()));
-  if (decision->result == core::DecisionResult::kDenied) {
-    return reply(Error("denied", "the lock refused the operation", core::ToString(*decision->reason)));
-  }
-  if (decision->result == core::DecisionResult::kPending) {
-    return reply(Ok(Json{{"result", "pending"}, {"lock_state", std::string(core::ToString(decision->lock_state))}}));
-  }
-  runtime_.WhenBoltStops([reply = std::move(reply)](const core::LockStatus& status) {
-    if (status.lock_state == core::LockState::kJammed) {
-      return reply(Error("jammed", "the bolt jammed during this operation"));
-    }
-    reply(Ok(Json{{"result", "ok"}, {"lock_state", std::string(core::ToString(status.lock_state))}}));
-  });
-}
-
-Json LockOps::Dispatch(std::string_view op, const Json& args) {
-  core::Lock& lock = runtime_.lock();
-  std::string actor_name;
-  const core::Actor actor = ActorFrom(args, actor_name);
-  JsonFields f(args, "args");
-
-  if (op == "get_state") return Ok(StateJson());
-  if (op == "get_settings") return Ok(wire::SettingsToJson(lock.settings()));
-  if (op == "set_settings") {
-    const Json* settings = f.Child("settings", true);
-    if (!f.ok()) return FromStatus(f.status());
-    auto patch = wire::SettingsPatchFromJson(*settings);
-    if (!patch.ok()) return FromStatus(patch.status());
-    auto result = lock.UpdateSettings(*patch, actor);
-    return result.ok() ? Ok(wire::SettingsToJson(*result)) : FromStatus(result.status());
-  }
-  if (op == "list_users") {
-    const auto users = lock.ListUsers();
-    link::ListSource source;
-    source.size = users.size();
-    source.key = [&](std::size_t i) -> uint64_t { return users[i].index; };
-    source.entry = [&](std::size_t i) { return wire::UserToJson(users[i]); };
-    source.shrunk = [&](std::size_t i) {
-      Json user = wire::UserToJson(users[i]);
-      user.erase("week_day_schedules");
-      user.erase("year_day_schedules");
-      user[link::kSchedulesApart] = true;
-      return user;
-    };
-    return ListAnswer(args, source);
-  }
-  if (op == "get_user") {
-    const auto index = f.Uint("index", 0, 65535, true);
-    if (!f.ok()) return FromStatus(f.status());
-    auto user = lock.GetUser(static_cast<core::UserIndex>(*index));
-    return user.ok() ? Ok(wire::UserToJson(*user)) : FromStatus(user.status());
-  }
-  if (op == "set_user") {
-    const auto action = f.Str("action", false, 16).value_or(args.contains("index") ? "modify" : "add");
-    if (!f.ok()) return FromStatus(f.status());
-    if (action != "add" && action != "modify") return Error("invalid", "action: must be add or modify");
-    Json fields = args;
-    fields.erase("action");
-    fields.erase("actor");
-    auto request = UserRequestFrom(fields, action == "modify");
-    if (!request.ok()) return FromStatus(request.status());
-    auto user = action == "add" ? lock.AddUser(*request, actor) : lock.ModifyUser(*request, actor);
-    return user.ok() ? Ok(wire::UserToJson(*user)) : FromStatus(user.status());
-  }
-  if (op == "clear_user") {
-    if (f.Bool("all", false).value_or(false)) {
-      const Status s = lock.ClearAllUsers(actor);
-      return s.ok() ? Ok(Json::object()) : FromStatus(s);
-    }
-    const auto index = f.Uint("index", 0, 65535, true);
-    if (!f.ok()) return FromStatus(f.status());
-    const Status s = lock.ClearUser(static_cast<core::UserIndex>(*index), actor);
-    return s.ok() ? Ok(Json::object()) : FromStatus(s);
-  }
-  if (op == "list_credentials") {
-    const auto type = f.Enum<core::CredentialType>("type", false);
-    if (!f.ok()) return FromStatus(f.status());
-    const auto credentials = lock.ListCredentials(type);  // by type, then index
-    link::ListSource source;
-    source.size = credentials.size();
-    source.key = [&](std::size_t i) { return CredentialKey(credentials[i].ref); };
-    source.entry = [&](std::size_t i) { return CredentialJson(credentials[i]); };
-    return ListAnswer(args, source);
-  }
-  if (op == "get_credential") {
-    const auto type = f.Enum<core::CredentialType>("type", true);
-    const auto index = f.Uint("index", 0, UINT32_MAX, true);
-    if (!f.ok()) return FromStatus(f.status());
-    auto c = lock.GetCredential({*type, static_cast<core::CredentialIndex>(*index)});
-    return c.ok() ? Ok(CredentialJson(*c)) : FromStatus(c.status());
-  }
-  if (op == "set_credential") {
-    const auto action = f.Str("action", false, 16).value_or("add");
-    const auto type = f.Enum<core::CredentialType>("type", true);
-    const auto index = f.Uint("index", 0, UINT32_MAX, action == "modify");
-    const auto data = f.Str("data", true, 256);
-    const auto user = f.Uint("user", 0, 65535, false);
-    if (!f.ok()) return FromStatus(f.status());
-    if (action == "modify") {
-      auto r = lock.ModifyCredential({*type, static_cast<core::CredentialIndex>(*index)}, *data,
-                                     user ? std::optional<core::UserIndex>(static_cast<core::UserIndex>(*user))
-                                          : std::nullopt,
-                                     actor);
-      return r.ok() ? Ok(CredentialResultJson(*r)) : FromStatus(r.status());
-    }
-    if (action != "add") return Error("invalid", "action: must be add or modify");
-    core::CredentialRequest request;
-    request.type = *type;
-    if (index) request.index = static_cast<core::CredentialIndex>(*index);
-    request.data = *data;
-    if (user) request.user = static_cast<core::UserIndex>(*user);
-    request.user_type = f.Enum<core::UserType>("user_type", false);
-    request.user_status = f.Enum<core::UserStatus>("user_status", false);
-    if (!f.ok()) return FromStatus(f.status());
-    auto r = lock.AddCredential(request, actor);
-    return r.ok() ? Ok(CredentialResultJson(*r)) : FromStatus(r.status());
-  }
-  if (op == "clear_credential") {
-    const auto type = f.Enum<core::CredentialType>("type", false);
-    const auto index = f.Uint("index", 0, UINT32_MAX, false);
-    if (!f.ok()) return FromStatus(f.status());
-    Status s = Status::Ok();
-    if (index) {
-      if (!type) return Error("invalid", "type: is required with index");
-      s = lock.ClearCredential({*type, static_cast<core::CredentialIndex>(*index)}, actor);
-    } else {
-      s = lock.ClearCredentials(type, actor);
-    }
-    return s.ok() ? Ok(Json::object()) : FromStatus(s);
-  }
-  if (op == "list_schedules") {
-    const auto user = f.Uint("user", 0, 65535, true);
-    if (!f.ok()) return FromStatus(f.status());
-    auto u = lock.GetUser(static_cast<core::UserIndex>(*user));
-    if (!u.ok()) return FromStatus(u.status());
-    const auto& week = u->week_day_schedules;
-    const auto& year = u->year_day_schedules;
-    link::ListSource source;
-    source.size = week.size() + year.size();
-    source.key = [&](std::size_t i) -> uint64_t {
-      return i < week.size() ? week[i].index : kYearDayKeys + year[i - week.size()].index;
-    };
-    source.entry = [&](std::size_t i) {
-      return i < week.size() ? wire::WeekDayToJson(week[i]) : wire::YearDayToJson(year[i - week.size()]);
-    };
-    return ListAnswer(args, source);
-  }
-  if (op == "set_schedule") {
-    const auto user = f.Uint("user", 0, 65535, true);
-    const auto kind = f.Str("kind", true, 16);
-    if (!f.ok()) return FromStatus(f.status());
-    const auto u = static_cast<core::UserIndex>(*user);
-    if (*kind == "week_day") {
-      auto s = wire::WeekDayFromJson(args);
-      if (!s.ok()) return FromStatus(s.status());
-      auto r = lock.SetWeekDaySchedule(u, *s, actor);
-      return r.ok() ? Ok(wire::WeekDayToJson(*r)) : FromStatus(r.status());
-    }
-    if (*kind == "year_day") {
-      auto s = wire::YearDayFromJson(args);
-      if (!s.ok()) return FromStatus(s.status());
-      auto r = lock.SetYearDaySchedule(u, *s, actor);
-      return r.ok() ? Ok(wire::YearDayToJson(*r)) : FromStatus(r.status());
-    }
-    return Error("invalid", "kind: must be week_day or year_day");
-  }
-  if (op == "clear_schedule") {
-    const auto user = f.Uint("user", 0, 65535, true);
-    const auto kind = f.Str("kind", true, 16);
-    const auto index = f.Uint("index", 0, 255, false);
-    if (!f.ok()) return FromStatus(f.status());
-    if (*kind != "week_day" && *kind != "year_day") return Error("invalid", "kind: must be week_day or year_day");
-    const Status s = lock.ClearSchedule(
-        static_cast<core::UserIndex>(*user), *kind == "week_day" ? core::ScheduleKind::kWeekDay : core::ScheduleKind::kYearDay,
-        index ? std::optional<uint32_t>(static_cast<uint32_t>(*index)) : std::nullopt, actor);
-    return s.ok() ? Ok(Json::object()) : FromStatus(s);
-  }
-  if (op == "list_holidays") {
-    const auto holidays = lock.ListHolidays();  // by index
-    link::ListSource source;
-    source.size = holidays.size();
-    source.key = [&](std::size_t i) -> uint64_t { return holidays[i].index; };
-    source.entry = [&](std::size_t i) { return wire::HolidayToJson(holidays[i]); };
-    return ListAnswer(args, source);
-  }
-  if (op == "set_holiday") {
-    auto h = wire::HolidayFromJson(args);
-    if (!h.ok()) return FromStatus(h.status());
-    auto r = lock.SetHoliday(*h, actor);
-    return r.ok() ? Ok(wire::HolidayToJson(*r)) : FromStatus(r.status());
-  }
-  if (op == "clear_holiday") {
-    const auto index = f.Uint("index", 0, 255, false);
-    if (!f.ok()) return FromStatus(f.status());
-    const Status s = lock.ClearHoliday(index ? std::optional<uint32_t>(static_cast<uint32_t>(*index)) : std::nullopt, actor);
-    return s.ok() ? Ok(Json::object()) : FromStatus(s);
-  }
-  if (op == "set_time") {
-    // `force`: the owner confirmed a time the lock would refuse (the hub lets only the owner).
-    const auto time = f.Int("time", true);
-    const auto force = f.Bool("force", false);
-    if (!f.ok()) return FromStatus(f.status());
-    const Status s = lock.AcceptClock(*time, actor, force.value_or(false));
-    if (!s.ok()) return FromStatus(s);
-    if (sim_ != nullptr) sim_->SetWallClock(*time);
-    return Ok(Json{{"time", *time}});
-  }
-  if (op == "unpair") {
-    if (hooks_.unpair) hooks_.unpair();
-    return Ok(Json::object());
-  }
-  return Error("invalid", "unknown op '" + std::string(op.substr(0, 32)) + "'");
+  Context context{*this, runtime_, sim_, hooks_, {}, {}};
+  context.actor = ActorFrom(args, context.actor_name);
+  kRoutes[static_cast<std::size_t>(*op)](context, args, std::move(reply));
 }
 
 }  // namespace latchkey::device

@@ -8,6 +8,7 @@
 
 #include "device/lock_runtime.h"
 #include "link/message.h"
+#include "link/ops.h"
 
 namespace latchkey::device {
 
@@ -23,8 +24,12 @@ class LockOps {
 
   LockOps(LockRuntime& runtime, SimWorld* sim, Hooks hooks);
 
-  // `args` must be an object (or null for none). `reply` is called exactly once.
+  // `args` must be an object (or null for none). `reply` is called exactly once. The op's
+  // request (link/op_requests.h) is decoded and handed to its handler through a table with one
+  // entry per link::Op; an unknown op is `invalid` "unknown op '<name>'".
   void Handle(std::string_view op, const link::Json& args, Reply reply);
+  // Whether `op` has a handler (every link::Op must: tests/unit/link_ops_test.cc).
+  static bool Handles(link::Op op);
 
   // Helpers shared with the sim-control server.
   static link::Json Ok(link::Json result);
@@ -35,9 +40,9 @@ class LockOps {
   // Where a simulated lock's own sim-control server listens (shown in the lock object).
   void set_sim_control_url(std::string url) { sim_control_url_ = std::move(url); }
 
+  struct Context;  // what an op's handler gets (lock_ops.cc)
+
  private:
-  void Remote(core::Operation op, const link::Json& args, Reply reply);
-  link::Json Dispatch(std::string_view op, const link::Json& args);
 
   LockRuntime& runtime_;
   SimWorld* sim_;

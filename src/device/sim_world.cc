@@ -1,120 +1,170 @@
 #include "device/sim_world.h"
 
+#include <array>
+#include <type_traits>
+
 #include "core/battery.h"
 #include "device/lock_ops.h"
+#include "link/enum_table.h"
+#include "link/sim_inputs.h"
 #include "platform/time_format.h"
 #include "wire/json_codec.h"
-#include "wire/json_fields.h"
 
 namespace latchkey::device {
 
 using link::Json;
-using wire::JsonFields;
+using link::SimInput;
+
+// What a row's handler works with: the world, the board's input sink, and which row it is.
+struct SimWorld::Row {
+  SimWorld& world;
+  hal::InputSink& sink;
+  SimInput what;
+  const Reply& reply;
+
+  LockRuntime& runtime() { return world.runtime_; }
+  hal::sim::SimBoard& board() { return world.board_; }
+  // The lock object after the change.
+  Json State() { return LockOps::Ok(world.hooks_.state ? world.hooks_.state() : Json::object()); }
+  // After a physical change: the lock's timers are rescheduled and the new state answered.
+  void Done(const core::Status& s) {
+    runtime().Reschedule();
+    reply(s.ok() ? State() : LockOps::FromStatus(s));
+  }
+  void SetNetwork(bool connected) {
+    if (world.hooks_.set_network) world.hooks_.set_network(connected);
+  }
+  void Decision(const core::Result<core::Decision>& decision) {
+    if (!decision.ok()) return reply(LockOps::FromStatus(decision.status()));
+    reply(LockOps::Ok(wire::DecisionToJson(*decision)));
+  }
+};
+
+namespace {
+
+using Row = SimWorld::Row;
+
+void Keypad(Row& r, const link::SimKeypad& in) {
+  auto decision = r.sink.OnKeypad(in.keys);
+  if (!decision.ok()) return r.reply(LockOps::FromStatus(decision.status()));
+  if (!*decision) {  // keys typed, nothing submitted yet
+    return r.reply(LockOps::Ok(Json{{"result", "pending"}, {"input", "buffered"},
+                                    {"lock_state", std::string(core::ToString(r.runtime().lock().status().lock_state))}}));
+  }
+  r.Decision(**decision);
+}
+
+void Rfid(Row& r, const link::SimRfid& in) { r.Decision(r.sink.OnRfid(in.uid)); }
+
+void Biometric(Row& r, const link::SimBiometric& in) {
+  r.Decision(r.what == SimInput::kFinger ? r.sink.OnFingerprint(in.template_id) : r.sink.OnFace(in.template_id));
+}
+
+void Button(Row& r, const link::SimNothing&) { r.Decision(r.sink.OnOutsideButton()); }
+
+void ByHand(Row& r, const link::SimByHand& in) {
+  if (in.action != "lock" && in.action != "unlock") return r.reply(LockOps::Error("invalid", "action: must be lock or unlock"));
+  const bool lock = in.action == "lock";
+  r.board().sim_bolt().MoveByHand(lock ? core::BoltSense::kLocked : core::BoltSense::kUnlocked);
+  r.Done(r.sink.OnManualBolt(r.what == SimInput::kKey ? core::Source::kKey : core::Source::kManual,
+                             lock ? core::Operation::kLock : core::Operation::kUnlock));
+}
+
+void Door(Row& r, const link::SimDoor& in) {
+  if (in.state != "open" && in.state != "closed") return r.reply(LockOps::Error("invalid", "state: must be open or closed"));
+  r.Done(r.sink.OnDoor(in.state == "open"));
+}
+
+void Battery(Row& r, const link::SimBattery& in) {
+  if (in.millivolts.has_value() == in.percent.has_value()) {
+    return r.reply(LockOps::Error("invalid", "give exactly one of millivolts and percent"));
+  }
+  r.Done(r.sink.OnBattery(in.millivolts ? *in.millivolts : core::BatteryMillivolts(*in.percent)));
+}
+
+void ExternalPower(Row& r, const link::SimConnected& in) { r.Done(r.sink.OnExternalPower(in.connected)); }
+
+void Tamper(Row& r, const link::SimNothing&) { r.Done(r.sink.OnTamper()); }
+
+void Jam(Row& r, const link::SimJam& in) {
+  r.board().sim_bolt().JamNext(in.next);
+  r.reply(r.State());
+}
+
+void Clock(Row& r, const link::SimClock& in) {
+  if (in.advance_s.has_value() == in.set.has_value()) {
+    return r.reply(LockOps::Error("invalid", "give exactly one of advance_s and set"));
+  }
+  if (in.advance_s) {
+    r.board().sim_clock().Advance(static_cast<int64_t>(*in.advance_s) * 1000);
+  } else {
+    const auto wall = platform::ParseRfc3339Ms(*in.set);
+    if (!wall) return r.reply(LockOps::Error("invalid", "set: must be an RFC 3339 time"));
+    r.board().sim_clock().SetWall(*wall);
+  }
+  // Every timer that fell due fires now.
+  r.Done(r.runtime().lock().Tick());
+}
+
+void PowerCycle(Row& r, const link::SimNothing&) {
+  r.board().sim_clock().RebootMonotonic();
+  r.Done(r.runtime().PowerCycle());
+}
+
+void Network(Row& r, const link::SimConnected& in) {
+  r.SetNetwork(in.connected);
+  r.reply(r.State());
+}
+
+// --- the table: row -> its fields decoded, then its handler ----------------------------------
+
+using Route = void (*)(Row&, const Json& input);
+
+template <typename Input, void (*kHandler)(Row&, const Input&)>
+void Run(Row& r, const Json& input) {
+  auto decoded = link::DecodeSimInput<Input>(input);
+  if (!decoded.ok()) return r.reply(LockOps::FromStatus(decoded.status()));
+  kHandler(r, *decoded);
+}
+
+constexpr auto kRoutes = link::EnumTable<SimInput, Route>({
+    {SimInput::kKeypad, Run<link::SimKeypad, Keypad>},
+    {SimInput::kRfid, Run<link::SimRfid, Rfid>},
+    {SimInput::kFinger, Run<link::SimBiometric, Biometric>},
+    {SimInput::kFace, Run<link::SimBiometric, Biometric>},
+    {SimInput::kButton, Run<link::SimNothing, Button>},
+    {SimInput::kThumbturn, Run<link::SimByHand, ByHand>},
+    {SimInput::kKey, Run<link::SimByHand, ByHand>},
+    {SimInput::kDoor, Run<link::SimDoor, Door>},
+    {SimInput::kBattery, Run<link::SimBattery, Battery>},
+    {SimInput::kExternalPower, Run<link::SimConnected, ExternalPower>},
+    {SimInput::kTamper, Run<link::SimNothing, Tamper>},
+    {SimInput::kJam, Run<link::SimJam, Jam>},
+    {SimInput::kClock, Run<link::SimClock, Clock>},
+    {SimInput::kPowerCycle, Run<link::SimNothing, PowerCycle>},
+    {SimInput::kNetwork, Run<link::SimConnected, Network>},
+});
+
+}  // namespace
 
 SimWorld::SimWorld(LockRuntime& runtime, hal::sim::SimBoard& board, Hooks hooks)
     : runtime_(runtime), board_(board), hooks_(std::move(hooks)) {}
 
-Json SimWorld::Decision(const core::Result<core::Decision>& decision) {
-  if (!decision.ok()) return LockOps::FromStatus(decision.status());
-  return LockOps::Ok(wire::DecisionToJson(*decision));
-}
+bool SimWorld::Handles(SimInput what) { return kRoutes[static_cast<std::size_t>(what)] != nullptr; }
 
 void SimWorld::Handle(const Json& args, Reply reply) {
-  JsonFields f(args, "sim");
-  const auto what = f.Str("what", true, 32);
-  if (!f.ok()) return reply(LockOps::FromStatus(f.status()));
+  auto request = link::DecodeRequest<link::SimRequest>(args);
+  if (!request.ok()) return reply(LockOps::FromStatus(request.status()));
+  Handle(*request, std::move(reply));
+}
+
+void SimWorld::Handle(const link::SimRequest& request, Reply reply) {
   hal::InputSink* sink = board_.sink();
   if (sink == nullptr) return reply(LockOps::Error("invalid", "the lock is not running"));
-  const auto state = [&] { return LockOps::Ok(hooks_.state ? hooks_.state() : Json::object()); };
-  const auto done = [&](const core::Status& s) {
-    runtime_.Reschedule();
-    reply(s.ok() ? state() : LockOps::FromStatus(s));
-  };
-
-  if (*what == "keypad") {
-    const auto keys = f.Str("keys", true, 64);
-    if (!f.ok()) return reply(LockOps::FromStatus(f.status()));
-    auto decision = sink->OnKeypad(*keys);
-    if (!decision.ok()) return reply(LockOps::FromStatus(decision.status()));
-    if (!*decision) {  // keys typed, nothing submitted yet
-      return reply(LockOps::Ok(Json{{"result", "pending"}, {"input", "buffered"},
-                                    {"lock_state", std::string(core::ToString(runtime_.lock().status().lock_state))}}));
-    }
-    return reply(Decision(**decision));
-  }
-  if (*what == "rfid") {
-    const auto uid = f.Str("uid", true, 64);
-    if (!f.ok()) return reply(LockOps::FromStatus(f.status()));
-    return reply(Decision(sink->OnRfid(*uid)));
-  }
-  if (*what == "finger" || *what == "face") {
-    const auto t = f.Str("template", true, 64);
-    if (!f.ok()) return reply(LockOps::FromStatus(f.status()));
-    return reply(Decision(*what == "finger" ? sink->OnFingerprint(*t) : sink->OnFace(*t)));
-  }
-  if (*what == "button") return reply(Decision(sink->OnOutsideButton()));
-  if (*what == "thumbturn" || *what == "key") {
-    const auto action = f.Str("action", true, 16);
-    if (!f.ok()) return reply(LockOps::FromStatus(f.status()));
-    if (*action != "lock" && *action != "unlock") return reply(LockOps::Error("invalid", "action: must be lock or unlock"));
-    const bool lock = *action == "lock";
-    board_.sim_bolt().MoveByHand(lock ? core::BoltSense::kLocked : core::BoltSense::kUnlocked);
-    return done(sink->OnManualBolt(*what == "key" ? core::Source::kKey : core::Source::kManual,
-                                   lock ? core::Operation::kLock : core::Operation::kUnlock));
-  }
-  if (*what == "door") {
-    const auto door = f.Str("state", true, 16);
-    if (!f.ok()) return reply(LockOps::FromStatus(f.status()));
-    if (*door != "open" && *door != "closed") return reply(LockOps::Error("invalid", "state: must be open or closed"));
-    return done(sink->OnDoor(*door == "open"));
-  }
-  if (*what == "battery") {
-    const auto mv = f.Uint("millivolts", 0, core::kMaxBatteryMillivolts, false);
-    const auto percent = f.Uint("percent", 0, 100, false);
-    if (!f.ok()) return reply(LockOps::FromStatus(f.status()));
-    if (mv.has_value() == percent.has_value()) {
-      return reply(LockOps::Error("invalid", "give exactly one of millivolts and percent"));
-    }
-    return done(sink->OnBattery(mv ? static_cast<uint32_t>(*mv) : core::BatteryMillivolts(static_cast<uint32_t>(*percent))));
-  }
-  if (*what == "external_power") {
-    const auto connected = f.Bool("connected", true);
-    if (!f.ok()) return reply(LockOps::FromStatus(f.status()));
-    return done(sink->OnExternalPower(*connected));
-  }
-  if (*what == "tamper") return done(sink->OnTamper());
-  if (*what == "jam") {
-    const auto next = f.Bool("next", true);
-    if (!f.ok()) return reply(LockOps::FromStatus(f.status()));
-    board_.sim_bolt().JamNext(*next);
-    return reply(state());
-  }
-  if (*what == "clock") {
-    const auto advance = f.Uint("advance_s", 0, 366ull * 24 * 3600, false);
-    const auto set = f.Str("set", false, 40);
-    if (!f.ok()) return reply(LockOps::FromStatus(f.status()));
-    if (advance.has_value() == set.has_value()) return reply(LockOps::Error("invalid", "give exactly one of advance_s and set"));
-    if (advance) {
-      board_.sim_clock().Advance(static_cast<int64_t>(*advance) * 1000);
-    } else {
-      const auto wall = platform::ParseRfc3339Ms(*set);
-      if (!wall) return reply(LockOps::Error("invalid", "set: must be an RFC 3339 time"));
-      board_.sim_clock().SetWall(*wall);
-    }
-    // Every timer that fell due fires now.
-    return done(runtime_.lock().Tick());
-  }
-  if (*what == "power_cycle") {
-    board_.sim_clock().RebootMonotonic();
-    return done(runtime_.PowerCycle());
-  }
-  if (*what == "network") {
-    const auto connected = f.Bool("connected", true);
-    if (!f.ok()) return reply(LockOps::FromStatus(f.status()));
-    if (hooks_.set_network) hooks_.set_network(*connected);
-    return reply(state());
-  }
-  reply(LockOps::Error("invalid", "unknown sim input '" + what->substr(0, 32) + "'"));
+  const auto what = link::ParseSimInput(request.what);
+  if (!what) return reply(LockOps::Error("invalid", "unknown sim input '" + request.what.substr(0, 32) + "'"));
+  Row row{*this, *sink, *what, reply};
+  kRoutes[static_cast<std::size_t>(*what)](row, request.input);
 }
 
 }  // namespace latchkey::device

@@ -8,6 +8,8 @@
 #include "device/lock_runtime.h"
 #include "hal/sim/sim_board.h"
 #include "link/message.h"
+#include "link/op_requests.h"
+#include "link/sim_inputs.h"
 
 namespace latchkey::device {
 
@@ -21,13 +23,18 @@ class SimWorld {
 
   SimWorld(LockRuntime& runtime, hal::sim::SimBoard& board, Hooks hooks);
 
-  // `args` is {"what": "<row>", ...that row's body}. `reply` is called exactly once.
+  // `args` is {"what": "<row>", ...that row's body}. `reply` is called exactly once. The row's
+  // fields (link/sim_inputs.h) are decoded and handed to its handler through a table with one
+  // entry per link::SimInput; an unknown row is `invalid` "unknown sim input '<what>'".
   void Handle(const link::Json& args, Reply reply);
+  void Handle(const link::SimRequest& request, Reply reply);
+  // Whether `what` has a handler (every link::SimInput must: tests/unit/link_ops_test.cc).
+  static bool Handles(link::SimInput what);
   void SetWallClock(int64_t wall_ms) { board_.sim_clock().SetWall(wall_ms); }
 
- private:
-  link::Json Decision(const core::Result<core::Decision>& decision);
+  struct Row;  // what a row's handler gets (sim_world.cc)
 
+ private:
   LockRuntime& runtime_;
   hal::sim::SimBoard& board_;
   Hooks hooks_;

@@ -18,6 +18,7 @@
 
 #include "hub/hub.h"
 #include "hub/rendered_events.h"
+#include "link/op_requests.h"
 
 namespace latchkey::hub {
 
@@ -77,6 +78,14 @@ HttpResponse Forbidden(std::string_view why = "your role does not allow this");
 // Sends `op` to the lock with the caller as actor and answers from the lock's reply.
 void ToLock(Hub& hub, const LockRecord& lock, const Principal& principal, const std::string& op, Json args,
             Respond respond, unsigned ok_status = 200);
+// The same for op kOp with its typed request (link/op_requests.h), encoded by the op's table:
+//   api::ToLock<link::Op::kClearUser>(hub, lock, p, {.index = 3}, respond);
+template <link::Op kOp>
+void ToLock(Hub& hub, const LockRecord& lock, const Principal& principal, const link::RequestFor<kOp>& request,
+            Respond respond, unsigned ok_status = 200) {
+  ToLock(hub, lock, principal, std::string(link::ToString(kOp)), link::EncodeRequest(request), std::move(respond),
+         ok_status);
+}
 // The same, handing over the lock's reply itself ({"ok":..., "result"|"error"}).
 void ToLockReply(Hub& hub, const LockRecord& lock, const Principal& principal, const std::string& op, Json args,
                  LockSessions::Done done);

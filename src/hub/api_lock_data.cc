@@ -2,6 +2,7 @@
 // hub checks the caller, the shape of the request, and passes the lock's answer on.
 #include "hub/api.h"
 #include "link/list_pages.h"
+#include "link/op_requests.h"
 #include "wire/json_fields.h"
 
 namespace latchkey::hub {
@@ -14,6 +15,14 @@ std::optional<uint64_t> PathNumber(const HttpRequest& request, const char* name,
     return std::nullopt;
   }
   return std::stoull(text);
+}
+
+// The credential type a path or query names, read as the lock reads it, or a 400 answer.
+std::optional<core::CredentialType> CredentialTypeOf(const std::string& text, Respond& respond) {
+  auto type = wire::EnumFromText<core::CredentialType>("type", text);
+  if (type.ok()) return *type;
+  respond(HttpResponse::Error(400, "invalid", type.status().message()));
+  return std::nullopt;
 }
 
 // Authenticates, finds the lock, requires owner or admin, then runs `then`.
@@ -73,17 +82,25 @@ void ToLockList(Hub& hub, const LockRecord& lock, const Principal& principal, co
   link::RequestWholeList(LockRequests(hub, lock), op, WithActor(std::move(args), principal),
                          [respond = std::move(respond)](Json reply) { respond(FromLockReply(reply)); });
 }
+// The same with list op kOp's typed request (link/op_requests.h).
+template <link::Op kOp>
+void ToLockList(Hub& hub, const LockRecord& lock, const Principal& principal, const link::RequestFor<kOp>& request,
+                Respond respond) {
+  ToLockList(hub, lock, principal, std::string(link::ToString(kOp)), link::EncodeRequest(request), std::move(respond));
+}
 
 }  // namespace
 
 void RegisterLockDataRoutes(Hub& hub, Router& router) {
   using api::ToLock;
+  using link::EncodeRequest;
+  using link::Op;
   const std::string base = "/api/v1/locks/{lock}";
 
   // --- users ---
   router.Add(http::verb::get, base + "/users", [&hub](HttpRequest& request, Respond respond) {
     Manage(hub, request, respond, [&](const Principal& p, const LockRecord& lock) {
-      ToLockList(hub, lock, p, "list_users", Json::object(), respond);
+      ToLockList<Op::kListUsers>(hub, lock, p, {}, respond);
     });
   });
   router.Add(http::verb::post, base + "/users", [&hub](HttpRequest& request, Respond respond) {
@@ -96,7 +113,7 @@ void RegisterLockDataRoutes(Hub& hub, Router& router) {
   });
   router.Add(http::verb::delete_, base + "/users", [&hub](HttpRequest& request, Respond respond) {
     Manage(hub, request, respond, [&](const Principal& p, const LockRecord& lock) {
-      ToLock(hub, lock, p, "clear_user", Json{{"all", true}}, respond);
+      ToLock<Op::kClearUser>(hub, lock, p, {.all = true}, respond);
     });
   });
   router.Add(http::verb::get, base + "/users/{index}", [&hub](HttpRequest& request, Respond respond) {
@@ -104,7 +121,7 @@ void RegisterLockDataRoutes(Hub& hub, Router& router) {
       auto index = PathNumber(request, "index", respond);
       if (!index) return;
       // A user with hundreds of schedules does not fit one frame: link::RequestUser pages it.
-      link::RequestUser(LockRequests(hub, lock), WithActor(Json{{"index", *index}}, p),
+      link::RequestUser(LockRequests(hub, lock), WithActor(EncodeRequest(link::GetUserRequest{.index = *index}), p),
                         [respond](Json reply) { respond(FromLockReply(reply)); });
     });
   });
@@ -121,7 +138,7 @@ void RegisterLockDataRoutes(Hub& hub, Router& router) {
   });
   router.Add(http::verb::delete_, base + "/users/{index}", [&hub](HttpRequest& request, Respond respond) {
     Manage(hub, request, respond, [&](const Principal& p, const LockRecord& lock) {
-      if (auto index = PathNumber(request, "index", respond)) ToLock(hub, lock, p, "clear_user", Json{{"index", *index}}, respond);
+      if (auto index = PathNumber(request, "index", respond)) ToLock<Op::kClearUser>(hub, lock, p, {.index = *index}, respond);
     });
   });
 
@@ -136,23 +153,32 @@ void RegisterLockDataRoutes(Hub& hub, Router& router) {
   });
   router.Add(http::verb::get, base + "/credentials", [&hub](HttpRequest& request, Respond respond) {
     Manage(hub, request, respond, [&](const Principal& p, const LockRecord& lock) {
-      Json args = Json::object();
-      if (request.query.contains("type")) args["type"] = request.query.at("type");
-      ToLockList(hub, lock, p, "list_credentials", args, respond);
+      link::ListCredentialsRequest args;
+      if (request.query.contains("type")) {
+        args.type = CredentialTypeOf(request.query.at("type"), respond);
+        if (!args.type) return;
+      }
+      ToLockList<Op::kListCredentials>(hub, lock, p, args, respond);
     });
   });
   router.Add(http::verb::delete_, base + "/credentials", [&hub](HttpRequest& request, Respond respond) {
     Manage(hub, request, respond, [&](const Principal& p, const LockRecord& lock) {
-      Json args = Json::object();
-      if (request.query.contains("type")) args["type"] = request.query.at("type");
-      ToLock(hub, lock, p, "clear_credential", args, respond);
+      link::ClearCredentialRequest args;
+      if (request.query.contains("type")) {
+        args.type = CredentialTypeOf(request.query.at("type"), respond);
+        if (!args.type) return;
+      }
+      ToLock<Op::kClearCredential>(hub, lock, p, args, respond);
     });
   });
   const std::string one_credential = base + "/credentials/{type}/{index}";
   router.Add(http::verb::get, one_credential, [&hub](HttpRequest& request, Respond respond) {
     Manage(hub, request, respond, [&](const Principal& p, const LockRecord& lock) {
       auto index = PathNumber(request, "index", respond);
-      if (index) ToLock(hub, lock, p, "get_credential", Json{{"type", request.params.at("type")}, {"index", *index}}, respond);
+      if (!index) return;
+      if (auto type = CredentialTypeOf(request.params.at("type"), respond)) {
+        ToLock<Op::kGetCredential>(hub, lock, p, {.type = *type, .index = *index}, respond);
+      }
     });
   });
   router.Add(http::verb::put, one_credential, [&hub](HttpRequest& request, Respond respond) {
@@ -170,7 +196,10 @@ void RegisterLockDataRoutes(Hub& hub, Router& router) {
   router.Add(http::verb::delete_, one_credential, [&hub](HttpRequest& request, Respond respond) {
     Manage(hub, request, respond, [&](const Principal& p, const LockRecord& lock) {
       auto index = PathNumber(request, "index", respond);
-      if (index) ToLock(hub, lock, p, "clear_credential", Json{{"type", request.params.at("type")}, {"index", *index}}, respond);
+      if (!index) return;
+      if (auto type = CredentialTypeOf(request.params.at("type"), respond)) {
+        ToLock<Op::kClearCredential>(hub, lock, p, {.type = *type, .index = *index}, respond);
+      }
     });
   });
 
@@ -188,7 +217,7 @@ void RegisterLockDataRoutes(Hub& hub, Router& router) {
   });
   router.Add(http::verb::get, schedules, [&hub](HttpRequest& request, Respond respond) {
     Manage(hub, request, respond, [&](const Principal& p, const LockRecord& lock) {
-      if (auto index = PathNumber(request, "index", respond)) ToLockList(hub, lock, p, "list_schedules", Json{{"user", *index}}, respond);
+      if (auto index = PathNumber(request, "index", respond)) ToLockList<Op::kListSchedules>(hub, lock, p, {.user = *index}, respond);
     });
   });
   router.Add(http::verb::delete_, schedules, [&hub](HttpRequest& request, Respond respond) {
@@ -196,7 +225,7 @@ void RegisterLockDataRoutes(Hub& hub, Router& router) {
       auto index = PathNumber(request, "index", respond);
       if (!index) return;
       if (!request.query.contains("kind")) return respond(HttpResponse::Error(400, "invalid", "kind: is required"));
-      ToLock(hub, lock, p, "clear_schedule", Json{{"user", *index}, {"kind", request.query.at("kind")}}, respond);
+      ToLock<Op::kClearSchedule>(hub, lock, p, {.user = *index, .kind = request.query.at("kind")}, respond);
     });
   });
   const std::string one_schedule = schedules + "/{kind}/{sindex}";
@@ -218,7 +247,7 @@ void RegisterLockDataRoutes(Hub& hub, Router& router) {
         }
         respond(HttpResponse::Error(404, "not_found", "no such schedule"));
       };
-      ToLockList(hub, lock, p, "list_schedules", Json{{"user", *index}}, filtered);
+      ToLockList<Op::kListSchedules>(hub, lock, p, {.user = *index}, filtered);
     });
   });
   router.Add(http::verb::delete_, one_schedule, [&hub](HttpRequest& request, Respond respond) {
@@ -227,15 +256,15 @@ void RegisterLockDataRoutes(Hub& hub, Router& router) {
       if (!index) return;
       auto sindex = PathNumber(request, "sindex", respond);
       if (!sindex) return;
-      ToLock(hub, lock, p, "clear_schedule",
-             Json{{"user", *index}, {"kind", request.params.at("kind")}, {"index", *sindex}}, respond);
+      ToLock<Op::kClearSchedule>(hub, lock, p, {.user = *index, .kind = request.params.at("kind"), .index = *sindex},
+                                 respond);
     });
   });
 
   // --- holidays ---
   router.Add(http::verb::get, base + "/holidays", [&hub](HttpRequest& request, Respond respond) {
     Manage(hub, request, respond, [&](const Principal& p, const LockRecord& lock) {
-      ToLockList(hub, lock, p, "list_holidays", Json::object(), respond);
+      ToLockList<Op::kListHolidays>(hub, lock, p, {}, respond);
     });
   });
   router.Add(http::verb::post, base + "/holidays", [&hub](HttpRequest& request, Respond respond) {
@@ -247,12 +276,12 @@ void RegisterLockDataRoutes(Hub& hub, Router& router) {
   router.Add(http::verb::get, base + "/holidays/{index}", [&hub](HttpRequest& request, Respond respond) {
     Manage(hub, request, respond, [&](const Principal& p, const LockRecord& lock) {
       auto index = PathNumber(request, "index", respond);
-      if (index) ToLockList(hub, lock, p, "list_holidays", Json::object(), FindIn(respond, "index", Json(*index), "holiday"));
+      if (index) ToLockList<Op::kListHolidays>(hub, lock, p, {}, FindIn(respond, "index", Json(*index), "holiday"));
     });
   });
   router.Add(http::verb::delete_, base + "/holidays/{index}", [&hub](HttpRequest& request, Respond respond) {
     Manage(hub, request, respond, [&](const Principal& p, const LockRecord& lock) {
-      if (auto index = PathNumber(request, "index", respond)) ToLock(hub, lock, p, "clear_holiday", Json{{"index", *index}}, respond);
+      if (auto index = PathNumber(request, "index", respond)) ToLock<Op::kClearHoliday>(hub, lock, p, {.index = *index}, respond);
     });
   });
 }

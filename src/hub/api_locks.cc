@@ -6,6 +6,7 @@
 #include "hub/stream.h"
 #include "platform/time_format.h"
 #include "wire/json_fields.h"
+#include "wire/record_forms.h"
 
 namespace latchkey::hub {
 namespace {
@@ -40,9 +41,8 @@ void Command(Hub& hub, const std::string& op, HttpRequest& request, Respond resp
     const auto pin = f.Str("pin", false, 64);
     const auto timeout = f.Uint("timeout_s", 1, 86400, false);
     if (!f.ok()) return respond(HttpResponse::Error(400, "invalid", f.status().message()));
-    Json args = Json::object();
-    if (pin) args["pin"] = *pin;
-    if (timeout) args["timeout_s"] = *timeout;
+    Json args = link::EncodeRequest(link::RemoteRequest{
+        .pin = pin, .timeout_s = timeout ? std::optional<uint32_t>(static_cast<uint32_t>(*timeout)) : std::nullopt});
     if (!pin) return api::ToLock(hub, *lock, p, op, std::move(args), std::move(respond));
     // A PIN sent from afar passes the hub's guessing budget first (remote_pin_limiter.h): while
     // the caller's account or this lock is blocked it never reaches the lock; otherwise the lock's
@@ -130,7 +130,10 @@ void RegisterLockRoutes(Hub& hub, Router& router) {
       if (!p.MayManageLock()) return respond(api::Forbidden());
       auto body = api::JsonBody(request, respond);
       if (!body) return;
-      api::ToLock(hub, *lock, p, "set_settings", Json{{"settings", *body}}, std::move(respond));
+      // The API's form of a settings patch is read here and sent in the link's form.
+      auto patch = wire::DecodeSettingsPatch(wire::Form::kApi, *body);
+      if (!patch.ok()) return respond(HttpResponse::Error(400, "invalid", patch.status().message()));
+      api::ToLock<link::Op::kSetSettings>(hub, *lock, p, {.settings = *patch}, std::move(respond));
     });
   });
 
@@ -154,9 +157,9 @@ void RegisterLockRoutes(Hub& hub, Router& router) {
       const bool force = f.Bool("force", false).value_or(false);
       if (!f.ok()) return respond(HttpResponse::Error(400, "invalid", f.status().message()));
       if (force && p.role != Role::kOwner) return respond(api::Forbidden("only the owner can force the lock's clock"));
-      Json args{{"time", hub.NowMs()}};
-      if (force) args["force"] = true;
-      api::ToLock(hub, *lock, p, "set_time", std::move(args), std::move(respond));
+      api::ToLock<link::Op::kSetTime>(hub, *lock, p,
+                                      {.time = hub.NowMs(), .force = force ? std::optional<bool>(true) : std::nullopt},
+                                      std::move(respond));
     });
   });
 
@@ -187,9 +190,7 @@ void RegisterLockRoutes(Hub& hub, Router& router) {
         const std::string secret = lock->state.is_object() ? lock->state.value("sim_control_secret", "") : "";
         return ForwardToSimControl(hub.io(), sim_url, secret, what, *body, std::move(respond));
       }
-      Json args = *body;
-      args["what"] = what;
-      api::ToLock(hub, *lock, p, "sim", std::move(args), std::move(respond));
+      api::ToLock<link::Op::kSim>(hub, *lock, p, {.what = what, .input = *body}, std::move(respond));
     });
   });
 }

@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "wire/json_codec.h"
+#include "wire/record_forms.h"
 
 namespace latchkey::store {
 
@@ -84,6 +85,12 @@ Result<std::string> EncodeChecked(const T& value, ToJson to_json, FromJson from_
     return Status::IoError(std::string(what) + " cannot be encoded: " + e.what());
   }
 }
+
+// The store's forms of settings and users (wire/record_forms.h).
+Json StoredSettings(const core::Settings& s) { return wire::EncodeSettings(wire::Form::kStore, s); }
+Result<core::Settings> SettingsFromStore(const Json& j) { return wire::DecodeSettings(wire::Form::kStore, j); }
+Json StoredUser(const core::User& u) { return wire::EncodeUser(wire::Form::kStore, u); }
+Result<core::User> UserFromStore(const Json& j) { return wire::DecodeUser(wire::Form::kStore, j); }
 
 // Decodes the JSON `text` of row `where`; any failure is kIoError naming the row.
 template <typename FromJson>
@@ -187,7 +194,7 @@ Status SqliteLockStore::Load(core::PersistentState* out) {
   auto settings = query("SELECT body FROM settings WHERE id = 1");
   LATCHKEY_TRY(settings);
   Status s = ForEachRow(settings.value(), [&](Statement& row) {
-    auto decoded = Decode(row.ColumnText(0), wire::SettingsFromJson, "settings row");
+    auto decoded = Decode(row.ColumnText(0), SettingsFromStore, "settings row");
     LATCHKEY_TRY(decoded);
     out->initialized = true;
     out->settings = *decoded;
@@ -210,7 +217,7 @@ Status SqliteLockStore::Load(core::PersistentState* out) {
   s = ForEachRow(users.value(), [&](Statement& row) {
     const int64_t idx = row.ColumnInt64(0);
     const std::string where = "users row " + std::to_string(idx);
-    auto decoded = Decode(row.ColumnText(1), wire::UserFromJson, where);
+    auto decoded = Decode(row.ColumnText(1), UserFromStore, where);
     LATCHKEY_TRY(decoded);
     if (decoded->index != idx) return Status::IoError(where + ": body has index " + std::to_string(decoded->index));
     out->users.push_back(std::move(decoded).value());
@@ -273,7 +280,7 @@ Status SqliteLockStore::Apply(const WriteBatch::Op& op) {
       [&st](const auto& o) -> Status {
         using T = std::decay_t<decltype(o)>;
         if constexpr (std::is_same_v<T, WriteBatch::PutUser>) {
-          auto body = EncodeChecked(o.user, wire::UserToJson, wire::UserFromJson,
+          auto body = EncodeChecked(o.user, StoredUser, UserFromStore,
                                     "user " + std::to_string(o.user.index));
           LATCHKEY_TRY(body);
           st.put_user.Bind(1, int64_t{o.user.index});
@@ -306,7 +313,7 @@ Status SqliteLockStore::Apply(const WriteBatch::Op& op) {
           st.delete_holiday.Bind(1, int64_t{o.index});
           return st.delete_holiday.Run();
         } else if constexpr (std::is_same_v<T, WriteBatch::PutSettings>) {
-          auto body = EncodeChecked(o.settings, wire::SettingsToJson, wire::SettingsFromJson, "settings");
+          auto body = EncodeChecked(o.settings, StoredSettings, SettingsFromStore, "settings");
           LATCHKEY_TRY(body);
           st.put_settings.Bind(1, *body);
           return st.put_settings.Run();

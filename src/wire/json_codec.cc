@@ -50,6 +50,13 @@ std::optional<core::IndexOrAll> IndexOrAllFrom(JsonFields& f, const Json& json, 
   return core::IndexOrAll{static_cast<uint32_t>(*n), false};
 }
 
+template <typename E>
+void PutEnum(Json& j, const char* key, const std::optional<E>& v) {
+  if (v) j[key] = std::string(core::ToString(*v));
+}
+
+}  // namespace
+
 Json CredentialRefToJson(const core::CredentialRef& c) {
   return Json{{"type", std::string(core::ToString(c.type))}, {"index", c.index}};
 }
@@ -72,13 +79,6 @@ Status CredentialRefsFromJson(const Json& list, std::string_view what, std::vect
   }
   return Status::Ok();
 }
-
-template <typename E>
-void PutEnum(Json& j, const char* key, const std::optional<E>& v) {
-  if (v) j[key] = std::string(core::ToString(*v));
-}
-
-}  // namespace
 
 // --- events ----------------------------------------------------------------------------------
 
@@ -162,89 +162,6 @@ Result<EventEnvelope> EventEnvelopeFromJson(const Json& json) {
 }
 
 // --- settings and capabilities ---------------------------------------------------------------
-
-Json SettingsToJson(const core::Settings& s) {
-  return Json{
-      {"auto_relock_s", s.auto_relock_s},
-      {"wrong_code_limit", s.wrong_code_limit},
-      {"lockout_s", s.lockout_s},
-      {"lockout_escalation", s.lockout_escalation},
-      {"lockout_max_s", s.lockout_max_s},
-      {"max_wrong_per_hour", s.max_wrong_per_hour},
-      {"expiring_user_timeout_min", s.expiring_user_timeout_min},
-      {"require_pin_for_remote", s.require_pin_for_remote},
-      {"one_touch_locking", s.one_touch_locking},
-      {"multi_factor_window_s", s.multi_factor_window_s},
-      {"door_ajar_s", s.door_ajar_s},
-      {"sound_volume", std::string(core::ToString(s.sound_volume))},
-      {"operating_mode", std::string(core::ToString(s.operating_mode))},
-      {"timezone", s.timezone},
-      {"name", s.name},
-  };
-}
-
-// No setting can be cleared, so a null is refused with the field's name rather than read as
-// "leave it unchanged" (a PATCH {"wrong_code_limit": null} that answered 200 and changed nothing).
-Result<core::SettingsPatch> SettingsPatchFromJson(const Json& json) {
-  JsonFields f(json, "settings");
-  f.OnlyKeys({"auto_relock_s", "wrong_code_limit", "lockout_s", "lockout_escalation", "lockout_max_s",
-              "max_wrong_per_hour", "expiring_user_timeout_min", "require_pin_for_remote", "one_touch_locking",
-              "multi_factor_window_s", "door_ajar_s", "sound_volume", "operating_mode", "timezone", "name"});
-  f.RefuseNulls();
-  core::SettingsPatch p;
-  const auto u32 = [&](const char* key) -> std::optional<uint32_t> {
-    auto v = f.Uint(key, 0, UINT32_MAX, false);
-    return v ? std::optional<uint32_t>(static_cast<uint32_t>(*v)) : std::nullopt;
-  };
-  p.auto_relock_s = u32("auto_relock_s");
-  p.wrong_code_limit = u32("wrong_code_limit");
-  p.lockout_s = u32("lockout_s");
-  p.lockout_escalation = f.Bool("lockout_escalation", false);
-  p.lockout_max_s = u32("lockout_max_s");
-  p.max_wrong_per_hour = u32("max_wrong_per_hour");
-  p.expiring_user_timeout_min = u32("expiring_user_timeout_min");
-  p.require_pin_for_remote = f.Bool("require_pin_for_remote", false);
-  p.one_touch_locking = f.Bool("one_touch_locking", false);
-  p.multi_factor_window_s = u32("multi_factor_window_s");
-  p.door_ajar_s = u32("door_ajar_s");
-  p.sound_volume = f.Enum<core::SoundVolume>("sound_volume", false);
-  p.operating_mode = f.Enum<core::OperatingMode>("operating_mode", false);
-  p.timezone = f.Str("timezone", false, 64);
-  p.name = f.Str("name", false, 256);
-  LATCHKEY_TRY(f);
-  return p;
-}
-
-Result<core::Settings> SettingsFromJson(const Json& json) {
-  auto patch = SettingsPatchFromJson(json);
-  LATCHKEY_TRY(patch);
-  // Whole settings: every field must be there, but for those added later, which settings
-  // stored by an earlier version lack and which then take their default.
-  for (const char* key : {"auto_relock_s", "wrong_code_limit", "lockout_s", "lockout_escalation", "lockout_max_s",
-                          "expiring_user_timeout_min", "require_pin_for_remote", "one_touch_locking",
-                          "multi_factor_window_s", "door_ajar_s", "sound_volume", "operating_mode", "timezone",
-                          "name"}) {
-    if (!json.contains(key) || json.at(key).is_null()) return Status::Invalid(std::string(key) + ": is required");
-  }
-  const core::SettingsPatch& p = *patch;
-  core::Settings s;
-  s.auto_relock_s = *p.auto_relock_s;
-  s.wrong_code_limit = *p.wrong_code_limit;
-  s.lockout_s = *p.lockout_s;
-  s.lockout_escalation = *p.lockout_escalation;
-  s.lockout_max_s = *p.lockout_max_s;
-  s.max_wrong_per_hour = p.max_wrong_per_hour.value_or(s.max_wrong_per_hour);  // added in wave 2
-  s.expiring_user_timeout_min = *p.expiring_user_timeout_min;
-  s.require_pin_for_remote = *p.require_pin_for_remote;
-  s.one_touch_locking = *p.one_touch_locking;
-  s.multi_factor_window_s = *p.multi_factor_window_s;
-  s.door_ajar_s = *p.door_ajar_s;
-  s.sound_volume = *p.sound_volume;
-  s.operating_mode = *p.operating_mode;
-  s.timezone = *p.timezone;
-  s.name = *p.name;
-  return s;
-}
 
 Json CapabilitiesToJson(const core::Capabilities& c) {
   Json types = Json::array();
@@ -355,71 +272,6 @@ Result<core::HolidaySchedule> HolidayFromJson(const Json& json) {
 }
 
 // --- users -----------------------------------------------------------------------------------
-
-Json UserToJson(const core::User& u) {
-  Json creds = Json::array();
-  for (const auto& c : u.credentials) creds.push_back(CredentialRefToJson(c));
-  Json week = Json::array(), year = Json::array();
-  for (const auto& s : u.week_day_schedules) week.push_back(WeekDayToJson(s));
-  for (const auto& s : u.year_day_schedules) year.push_back(YearDayToJson(s));
-  Json j{
-      {"index", u.index},
-      {"name", u.name},
-      {"unique_id", u.unique_id ? Json(*u.unique_id) : Json(nullptr)},
-      {"status", std::string(core::ToString(u.status))},
-      {"type", std::string(core::ToString(u.type))},
-      {"credential_rule", std::string(core::ToString(u.credential_rule))},
-      {"credentials", creds},
-      {"created_by", u.created_by},
-      {"modified_by", u.modified_by},
-      {"created_at", u.created_at_ms},
-      {"modified_at", u.modified_at_ms},
-      {"week_day_schedules", week},
-      {"year_day_schedules", year},
-  };
-  if (u.expires_at_ms) j["expires_at"] = *u.expires_at_ms;
-  return j;
-}
-
-Result<core::User> UserFromJson(const Json& json) {
-  JsonFields f(json, "user");
-  core::User u;
-  u.index = static_cast<core::UserIndex>(f.Uint("index", 1, 65534, true).value_or(0));
-  u.name = f.Str("name", false, 1024).value_or("");
-  if (auto id = f.Uint("unique_id", 0, UINT32_MAX, false)) u.unique_id = static_cast<uint32_t>(*id);
-  u.status = f.Enum<core::UserStatus>("status", true).value_or(core::UserStatus::kEnabled);
-  u.type = f.Enum<core::UserType>("type", true).value_or(core::UserType::kUnrestricted);
-  u.credential_rule = f.Enum<core::CredentialRule>("credential_rule", true).value_or(core::CredentialRule::kSingle);
-  u.created_by = f.Str("created_by", false, 256).value_or("");
-  u.modified_by = f.Str("modified_by", false, 256).value_or("");
-  u.created_at_ms = f.Int("created_at", false).value_or(0);
-  u.modified_at_ms = f.Int("modified_at", false).value_or(0);
-  u.expires_at_ms = f.Int("expires_at", false);
-  const Json* creds = f.Child("credentials", false);
-  const Json* week = f.Child("week_day_schedules", false);
-  const Json* year = f.Child("year_day_schedules", false);
-  LATCHKEY_TRY(f);
-  if (creds != nullptr) {
-    LATCHKEY_TRY(CredentialRefsFromJson(*creds, "credentials", &u.credentials));
-  }
-  if (week != nullptr) {
-    if (!week->is_array()) return Status::Invalid("week_day_schedules: must be a list");
-    for (const Json& s : *week) {
-      auto parsed = WeekDayFromJson(s);
-      LATCHKEY_TRY(parsed);
-      u.week_day_schedules.push_back(*parsed);
-    }
-  }
-  if (year != nullptr) {
-    if (!year->is_array()) return Status::Invalid("year_day_schedules: must be a list");
-    for (const Json& s : *year) {
-      auto parsed = YearDayFromJson(s);
-      LATCHKEY_TRY(parsed);
-      u.year_day_schedules.push_back(*parsed);
-    }
-  }
-  return u;
-}
 
 // --- runtime, status, decisions --------------------------------------------------------------
 

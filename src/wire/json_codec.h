@@ -32,7 +32,8 @@ struct EventEnvelope {
 // above and, if present, a "user" that is 0..2^32-1 or "all".
 core::Result<EventEnvelope> EventEnvelopeFromJson(const Json& json);
 
-// Settings (LOCK-SEMANTICS.md 2), whole.
+// Settings (LOCK-SEMANTICS.md 2), whole, and users: the document that all three forms of
+// record_forms.h share today (new code names its form there).
 Json SettingsToJson(const core::Settings& settings);
 core::Result<core::Settings> SettingsFromJson(const Json& json);
 // A partial settings write: unknown fields and wrong types are invalid.
@@ -40,9 +41,13 @@ core::Result<core::SettingsPatch> SettingsPatchFromJson(const Json& json);
 
 Json CapabilitiesToJson(const core::Capabilities& caps);
 
-// Users with their credentials list and schedules.
+// Users with their credentials list and schedules (as above).
 Json UserToJson(const core::User& user);
 core::Result<core::User> UserFromJson(const Json& json);
+
+// A credential's {type, index}; a list of them appended to `out` (`what` names it in errors).
+Json CredentialRefToJson(const core::CredentialRef& ref);
+core::Status CredentialRefsFromJson(const Json& list, std::string_view what, std::vector<core::CredentialRef>* out);
 
 Json WeekDayToJson(const core::WeekDaySchedule& s);
 core::Result<core::WeekDaySchedule> WeekDayFromJson(const Json& json);

@@ -14,6 +14,21 @@
 
 namespace latchkey::wire {
 
+inline constexpr std::size_t kMaxEnumBytes = 64;
+
+// `text` read as a value of E for field `key`, refused as JsonFields::Enum refuses it
+// ("type: 'pen' is not a known value"): for a value that comes from elsewhere than a JSON
+// field, such as a URL's path or query.
+template <typename E>
+core::Result<E> EnumFromText(std::string_view key, const std::string& text) {
+  if (text.size() > kMaxEnumBytes) {
+    return core::Status::Invalid(std::string(key) + ": is longer than " + std::to_string(kMaxEnumBytes) + " bytes");
+  }
+  auto value = core::Parse<E>(text);
+  if (!value) return core::Status::Invalid(std::string(key) + ": '" + text + "' is not a known value");
+  return *value;
+}
+
 class JsonFields {
  public:
   explicit JsonFields(const nlohmann::json& json, std::string_view what = "body");
@@ -28,11 +43,14 @@ class JsonFields {
   std::optional<std::string> Str(std::string_view key, bool required, std::size_t max_bytes = 4096);
   template <typename E>
   std::optional<E> Enum(std::string_view key, bool required) {
-    auto text = Str(key, required, 64);
+    auto text = Str(key, required, kMaxEnumBytes);
     if (!text) return std::nullopt;
-    auto value = core::Parse<E>(*text);
-    if (!value) Fail(key, "'" + *text + "' is not a known value");
-    return value;
+    auto value = EnumFromText<E>(key, *text);
+    if (!value.ok()) {
+      status_ = value.status();
+      return std::nullopt;
+    }
+    return *value;
   }
   // The sub-document at `key` (nullptr when absent and not required).
   const nlohmann::json* Child(std::string_view key, bool required);

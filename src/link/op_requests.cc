@@ -1,0 +1,241 @@
+#include "link/op_requests.h"
+
+#include <array>
+#include <utility>
+
+#include "wire/json_codec.h"
+#include "wire/json_fields.h"
+#include "wire/record_forms.h"
+
+namespace latchkey::link {
+namespace {
+
+using wire::FieldTable;
+
+// Every request's table: read as "args", and `actor` may come along (the lock reads it apart).
+template <typename R>
+FieldTable<R> Args() {
+  return FieldTable<R>("args").Allow("actor");
+}
+
+// The paging fields of a list op (list_pages.h).
+template <typename R>
+FieldTable<R> ListArgs(FieldTable<R>&& table) {
+  return std::move(table).Field("from", &R::from).Field("limit", &R::limit, {.lo = 1, .hi = 65535});
+}
+
+// A credential's `type` and `index` (0..2^32-1), required or not as the struct's members are.
+template <typename R>
+FieldTable<R> CredentialArgs(FieldTable<R>&& table) {
+  return std::move(table).Field("type", &R::type).Field("index", &R::index, {.hi = UINT32_MAX});
+}
+
+// Adds every field of `fields` to `object`.
+void Merge(Json& object, const Json& fields) {
+  for (const auto& [key, value] : fields.items()) object[key] = value;
+}
+
+}  // namespace
+
+const FieldTable<NoArgs>& NoArgs::Fields() {
+  static const auto table = Args<NoArgs>();
+  return table;
+}
+
+const FieldTable<RemoteRequest>& RemoteRequest::Fields() {
+  static const auto table = Args<RemoteRequest>()
+                                .Field("pin", &RemoteRequest::pin, {.max_bytes = 64})
+                                .Field("timeout_s", &RemoteRequest::timeout_s, {.lo = 1, .hi = 86400});
+  return table;
+}
+
+const FieldTable<SetSettingsRequest>& SetSettingsRequest::Fields() {
+  static const auto table = Args<SetSettingsRequest>().Custom(
+      "settings",
+      [](const Json& v, SetSettingsRequest& r) {
+        auto patch = wire::DecodeSettingsPatch(wire::Form::kLink, v);
+        LATCHKEY_TRY(patch);
+        r.settings = std::move(patch).value();
+        return core::Status::Ok();
+      },
+      [](const SetSettingsRequest& r, Json& j) { j["settings"] = wire::EncodeSettingsPatch(wire::Form::kLink, r.settings); },
+      /*required=*/true);
+  return table;
+}
+
+const FieldTable<ListUsersRequest>& ListUsersRequest::Fields() {
+  static const auto table = ListArgs(Args<ListUsersRequest>());
+  return table;
+}
+
+const FieldTable<GetUserRequest>& GetUserRequest::Fields() {
+  static const auto table = Args<GetUserRequest>().Field("index", &GetUserRequest::index, {.hi = 65535});
+  return table;
+}
+
+const FieldTable<SetUserRequest>& SetUserRequest::Fields() {
+  using R = SetUserRequest;
+  static const auto table = Args<R>()
+                                .Field("action", &R::action, {.max_bytes = 16})
+                                .Field("index", &R::index, {.hi = 65535})
+                                .Field("name", &R::name, {.max_bytes = 1024})
+                                .Field("unique_id", &R::unique_id)
+                                .Field("status", &R::status)
+                                .Field("type", &R::type)
+                                .Field("credential_rule", &R::credential_rule);
+  return table;
+}
+
+const FieldTable<ClearUserRequest>& ClearUserRequest::Fields() {
+  static const auto table = Args<ClearUserRequest>()
+                                .Field("all", &ClearUserRequest::all)
+                                .Field("index", &ClearUserRequest::index, {.hi = 65535});
+  return table;
+}
+
+const FieldTable<ListCredentialsRequest>& ListCredentialsRequest::Fields() {
+  static const auto table = ListArgs(Args<ListCredentialsRequest>().Field("type", &ListCredentialsRequest::type));
+  return table;
+}
+
+const FieldTable<GetCredentialRequest>& GetCredentialRequest::Fields() {
+  static const auto table = CredentialArgs(Args<GetCredentialRequest>());
+  return table;
+}
+
+const FieldTable<SetCredentialRequest>& SetCredentialRequest::Fields() {
+  using R = SetCredentialRequest;
+  static const auto table = Args<R>()
+                                .Field("action", &R::action, {.max_bytes = 16})
+                                .Field("type", &R::type)
+                                .Field("index", &R::index, {.hi = UINT32_MAX})
+                                .Field("data", &R::data, {.max_bytes = 256})
+                                .Field("user", &R::user, {.hi = 65535})
+                                .Field("user_type", &R::user_type)
+                                .Field("user_status", &R::user_status);
+  return table;
+}
+
+const FieldTable<ClearCredentialRequest>& ClearCredentialRequest::Fields() {
+  static const auto table = CredentialArgs(Args<ClearCredentialRequest>());
+  return table;
+}
+
+const FieldTable<ListSchedulesRequest>& ListSchedulesRequest::Fields() {
+  static const auto table =
+      ListArgs(Args<ListSchedulesRequest>().Field("user", &ListSchedulesRequest::user, {.hi = 65535}));
+  return table;
+}
+
+// The schedule's fields are those of wire::WeekDayFromJson / YearDayFromJson, read from the
+// whole args once `user` and `kind` are good.
+const FieldTable<SetScheduleRequest>& SetScheduleRequest::Fields() {
+  using R = SetScheduleRequest;
+  static const auto table =
+      Args<R>()
+          .Field("user", &R::user, {.hi = 65535})
+          .Allow("kind")
+          .Allow("index")
+          .Allow("days")
+          .Allow("start")
+          .Allow("end")
+          .Whole(
+              [](const Json& args, R& r) -> core::Status {
+                wire::JsonFields f(args, "args");
+                const auto kind = f.Str("kind", true, 16);
+                LATCHKEY_TRY(f);
+                if (*kind == "week_day") {
+                  auto s = wire::WeekDayFromJson(args);
+                  LATCHKEY_TRY(s);
+                  r.schedule = *s;
+                } else if (*kind == "year_day") {
+                  auto s = wire::YearDayFromJson(args);
+                  LATCHKEY_TRY(s);
+                  r.schedule = *s;
+                } else {
+                  return core::Status::Invalid("kind: must be week_day or year_day");
+                }
+                return core::Status::Ok();
+              },
+              [](const R& r, Json& j) {
+                if (const auto* week = std::get_if<core::WeekDaySchedule>(&r.schedule)) {
+                  Merge(j, wire::WeekDayToJson(*week));
+                } else {
+                  Merge(j, wire::YearDayToJson(std::get<core::YearDaySchedule>(r.schedule)));
+                }
+              });
+  return table;
+}
+
+const FieldTable<ClearScheduleRequest>& ClearScheduleRequest::Fields() {
+  using R = ClearScheduleRequest;
+  static const auto table = Args<R>()
+                                .Field("user", &R::user, {.hi = 65535})
+                                .Field("kind", &R::kind, {.max_bytes = 16})
+                                .Field("index", &R::index, {.hi = 255});
+  return table;
+}
+
+const FieldTable<ListHolidaysRequest>& ListHolidaysRequest::Fields() {
+  static const auto table = ListArgs(Args<ListHolidaysRequest>());
+  return table;
+}
+
+const FieldTable<SetHolidayRequest>& SetHolidayRequest::Fields() {
+  static const auto table = Args<SetHolidayRequest>()
+                                .Allow("index")
+                                .Allow("start")
+                                .Allow("end")
+                                .Allow("operating_mode")
+                                .Whole(
+                                    [](const Json& args, SetHolidayRequest& r) -> core::Status {
+                                      auto h = wire::HolidayFromJson(args);
+                                      LATCHKEY_TRY(h);
+                                      r.holiday = *h;
+                                      return core::Status::Ok();
+                                    },
+                                    [](const SetHolidayRequest& r, Json& j) { Merge(j, wire::HolidayToJson(r.holiday)); });
+  return table;
+}
+
+const FieldTable<ClearHolidayRequest>& ClearHolidayRequest::Fields() {
+  static const auto table = Args<ClearHolidayRequest>().Field("index", &ClearHolidayRequest::index, {.hi = 255});
+  return table;
+}
+
+const FieldTable<SetTimeRequest>& SetTimeRequest::Fields() {
+  static const auto table =
+      Args<SetTimeRequest>().Field("time", &SetTimeRequest::time).Field("force", &SetTimeRequest::force);
+  return table;
+}
+
+// The row's own fields are checked by its table in sim_inputs.h once `what` names the row.
+const FieldTable<SimRequest>& SimRequest::Fields() {
+  // (`what` after the input: on encode it wins over an input's own "what".)
+  static const auto table = FieldTable<SimRequest>("sim")
+                                .Lenient()
+                                .Whole(
+                                    [](const Json& args, SimRequest& r) {
+                                      r.input = args;
+                                      r.input.erase("what");
+                                      r.input.erase("actor");
+                                      return core::Status::Ok();
+                                    },
+                                    [](const SimRequest& r, Json& j) { Merge(j, r.input); })
+                                .Field("what", &SimRequest::what, {.max_bytes = 32});
+  return table;
+}
+
+core::Result<Json> RecodeRequest(Op op, const Json& args) {
+  using Recode = core::Result<Json> (*)(const Json&);
+  static constexpr auto kRecoders = []<std::size_t... I>(std::index_sequence<I...>) {
+    return std::array<Recode, kOpCount>{+[](const Json& a) -> core::Result<Json> {
+      auto r = DecodeRequest<RequestFor<static_cast<Op>(I)>>(a);
+      LATCHKEY_TRY(r);
+      return EncodeRequest(*r);
+    }...};
+  }(std::make_index_sequence<kOpCount>{});
+  return kRecoders[static_cast<std::size_t>(op)](args);
+}
+
+}  // namespace latchkey::link

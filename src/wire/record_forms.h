@@ -1,0 +1,40 @@
+// The three JSON forms of the lock's records: what the lock keeps on disk (kStore), what the
+// link carries (kLink) and what the hub's API shows and takes (kApi). Each form of a record has
+// one FieldTable (field_table.h) driving both directions, so that a form can change without
+// copying another's code; every call site says which form it reads or writes:
+//
+//   store:  wire::EncodeSettings(wire::Form::kStore, settings)
+//   lock:   wire::EncodeUser(wire::Form::kLink, user)
+//   hub:    wire::DecodeSettingsPatch(wire::Form::kApi, body)
+//
+// Today the three forms of settings and of users are the same document, so each form's table
+// is the one table, shared by reference (record_forms.cc); to make one differ, give it its own
+// table there. (docs/link.md "Typed ops" lists the records not moved here yet.)
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include "core/settings.h"
+#include "core/status.h"
+#include "core/user.h"
+#include "wire/field_table.h"
+
+namespace latchkey::wire {
+
+enum class Form { kStore, kLink, kApi };
+
+// Whole settings; may_be_absent only for fields added after the first stored version.
+const FieldTable<core::Settings>& SettingsFields(Form form);
+// A partial write: no field may be null (none can be cleared), unknown fields are refused.
+const FieldTable<core::SettingsPatch>& SettingsPatchFields(Form form);
+// A user with its credentials and schedules. Unknown fields pass (a later version's store).
+const FieldTable<core::User>& UserFields(Form form);
+
+nlohmann::json EncodeSettings(Form form, const core::Settings& settings);
+core::Result<core::Settings> DecodeSettings(Form form, const nlohmann::json& json);
+nlohmann::json EncodeSettingsPatch(Form form, const core::SettingsPatch& patch);
+core::Result<core::SettingsPatch> DecodeSettingsPatch(Form form, const nlohmann::json& json);
+nlohmann::json EncodeUser(Form form, const core::User& user);
+core::Result<core::User> DecodeUser(Form form, const nlohmann::json& json);
+
+}  // namespace latchkey::wire
