@@ -37,6 +37,20 @@ struct EventRoutes {
   boost::asio::io_context& io;  // a long chain check goes on a page per turn
   RenderedEvents& rendered;     // the API text of events already served
 };
+// locks, settings, commands, clock, sim
+struct LockRoutes {
+  Gate gate;
+  HubStore& store;
+  LockSessions& sessions;
+  RemotePinLimiter& pin_limiter;  // remote PIN guessing (remote_pin_limiter.h)
+  Stream& stream;                 // the hub's own alarms (remote_pin_limit)
+  boost::asio::io_context& io;    // the forward to a simulated lock's own sim control
+};
+// users, credentials, schedules, holidays: the caller, then the lock
+struct LockDataRoutes {
+  Gate gate;
+  LockSessions& sessions;
+};
 // webhooks and their deliveries (webhooks.h)
 struct WebhookRoutes {
   Gate gate;
@@ -55,8 +69,8 @@ struct MetaRoutes {
 };
 
 void RegisterAuthRoutes(AuthRoutes ctx, Router& router);
-void RegisterLockRoutes(Hub& hub, Router& router);      // locks, settings, commands, clock, sim
-void RegisterLockDataRoutes(Hub& hub, Router& router);  // users, credentials, schedules, holidays
+void RegisterLockRoutes(LockRoutes ctx, Router& router);
+void RegisterLockDataRoutes(LockDataRoutes ctx, Router& router);
 void RegisterEventRoutes(EventRoutes ctx, Router& router);
 void RegisterWebhookRoutes(WebhookRoutes ctx, Router& router);
 void RegisterMetaRoutes(MetaRoutes ctx, Router& router);
@@ -66,29 +80,26 @@ namespace api {
 // Runs `then` with the caller, or answers 401 (403 for a cookie session without its CSRF token).
 void Authenticated(const Gate& gate, HttpRequest& request, Respond& respond,
                    const std::function<void(const Principal&)>& then);
-void Authenticated(Hub& hub, HttpRequest& request, Respond& respond, const std::function<void(const Principal&)>& then);
 // The JSON object in the body ({} when empty), or a 400 answer.
 std::optional<Json> JsonBody(const HttpRequest& request, Respond& respond);
 // The paired lock named by the path's {lock} that `principal` may see, or a 404 answer.
 std::optional<LockRecord> VisibleLock(const Gate& gate, const HttpRequest& request, const Principal& principal,
                                       Respond& respond);
-std::optional<LockRecord> VisibleLock(Hub& hub, const HttpRequest& request, const Principal& principal,
-                                      Respond& respond);
 HttpResponse Forbidden(std::string_view why = "your role does not allow this");
 // Sends `op` to the lock with the caller as actor and answers from the lock's reply.
-void ToLock(Hub& hub, const LockRecord& lock, const Principal& principal, const std::string& op, Json args,
-            Respond respond, unsigned ok_status = 200);
+void ToLock(LockSessions& sessions, const LockRecord& lock, const Principal& principal, const std::string& op,
+            Json args, Respond respond, unsigned ok_status = 200);
 // The same for op kOp with its typed request (link/op_requests.h), encoded by the op's table:
-//   api::ToLock<link::Op::kClearUser>(hub, lock, p, {.index = 3}, respond);
+//   api::ToLock<link::Op::kClearUser>(ctx.sessions, lock, p, {.index = 3}, respond);
 template <link::Op kOp>
-void ToLock(Hub& hub, const LockRecord& lock, const Principal& principal, const link::RequestFor<kOp>& request,
-            Respond respond, unsigned ok_status = 200) {
-  ToLock(hub, lock, principal, std::string(link::ToString(kOp)), link::EncodeRequest(request), std::move(respond),
+void ToLock(LockSessions& sessions, const LockRecord& lock, const Principal& principal,
+            const link::RequestFor<kOp>& request, Respond respond, unsigned ok_status = 200) {
+  ToLock(sessions, lock, principal, std::string(link::ToString(kOp)), link::EncodeRequest(request), std::move(respond),
          ok_status);
 }
 // The same, handing over the lock's reply itself ({"ok":..., "result"|"error"}).
-void ToLockReply(Hub& hub, const LockRecord& lock, const Principal& principal, const std::string& op, Json args,
-                 LockSessions::Done done);
+void ToLockReply(LockSessions& sessions, const LockRecord& lock, const Principal& principal, const std::string& op,
+                 Json args, LockSessions::Done done);
 // 429 `rate_limited` with `retry_after_s` in the body and the Retry-After header.
 HttpResponse RateLimited(int64_t retry_after_s, std::string_view message);
 

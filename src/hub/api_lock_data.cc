@@ -26,10 +26,10 @@ std::optional<core::CredentialType> CredentialTypeOf(const std::string& text, Re
 }
 
 // Authenticates, finds the lock, requires owner or admin, then runs `then`.
-void Manage(Hub& hub, HttpRequest& request, Respond& respond,
+void Manage(const LockDataRoutes& ctx, HttpRequest& request, Respond& respond,
             const std::function<void(const Principal&, const LockRecord&)>& then) {
-  api::Authenticated(hub, request, respond, [&](const Principal& p) {
-    auto lock = api::VisibleLock(hub, request, p, respond);
+  api::Authenticated(ctx.gate, request, respond, [&](const Principal& p) {
+    auto lock = api::VisibleLock(ctx.gate, request, p, respond);
     if (!lock) return;
     if (!p.MayManageLock()) return respond(api::Forbidden());
     then(p, *lock);
@@ -64,9 +64,9 @@ Respond FindIn(Respond respond, std::string key, Json value, std::string what) {
 }
 
 // Requests to `lock`, for the paged walks of link/list_pages.h.
-link::RequestFn LockRequests(Hub& hub, const LockRecord& lock) {
-  return [&hub, id = lock.id](const std::string& op, Json args, link::ReplyFn done) {
-    hub.sessions().Request(id, op, std::move(args), std::move(done));
+link::RequestFn LockRequests(LockSessions& sessions, const LockRecord& lock) {
+  return [&sessions, id = lock.id](const std::string& op, Json args, link::ReplyFn done) {
+    sessions.Request(id, op, std::move(args), std::move(done));
   };
 }
 
@@ -77,112 +77,112 @@ Json WithActor(Json args, const Principal& principal) {
 
 // ToLock for a list op: the lock answers in pages that fit a link frame; the caller gets the
 // whole list in one answer, as API.md shows it.
-void ToLockList(Hub& hub, const LockRecord& lock, const Principal& principal, const std::string& op, Json args,
+void ToLockList(LockSessions& sessions, const LockRecord& lock, const Principal& principal, const std::string& op, Json args,
                 Respond respond) {
-  link::RequestWholeList(LockRequests(hub, lock), op, WithActor(std::move(args), principal),
+  link::RequestWholeList(LockRequests(sessions, lock), op, WithActor(std::move(args), principal),
                          [respond = std::move(respond)](Json reply) { respond(FromLockReply(reply)); });
 }
 // The same with list op kOp's typed request (link/op_requests.h).
 template <link::Op kOp>
-void ToLockList(Hub& hub, const LockRecord& lock, const Principal& principal, const link::RequestFor<kOp>& request,
+void ToLockList(LockSessions& sessions, const LockRecord& lock, const Principal& principal, const link::RequestFor<kOp>& request,
                 Respond respond) {
-  ToLockList(hub, lock, principal, std::string(link::ToString(kOp)), link::EncodeRequest(request), std::move(respond));
+  ToLockList(sessions, lock, principal, std::string(link::ToString(kOp)), link::EncodeRequest(request), std::move(respond));
 }
 
 }  // namespace
 
-void RegisterLockDataRoutes(Hub& hub, Router& router) {
+void RegisterLockDataRoutes(LockDataRoutes ctx, Router& router) {
   using api::ToLock;
   using link::EncodeRequest;
   using link::Op;
   const std::string base = "/api/v1/locks/{lock}";
 
   // --- users ---
-  router.Add(http::verb::get, base + "/users", [&hub](HttpRequest& request, Respond respond) {
-    Manage(hub, request, respond, [&](const Principal& p, const LockRecord& lock) {
-      ToLockList<Op::kListUsers>(hub, lock, p, {}, respond);
+  router.Add(http::verb::get, base + "/users", [ctx](HttpRequest& request, Respond respond) {
+    Manage(ctx, request, respond, [&](const Principal& p, const LockRecord& lock) {
+      ToLockList<Op::kListUsers>(ctx.sessions, lock, p, {}, respond);
     });
   });
-  router.Add(http::verb::post, base + "/users", [&hub](HttpRequest& request, Respond respond) {
-    Manage(hub, request, respond, [&](const Principal& p, const LockRecord& lock) {
+  router.Add(http::verb::post, base + "/users", [ctx](HttpRequest& request, Respond respond) {
+    Manage(ctx, request, respond, [&](const Principal& p, const LockRecord& lock) {
       auto body = Body(request, respond, {"index", "name", "unique_id", "status", "type", "credential_rule"});
       if (!body) return;
       (*body)["action"] = "add";
-      ToLock(hub, lock, p, "set_user", *body, respond, 201);
+      ToLock(ctx.sessions, lock, p, "set_user", *body, respond, 201);
     });
   });
-  router.Add(http::verb::delete_, base + "/users", [&hub](HttpRequest& request, Respond respond) {
-    Manage(hub, request, respond, [&](const Principal& p, const LockRecord& lock) {
-      ToLock<Op::kClearUser>(hub, lock, p, {.all = true}, respond);
+  router.Add(http::verb::delete_, base + "/users", [ctx](HttpRequest& request, Respond respond) {
+    Manage(ctx, request, respond, [&](const Principal& p, const LockRecord& lock) {
+      ToLock<Op::kClearUser>(ctx.sessions, lock, p, {.all = true}, respond);
     });
   });
-  router.Add(http::verb::get, base + "/users/{index}", [&hub](HttpRequest& request, Respond respond) {
-    Manage(hub, request, respond, [&](const Principal& p, const LockRecord& lock) {
+  router.Add(http::verb::get, base + "/users/{index}", [ctx](HttpRequest& request, Respond respond) {
+    Manage(ctx, request, respond, [&](const Principal& p, const LockRecord& lock) {
       auto index = PathNumber(request, "index", respond);
       if (!index) return;
       // A user with hundreds of schedules does not fit one frame: link::RequestUser pages it.
-      link::RequestUser(LockRequests(hub, lock), WithActor(EncodeRequest(link::GetUserRequest{.index = *index}), p),
+      link::RequestUser(LockRequests(ctx.sessions, lock), WithActor(EncodeRequest(link::GetUserRequest{.index = *index}), p),
                         [respond](Json reply) { respond(FromLockReply(reply)); });
     });
   });
-  router.Add(http::verb::patch, base + "/users/{index}", [&hub](HttpRequest& request, Respond respond) {
-    Manage(hub, request, respond, [&](const Principal& p, const LockRecord& lock) {
+  router.Add(http::verb::patch, base + "/users/{index}", [ctx](HttpRequest& request, Respond respond) {
+    Manage(ctx, request, respond, [&](const Principal& p, const LockRecord& lock) {
       auto index = PathNumber(request, "index", respond);
       if (!index) return;
       auto body = Body(request, respond, {"name", "unique_id", "status", "type", "credential_rule"});
       if (!body) return;
       (*body)["action"] = "modify";
       (*body)["index"] = *index;
-      ToLock(hub, lock, p, "set_user", *body, respond);
+      ToLock(ctx.sessions, lock, p, "set_user", *body, respond);
     });
   });
-  router.Add(http::verb::delete_, base + "/users/{index}", [&hub](HttpRequest& request, Respond respond) {
-    Manage(hub, request, respond, [&](const Principal& p, const LockRecord& lock) {
-      if (auto index = PathNumber(request, "index", respond)) ToLock<Op::kClearUser>(hub, lock, p, {.index = *index}, respond);
+  router.Add(http::verb::delete_, base + "/users/{index}", [ctx](HttpRequest& request, Respond respond) {
+    Manage(ctx, request, respond, [&](const Principal& p, const LockRecord& lock) {
+      if (auto index = PathNumber(request, "index", respond)) ToLock<Op::kClearUser>(ctx.sessions, lock, p, {.index = *index}, respond);
     });
   });
 
   // --- credentials ---
-  router.Add(http::verb::post, base + "/credentials", [&hub](HttpRequest& request, Respond respond) {
-    Manage(hub, request, respond, [&](const Principal& p, const LockRecord& lock) {
+  router.Add(http::verb::post, base + "/credentials", [ctx](HttpRequest& request, Respond respond) {
+    Manage(ctx, request, respond, [&](const Principal& p, const LockRecord& lock) {
       auto body = Body(request, respond, {"type", "index", "data", "user", "user_type", "user_status"});
       if (!body) return;
       (*body)["action"] = "add";
-      ToLock(hub, lock, p, "set_credential", *body, respond, 201);
+      ToLock(ctx.sessions, lock, p, "set_credential", *body, respond, 201);
     });
   });
-  router.Add(http::verb::get, base + "/credentials", [&hub](HttpRequest& request, Respond respond) {
-    Manage(hub, request, respond, [&](const Principal& p, const LockRecord& lock) {
+  router.Add(http::verb::get, base + "/credentials", [ctx](HttpRequest& request, Respond respond) {
+    Manage(ctx, request, respond, [&](const Principal& p, const LockRecord& lock) {
       link::ListCredentialsRequest args;
       if (request.query.contains("type")) {
         args.type = CredentialTypeOf(request.query.at("type"), respond);
         if (!args.type) return;
       }
-      ToLockList<Op::kListCredentials>(hub, lock, p, args, respond);
+      ToLockList<Op::kListCredentials>(ctx.sessions, lock, p, args, respond);
     });
   });
-  router.Add(http::verb::delete_, base + "/credentials", [&hub](HttpRequest& request, Respond respond) {
-    Manage(hub, request, respond, [&](const Principal& p, const LockRecord& lock) {
+  router.Add(http::verb::delete_, base + "/credentials", [ctx](HttpRequest& request, Respond respond) {
+    Manage(ctx, request, respond, [&](const Principal& p, const LockRecord& lock) {
       link::ClearCredentialRequest args;
       if (request.query.contains("type")) {
         args.type = CredentialTypeOf(request.query.at("type"), respond);
         if (!args.type) return;
       }
-      ToLock<Op::kClearCredential>(hub, lock, p, args, respond);
+      ToLock<Op::kClearCredential>(ctx.sessions, lock, p, args, respond);
     });
   });
   const std::string one_credential = base + "/credentials/{type}/{index}";
-  router.Add(http::verb::get, one_credential, [&hub](HttpRequest& request, Respond respond) {
-    Manage(hub, request, respond, [&](const Principal& p, const LockRecord& lock) {
+  router.Add(http::verb::get, one_credential, [ctx](HttpRequest& request, Respond respond) {
+    Manage(ctx, request, respond, [&](const Principal& p, const LockRecord& lock) {
       auto index = PathNumber(request, "index", respond);
       if (!index) return;
       if (auto type = CredentialTypeOf(request.params.at("type"), respond)) {
-        ToLock<Op::kGetCredential>(hub, lock, p, {.type = *type, .index = *index}, respond);
+        ToLock<Op::kGetCredential>(ctx.sessions, lock, p, {.type = *type, .index = *index}, respond);
       }
     });
   });
-  router.Add(http::verb::put, one_credential, [&hub](HttpRequest& request, Respond respond) {
-    Manage(hub, request, respond, [&](const Principal& p, const LockRecord& lock) {
+  router.Add(http::verb::put, one_credential, [ctx](HttpRequest& request, Respond respond) {
+    Manage(ctx, request, respond, [&](const Principal& p, const LockRecord& lock) {
       auto index = PathNumber(request, "index", respond);
       if (!index) return;
       auto body = Body(request, respond, {"data", "user"});
@@ -190,47 +190,47 @@ void RegisterLockDataRoutes(Hub& hub, Router& router) {
       (*body)["action"] = "modify";
       (*body)["type"] = request.params.at("type");
       (*body)["index"] = *index;
-      ToLock(hub, lock, p, "set_credential", *body, respond);
+      ToLock(ctx.sessions, lock, p, "set_credential", *body, respond);
     });
   });
-  router.Add(http::verb::delete_, one_credential, [&hub](HttpRequest& request, Respond respond) {
-    Manage(hub, request, respond, [&](const Principal& p, const LockRecord& lock) {
+  router.Add(http::verb::delete_, one_credential, [ctx](HttpRequest& request, Respond respond) {
+    Manage(ctx, request, respond, [&](const Principal& p, const LockRecord& lock) {
       auto index = PathNumber(request, "index", respond);
       if (!index) return;
       if (auto type = CredentialTypeOf(request.params.at("type"), respond)) {
-        ToLock<Op::kClearCredential>(hub, lock, p, {.type = *type, .index = *index}, respond);
+        ToLock<Op::kClearCredential>(ctx.sessions, lock, p, {.type = *type, .index = *index}, respond);
       }
     });
   });
 
   // --- schedules ---
   const std::string schedules = base + "/users/{index}/schedules";
-  router.Add(http::verb::post, schedules, [&hub](HttpRequest& request, Respond respond) {
-    Manage(hub, request, respond, [&](const Principal& p, const LockRecord& lock) {
+  router.Add(http::verb::post, schedules, [ctx](HttpRequest& request, Respond respond) {
+    Manage(ctx, request, respond, [&](const Principal& p, const LockRecord& lock) {
       auto index = PathNumber(request, "index", respond);
       if (!index) return;
       auto body = Body(request, respond, {"kind", "index", "days", "start", "end"});
       if (!body) return;
       (*body)["user"] = *index;
-      ToLock(hub, lock, p, "set_schedule", *body, respond, 201);
+      ToLock(ctx.sessions, lock, p, "set_schedule", *body, respond, 201);
     });
   });
-  router.Add(http::verb::get, schedules, [&hub](HttpRequest& request, Respond respond) {
-    Manage(hub, request, respond, [&](const Principal& p, const LockRecord& lock) {
-      if (auto index = PathNumber(request, "index", respond)) ToLockList<Op::kListSchedules>(hub, lock, p, {.user = *index}, respond);
+  router.Add(http::verb::get, schedules, [ctx](HttpRequest& request, Respond respond) {
+    Manage(ctx, request, respond, [&](const Principal& p, const LockRecord& lock) {
+      if (auto index = PathNumber(request, "index", respond)) ToLockList<Op::kListSchedules>(ctx.sessions, lock, p, {.user = *index}, respond);
     });
   });
-  router.Add(http::verb::delete_, schedules, [&hub](HttpRequest& request, Respond respond) {
-    Manage(hub, request, respond, [&](const Principal& p, const LockRecord& lock) {
+  router.Add(http::verb::delete_, schedules, [ctx](HttpRequest& request, Respond respond) {
+    Manage(ctx, request, respond, [&](const Principal& p, const LockRecord& lock) {
       auto index = PathNumber(request, "index", respond);
       if (!index) return;
       if (!request.query.contains("kind")) return respond(HttpResponse::Error(400, "invalid", "kind: is required"));
-      ToLock<Op::kClearSchedule>(hub, lock, p, {.user = *index, .kind = request.query.at("kind")}, respond);
+      ToLock<Op::kClearSchedule>(ctx.sessions, lock, p, {.user = *index, .kind = request.query.at("kind")}, respond);
     });
   });
   const std::string one_schedule = schedules + "/{kind}/{sindex}";
-  router.Add(http::verb::get, one_schedule, [&hub](HttpRequest& request, Respond respond) {
-    Manage(hub, request, respond, [&](const Principal& p, const LockRecord& lock) {
+  router.Add(http::verb::get, one_schedule, [ctx](HttpRequest& request, Respond respond) {
+    Manage(ctx, request, respond, [&](const Principal& p, const LockRecord& lock) {
       auto index = PathNumber(request, "index", respond);
       if (!index) return;
       auto sindex = PathNumber(request, "sindex", respond);
@@ -247,41 +247,41 @@ void RegisterLockDataRoutes(Hub& hub, Router& router) {
         }
         respond(HttpResponse::Error(404, "not_found", "no such schedule"));
       };
-      ToLockList<Op::kListSchedules>(hub, lock, p, {.user = *index}, filtered);
+      ToLockList<Op::kListSchedules>(ctx.sessions, lock, p, {.user = *index}, filtered);
     });
   });
-  router.Add(http::verb::delete_, one_schedule, [&hub](HttpRequest& request, Respond respond) {
-    Manage(hub, request, respond, [&](const Principal& p, const LockRecord& lock) {
+  router.Add(http::verb::delete_, one_schedule, [ctx](HttpRequest& request, Respond respond) {
+    Manage(ctx, request, respond, [&](const Principal& p, const LockRecord& lock) {
       auto index = PathNumber(request, "index", respond);
       if (!index) return;
       auto sindex = PathNumber(request, "sindex", respond);
       if (!sindex) return;
-      ToLock<Op::kClearSchedule>(hub, lock, p, {.user = *index, .kind = request.params.at("kind"), .index = *sindex},
+      ToLock<Op::kClearSchedule>(ctx.sessions, lock, p, {.user = *index, .kind = request.params.at("kind"), .index = *sindex},
                                  respond);
     });
   });
 
   // --- holidays ---
-  router.Add(http::verb::get, base + "/holidays", [&hub](HttpRequest& request, Respond respond) {
-    Manage(hub, request, respond, [&](const Principal& p, const LockRecord& lock) {
-      ToLockList<Op::kListHolidays>(hub, lock, p, {}, respond);
+  router.Add(http::verb::get, base + "/holidays", [ctx](HttpRequest& request, Respond respond) {
+    Manage(ctx, request, respond, [&](const Principal& p, const LockRecord& lock) {
+      ToLockList<Op::kListHolidays>(ctx.sessions, lock, p, {}, respond);
     });
   });
-  router.Add(http::verb::post, base + "/holidays", [&hub](HttpRequest& request, Respond respond) {
-    Manage(hub, request, respond, [&](const Principal& p, const LockRecord& lock) {
+  router.Add(http::verb::post, base + "/holidays", [ctx](HttpRequest& request, Respond respond) {
+    Manage(ctx, request, respond, [&](const Principal& p, const LockRecord& lock) {
       auto body = Body(request, respond, {"index", "start", "end", "operating_mode"});
-      if (body) ToLock(hub, lock, p, "set_holiday", *body, respond, 201);
+      if (body) ToLock(ctx.sessions, lock, p, "set_holiday", *body, respond, 201);
     });
   });
-  router.Add(http::verb::get, base + "/holidays/{index}", [&hub](HttpRequest& request, Respond respond) {
-    Manage(hub, request, respond, [&](const Principal& p, const LockRecord& lock) {
+  router.Add(http::verb::get, base + "/holidays/{index}", [ctx](HttpRequest& request, Respond respond) {
+    Manage(ctx, request, respond, [&](const Principal& p, const LockRecord& lock) {
       auto index = PathNumber(request, "index", respond);
-      if (index) ToLockList<Op::kListHolidays>(hub, lock, p, {}, FindIn(respond, "index", Json(*index), "holiday"));
+      if (index) ToLockList<Op::kListHolidays>(ctx.sessions, lock, p, {}, FindIn(respond, "index", Json(*index), "holiday"));
     });
   });
-  router.Add(http::verb::delete_, base + "/holidays/{index}", [&hub](HttpRequest& request, Respond respond) {
-    Manage(hub, request, respond, [&](const Principal& p, const LockRecord& lock) {
-      if (auto index = PathNumber(request, "index", respond)) ToLock<Op::kClearHoliday>(hub, lock, p, {.index = *index}, respond);
+  router.Add(http::verb::delete_, base + "/holidays/{index}", [ctx](HttpRequest& request, Respond respond) {
+    Manage(ctx, request, respond, [&](const Principal& p, const LockRecord& lock) {
+      if (auto index = PathNumber(request, "index", respond)) ToLock<Op::kClearHoliday>(ctx.sessions, lock, p, {.index = *index}, respond);
     });
   });
 }

@@ -33,10 +33,6 @@ std::optional<Json> JsonBody(const HttpRequest& request, Respond& respond) {
   return body;
 }
 
-void Authenticated(Hub& hub, HttpRequest& request, Respond& respond, const std::function<void(const Principal&)>& then) {
-  Authenticated(hub.gate(), request, respond, then);
-}
-
 std::optional<LockRecord> VisibleLock(const Gate& gate, const HttpRequest& request, const Principal& principal,
                                       Respond& respond) {
   const std::string& id = request.params.at("lock");
@@ -54,22 +50,17 @@ std::optional<LockRecord> VisibleLock(const Gate& gate, const HttpRequest& reque
   return std::move(*found);
 }
 
-std::optional<LockRecord> VisibleLock(Hub& hub, const HttpRequest& request, const Principal& principal,
-                                      Respond& respond) {
-  return VisibleLock(hub.gate(), request, principal, respond);
-}
-
 HttpResponse Forbidden(std::string_view why) { return HttpResponse::Error(403, "forbidden", why); }
 
-void ToLockReply(Hub& hub, const LockRecord& lock, const Principal& principal, const std::string& op, Json args,
+void ToLockReply(LockSessions& sessions, const LockRecord& lock, const Principal& principal, const std::string& op, Json args,
                  LockSessions::Done done) {
   args["actor"] = {{"name", principal.username}, {"role", std::string(RoleName(principal.role))}};
-  hub.sessions().Request(lock.id, op, std::move(args), std::move(done));
+  sessions.Request(lock.id, op, std::move(args), std::move(done));
 }
 
-void ToLock(Hub& hub, const LockRecord& lock, const Principal& principal, const std::string& op, Json args,
+void ToLock(LockSessions& sessions, const LockRecord& lock, const Principal& principal, const std::string& op, Json args,
             Respond respond, unsigned ok_status) {
-  ToLockReply(hub, lock, principal, op, std::move(args), [respond = std::move(respond), ok_status](Json reply) {
+  ToLockReply(sessions, lock, principal, op, std::move(args), [respond = std::move(respond), ok_status](Json reply) {
     respond(FromLockReply(reply, ok_status));
   });
 }

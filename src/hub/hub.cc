@@ -147,8 +147,8 @@ std::string Hub::url() const {
 void Hub::RegisterRoutes() {
   // Each group gets the services its handlers use (api.h), never the Hub.
   RegisterAuthRoutes(AuthRoutes{gate(), *store_, limiter_, *stream_, options_.data_dir}, router_);
-  RegisterLockRoutes(*this, router_);
-  RegisterLockDataRoutes(*this, router_);
+  RegisterLockRoutes(LockRoutes{gate(), *store_, *sessions_, pin_limiter_, *stream_, io_}, router_);
+  RegisterLockDataRoutes(LockDataRoutes{gate(), *sessions_}, router_);
   RegisterEventRoutes(EventRoutes{gate(), *store_, io_, rendered_events_}, router_);
   RegisterWebhookRoutes(WebhookRoutes{gate(), *store_, *webhooks_}, router_);
   RegisterMetaRoutes(MetaRoutes{gate(), *store_, *sessions_, *stream_, limiter_, router_, options_.metrics_open_on_loopback},
@@ -204,12 +204,6 @@ core::Status Hub::EnsureOwner() {
   owner.role = "owner";
   owner.created_at_ms = NowMs();
   return store_->PutAccount(owner);
-}
-
-Json Hub::LockJson(const LockRecord& record) const { return hub::LockJson(record, sessions_->online(record.id)); }
-
-Json Hub::LockJson(const LockRecord& record, const Principal& viewer) const {
-  return hub::LockJson(record, sessions_->online(record.id), viewer);
 }
 
 }  // namespace latchkey::hub

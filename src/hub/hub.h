@@ -78,27 +78,17 @@ class Hub {
   // The password created on first start (empty when it came from the environment or existed).
   const std::string& generated_owner_password() const { return generated_password_; }
 
-  boost::asio::io_context& io() { return io_; }
+  // For the command line and tests; route handlers get their services through api.h's contexts.
   HubStore& store() { return *store_; }
   LockSessions& sessions() { return *sessions_; }
-  LoginLimiter& limiter() { return limiter_; }
-  Stream& stream() { return *stream_; }
-  Webhooks& webhooks() { return *webhooks_; }
-  int64_t NowMs() const { return env_.NowMs(); }
-
   // Who a request or token is, and which locks exist, as stored now (directory.h).
   Directory& directory() { return *directory_; }
-  Env& env() { return env_; }
-  // The clock, the directory and the CSRF key: what every route group needs (api.h).
-  Gate gate() { return Gate{env_, *directory_, csrf_key_}; }
-  // api_json.h's lock object with this hub's view of whether the lock is online.
-  Json LockJson(const LockRecord& record) const;
-  Json LockJson(const LockRecord& record, const Principal& viewer) const;
-  // Bounds remote PIN guessing per account and per lock (api_locks.cc, remote_pin_limiter.h).
-  RemotePinLimiter& pin_limiter() { return pin_limiter_; }
+  int64_t NowMs() const { return env_.NowMs(); }
 
  private:
   void RegisterRoutes();
+  // The clock, the directory and the CSRF key: what every route group needs (api.h).
+  Gate gate() { return Gate{env_, *directory_, csrf_key_}; }
   core::Status EnsureOwner();
   // The TLS context for a hub listening on `address`, or nullptr for plain HTTP on loopback.
   core::Result<std::shared_ptr<TlsContext>> SetUpTls(const boost::asio::ip::address& address);
