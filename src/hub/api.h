@@ -18,6 +18,7 @@
 
 #include "hub/hub.h"
 #include "hub/rendered_events.h"
+#include "hub/rendered_locks.h"
 #include "link/op_requests.h"
 
 namespace latchkey::hub {
@@ -45,6 +46,7 @@ struct LockRoutes {
   RemotePinLimiter& pin_limiter;  // remote PIN guessing (remote_pin_limiter.h)
   Stream& stream;                 // the hub's own alarms (remote_pin_limit)
   boost::asio::io_context& io;    // the forward to a simulated lock's own sim control
+  RenderedLocks& rendered;        // the API text of lock objects already served
 };
 // users, credentials, schedules, holidays: the caller, then the lock
 struct LockDataRoutes {
@@ -82,9 +84,10 @@ void Authenticated(const Gate& gate, HttpRequest& request, Respond& respond,
                    const std::function<void(const Principal&)>& then);
 // The JSON object in the body ({} when empty), or a 400 answer.
 std::optional<Json> JsonBody(const HttpRequest& request, Respond& respond);
-// The paired lock named by the path's {lock} that `principal` may see, or a 404 answer.
-std::optional<LockRecord> VisibleLock(const Gate& gate, const HttpRequest& request, const Principal& principal,
-                                      Respond& respond);
+// The paired lock named by the path's {lock} that `principal` may see, or null after a 404
+// answer (Directory::FindLock: shared with the read cache, never changed).
+std::shared_ptr<const LockRecord> VisibleLock(const Gate& gate, const HttpRequest& request, const Principal& principal,
+                                              Respond& respond);
 HttpResponse Forbidden(std::string_view why = "your role does not allow this");
 // Sends `op` to the lock with the caller as actor and answers from the lock's reply.
 void ToLock(LockSessions& sessions, const LockRecord& lock, const Principal& principal, const std::string& op,

@@ -132,6 +132,15 @@ void RegisterEventRoutes(EventRoutes ctx, Router& router) {
         if (!core::Parse<core::EventKind>(kind)) return respond(HttpResponse::Error(400, "invalid", "kind: not an event kind"));
         query.kind = kind;
       }
+      // The same query at the same state of the store is the same page (rendered_events.h).
+      std::string key = query.lock + '\n' + std::to_string(query.after) + '\n' + std::to_string(query.limit) + '\n' +
+                        query.kind.value_or("") + '\n' + (query.user ? std::to_string(*query.user) : "");
+      const uint64_t generation = ctx.gate.directory.generation();
+      if (const std::string* page = ctx.rendered.Page(key, generation)) {
+        HttpResponse answer;
+        answer.body = *page;
+        return respond(std::move(answer));
+      }
       auto rows = ctx.store.EventRows(query);
       if (!rows.ok()) return respond(HttpResponse::Error(500, "internal", rows.status().message()));
       // Each event's API text is made once (rendered_events.h); the page is their join.
@@ -145,7 +154,7 @@ void RegisterEventRoutes(EventRoutes ctx, Router& router) {
         next_after = std::max(next_after, row.seq);
       }
       HttpResponse page;
-      page.body = EventPageJson(joined, next_after);
+      page.body = ctx.rendered.KeepPage(std::move(key), generation, EventPageJson(joined, next_after));
       respond(std::move(page));
     });
   });

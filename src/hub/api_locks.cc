@@ -88,7 +88,12 @@ void RegisterLockRoutes(LockRoutes ctx, Router& router) {
 
   router.Add(http::verb::get, "/api/v1/locks/{lock}", [ctx](HttpRequest& request, Respond respond) {
     api::Authenticated(ctx.gate, request, respond, [&](const Principal& p) {
-      if (auto lock = api::VisibleLock(ctx.gate, request, p, respond)) respond(HttpResponse::Json(200, LockJson(*lock, ctx.sessions.online(lock->id), p)));
+      auto lock = api::VisibleLock(ctx.gate, request, p, respond);
+      if (!lock) return;
+      // What an app polls: the text is made once per stored state (rendered_locks.h).
+      HttpResponse answer;
+      answer.body = ctx.rendered.Text(lock, ctx.sessions.online(lock->id), p);
+      respond(std::move(answer));
     });
   });
 

@@ -33,21 +33,21 @@ std::optional<Json> JsonBody(const HttpRequest& request, Respond& respond) {
   return body;
 }
 
-std::optional<LockRecord> VisibleLock(const Gate& gate, const HttpRequest& request, const Principal& principal,
-                                      Respond& respond) {
+std::shared_ptr<const LockRecord> VisibleLock(const Gate& gate, const HttpRequest& request, const Principal& principal,
+                                              Respond& respond) {
   const std::string& id = request.params.at("lock");
   // From the hub's read cache, which a write to the store empties (Directory::FindLock).
   auto found = gate.directory.FindLock(id, &request);
   if (!found.ok()) {
     respond(HttpResponse::Error(500, "internal", found.status().message()));
-    return std::nullopt;
+    return nullptr;
   }
   // A lock the caller may not see is answered like one that does not exist.
-  if (!found->has_value() || !principal.SeesLock(id, gate.env.NowMs())) {
+  if (*found == nullptr || !principal.SeesLock(id, gate.env.NowMs())) {
     respond(HttpResponse::Error(404, "not_found", "no such lock"));
-    return std::nullopt;
+    return nullptr;
   }
-  return std::move(*found);
+  return std::move(found).value();
 }
 
 HttpResponse Forbidden(std::string_view why) { return HttpResponse::Error(403, "forbidden", why); }

@@ -65,6 +65,7 @@ std::optional<Directory::StoreStamp> Directory::SyncCache(bool data_version_just
   if (read) now.data_version = data_version_->ColumnInt64(0);
   data_version_->Reset();
   if (!read || cache_stamp_ != now) {
+    ++generation_;
     principals_.clear();
     locks_.reset();
     accounts_.clear();
@@ -122,20 +123,25 @@ core::Result<std::optional<Account>> Directory::LookUpAccount(const std::string&
   return found;
 }
 
-core::Result<std::optional<LockRecord>> Directory::FindLock(const std::string& id, const HttpRequest* asked_by) {
-  if (!SyncCache(SameRequest(asked_by)).has_value()) return store_.GetLock(id);
+core::Result<std::shared_ptr<const LockRecord>> Directory::FindLock(const std::string& id, const HttpRequest* asked_by) {
+  if (!SyncCache(SameRequest(asked_by)).has_value()) {
+    auto found = store_.GetLock(id);
+    LATCHKEY_TRY(found);
+    if (!found->has_value()) return std::shared_ptr<const LockRecord>();
+    return std::make_shared<const LockRecord>(std::move(**found));
+  }
   if (!locks_) {
     auto listed = store_.ListLocks();
     LATCHKEY_TRY(listed);
     locks_.emplace();
     for (LockRecord& r : listed.value()) {
       std::string key = r.id;
-      locks_->emplace(std::move(key), std::move(r));
+      locks_->emplace(std::move(key), std::make_shared<const LockRecord>(std::move(r)));
     }
   }
   const auto it = locks_->find(id);
-  if (it == locks_->end()) return std::optional<LockRecord>();
-  return std::optional<LockRecord>(it->second);
+  if (it == locks_->end()) return std::shared_ptr<const LockRecord>();
+  return it->second;
 }
 
 core::Result<Principal> Directory::LoadPrincipal(const TokenHash& token_hash, int64_t now) {

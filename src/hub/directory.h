@@ -17,6 +17,7 @@
 #pragma once
 
 #include <cstring>
+#include <memory>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -43,13 +44,20 @@ class Directory {
   // window), narrowed by the token and each parent up its chain; a revoked or expired parent
   // ends it (SECURITY.md "No privilege grows by delegation").
   core::Result<Principal> PrincipalOf(const TokenHash& token_hash, bool via_cookie);
-  // The paired lock `id` as stored now (nullopt: no such lock). `asked_by`: the request just
-  // given to Authenticate, whose check of the store's stamp then also serves this lookup (one
-  // PRAGMA data_version per request instead of two).
-  core::Result<std::optional<LockRecord>> FindLock(const std::string& id, const HttpRequest* asked_by = nullptr);
+  // The paired lock `id` as stored now (null: no such lock), shared with the cache: a record is
+  // never changed, a write replaces it (so a caller may keep it, and may tell by its address
+  // whether it is still the one cached). `asked_by`: the request just given to Authenticate,
+  // whose check of the store's stamp then also serves this lookup (one PRAGMA data_version per
+  // request instead of two).
+  core::Result<std::shared_ptr<const LockRecord>> FindLock(const std::string& id,
+                                                           const HttpRequest* asked_by = nullptr);
   // The account `username` as stored now (nullopt: no such account), the same way (GET /me
   // asks for its caller's on every call).
   core::Result<std::optional<Account>> FindAccount(const std::string& username, const HttpRequest* asked_by = nullptr);
+  // Moves whenever the cache is dropped (a write by this process, another connection's commit,
+  // a stamp that could not be read). What a caller made from the store at one generation is
+  // what the store would still give while it stays the same, as read by the last call above.
+  uint64_t generation() const { return generation_; }
 
  private:
   struct StoreStamp {
@@ -79,11 +87,12 @@ class Directory {
   Env& env_;
   std::optional<StoreStamp> cache_stamp_;
   std::unordered_map<TokenHash, Principal, TokenHashHash> principals_;
-  std::optional<std::unordered_map<std::string, LockRecord>> locks_;
+  std::optional<std::unordered_map<std::string, std::shared_ptr<const LockRecord>>> locks_;
   std::unordered_map<std::string, Account> accounts_;  // those read since the stamp last moved
   const HttpRequest* authenticated_ = nullptr;  // the request of the last Authenticate
   uint64_t authenticated_at_sync_ = 0;           // syncs_ after it
   uint64_t syncs_ = 0;                           // SyncCache calls so far
+  uint64_t generation_ = 0;
   std::optional<store::Statement> data_version_;
 };
 

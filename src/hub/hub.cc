@@ -147,7 +147,7 @@ std::string Hub::url() const {
 void Hub::RegisterRoutes() {
   // Each group gets the services its handlers use (api.h), never the Hub.
   RegisterAuthRoutes(AuthRoutes{gate(), *store_, limiter_, *stream_, options_.data_dir}, router_);
-  RegisterLockRoutes(LockRoutes{gate(), *store_, *sessions_, pin_limiter_, *stream_, io_}, router_);
+  RegisterLockRoutes(LockRoutes{gate(), *store_, *sessions_, pin_limiter_, *stream_, io_, rendered_locks_}, router_);
   RegisterLockDataRoutes(LockDataRoutes{gate(), *sessions_}, router_);
   RegisterEventRoutes(EventRoutes{gate(), *store_, io_, rendered_events_}, router_);
   RegisterWebhookRoutes(WebhookRoutes{gate(), *store_, *webhooks_}, router_);

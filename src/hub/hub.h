@@ -18,6 +18,7 @@
 #include "hub/lock_sessions.h"
 #include "hub/remote_pin_limiter.h"
 #include "hub/rendered_events.h"
+#include "hub/rendered_locks.h"
 
 namespace latchkey::hub {
 
@@ -106,6 +107,7 @@ class Hub {
   LoginLimiter limiter_;
   RemotePinLimiter pin_limiter_;
   RenderedEvents rendered_events_;
+  RenderedLocks rendered_locks_;
   std::string generated_password_;
   std::array<uint8_t, 32> csrf_key_{};  // from DATA/hub.key at Start
   std::string tls_fingerprint_;

@@ -22,6 +22,19 @@ core::Result<std::string_view> RenderedEvents::Text(const StoredEvent& row) {
   return std::string_view(entry.text);
 }
 
+const std::string* RenderedEvents::Page(const std::string& key, uint64_t generation) const {
+  const auto it = pages_.find(key);
+  return it != pages_.end() && it->second.generation == generation ? &it->second.text : nullptr;
+}
+
+const std::string& RenderedEvents::KeepPage(std::string key, uint64_t generation, std::string page) {
+  if (pages_.size() >= kMaxPages) pages_.clear();
+  Page_& kept = pages_[std::move(key)];
+  kept.generation = generation;
+  kept.text = std::move(page);
+  return kept.text;
+}
+
 std::string EventPageJson(std::string_view joined_events, uint64_t next_after) {
   std::string out;
   out.reserve(joined_events.size() + 40);

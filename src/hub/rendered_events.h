@@ -34,7 +34,19 @@ class RenderedEvents {
   static constexpr std::size_t kMaxEntries = 20'000;  // ~10 MB of bodies and texts at most
   std::size_t size() const { return entries_.size(); }
 
+  // A whole answer kept under `key` (the route's query) for the store's state it was read at
+  // (Directory::generation): an app polling its history gets the same page until something is
+  // written. nullptr when there is none for this generation.
+  const std::string* Page(const std::string& key, uint64_t generation) const;
+  const std::string& KeepPage(std::string key, uint64_t generation, std::string page);
+  static constexpr std::size_t kMaxPages = 256;
+
  private:
+  struct Page_ {
+    uint64_t generation;
+    std::string text;
+  };
+  std::unordered_map<std::string, Page_> pages_;
   struct Entry {
     std::string body;  // the stored body the text was made from
     std::string text;

@@ -78,7 +78,7 @@ TEST_F(DirectoryTest, TheSameRequestsLockLookupStillSeesThisProcesssWrite) {
   ASSERT_TRUE(store_->PutLock(Lock("lk-a")).ok());
   const auto found = directory_->FindLock("lk-a", &request_);
   ASSERT_TRUE(found.ok());
-  EXPECT_TRUE(found->has_value()) << "a write between the two lookups of one request empties the cache";
+  EXPECT_NE(*found, nullptr) << "a write between the two lookups of one request empties the cache";
 }
 
 TEST_F(DirectoryTest, AnotherConnectionsCommitIsSeenByTheNextRequest) {
@@ -96,7 +96,7 @@ TEST_F(DirectoryTest, AnotherConnectionsCommitIsSeenByTheNextRequest) {
 TEST_F(DirectoryTest, ALockPairedByAnotherConnectionIsFoundByTheNextLookup) {
   const auto before = directory_->FindLock("lk-c");
   ASSERT_TRUE(before.ok());
-  ASSERT_FALSE(before->has_value());  // cached: no lk-c
+  ASSERT_EQ(*before, nullptr);  // cached: no lk-c
   {
     auto db = store::Database::Open(dir_ + "/hub.db");
     ASSERT_TRUE(db.ok()) << db.status().ToString();
@@ -105,7 +105,7 @@ TEST_F(DirectoryTest, ALockPairedByAnotherConnectionIsFoundByTheNextLookup) {
   }
   const auto after = directory_->FindLock("lk-c");
   ASSERT_TRUE(after.ok());
-  EXPECT_TRUE(after->has_value());
+  EXPECT_NE(*after, nullptr);
 }
 
 TEST_F(DirectoryTest, AnAccountIsAnsweredAsStoredNow) {
@@ -125,6 +125,41 @@ TEST_F(DirectoryTest, AnAccountIsAnsweredAsStoredNow) {
   auto nobody = directory_->FindAccount("nobody");
   ASSERT_TRUE(nobody.ok());
   EXPECT_FALSE(nobody->has_value());
+}
+
+TEST_F(DirectoryTest, ARecordIsHandedOutUntilAWriteReplacesIt) {
+  ASSERT_TRUE(store_->PutLock(Lock("lk-d")).ok());
+  const auto first = directory_->FindLock("lk-d");
+  const auto again = directory_->FindLock("lk-d");
+  ASSERT_TRUE(first.ok() && again.ok() && *first != nullptr);
+  EXPECT_EQ(*first, *again) << "the same record while the store is unchanged";
+  LockRecord renamed = **first;
+  renamed.name = "renamed";
+  ASSERT_TRUE(store_->PutLock(renamed).ok());
+  const auto after = directory_->FindLock("lk-d");
+  ASSERT_TRUE(after.ok() && *after != nullptr);
+  EXPECT_NE(*after, *first);
+  EXPECT_EQ((*after)->name, "renamed");
+  EXPECT_EQ((*first)->name, "lk-d") << "a record handed out never changes";
+}
+
+TEST_F(DirectoryTest, TheGenerationMovesWithEveryWriteAndOnlyThen) {
+  ASSERT_TRUE(directory_->Authenticate(request_).ok());
+  const uint64_t first = directory_->generation();
+  ASSERT_TRUE(directory_->FindLock("lk-e", &request_).ok());
+  ASSERT_TRUE(directory_->Authenticate(request_).ok());
+  EXPECT_EQ(directory_->generation(), first) << "nothing was written";
+  ASSERT_TRUE(store_->PutLock(Lock("lk-e")).ok());
+  ASSERT_TRUE(directory_->Authenticate(request_).ok());
+  const uint64_t second = directory_->generation();
+  EXPECT_NE(second, first);
+  {
+    auto db = store::Database::Open(dir_ + "/hub.db");
+    ASSERT_TRUE(db.ok());
+    ASSERT_TRUE((*db)->Exec("UPDATE locks SET name = 'by hand' WHERE id = 'lk-e'").ok());
+  }
+  ASSERT_TRUE(directory_->Authenticate(request_).ok());
+  EXPECT_NE(directory_->generation(), second) << "another connection's commit";
 }
 
 }  // namespace

@@ -55,5 +55,17 @@ TEST(RenderedEventsTest, APageIsWhatTheJsonLibraryWouldWrite) {
   EXPECT_EQ(EventPageJson("", 0), Dumped(Json{{"events", Json::array()}, {"next_after", 0}}));
 }
 
+TEST(RenderedEventsTest, APageIsKeptForTheGenerationItWasReadAt) {
+  RenderedEvents rendered;
+  EXPECT_EQ(rendered.Page("q", 1), nullptr);
+  rendered.KeepPage("q", 1, "page one");
+  ASSERT_NE(rendered.Page("q", 1), nullptr);
+  EXPECT_EQ(*rendered.Page("q", 1), "page one");
+  EXPECT_EQ(rendered.Page("q", 2), nullptr) << "the store changed since";
+  EXPECT_EQ(rendered.Page("other", 1), nullptr);
+  for (std::size_t i = 0; i <= RenderedEvents::kMaxPages; ++i) rendered.KeepPage("k" + std::to_string(i), 1, "x");
+  EXPECT_EQ(rendered.Page("q", 1), nullptr) << "bounded";
+}
+
 }  // namespace
 }  // namespace latchkey::hub
