@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "harness.h"
+#include "wait.h"
 
 namespace latchkey::testing {
 namespace {
@@ -546,8 +547,7 @@ TEST_F(AccessTest, UnlockWithTimeoutRelocksAfterItsOwnTimeout) {
 
   Advance(6);
   WaitEvent(mark, {{"kind", "lock_operation"}, {"operation", "lock"}, {"source", "auto"}});
-  const auto deadline = std::chrono::steady_clock::now() + 3s;
-  while (LockState() != "locked" && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(50ms);
+  (void)latchkey::testing::WaitUntil([&] { return LockState() == "locked"; }, 3s, 50ms);
   EXPECT_EQ(LockState(), "locked");
 
   // A plain unlock uses auto_relock_s (600 s) again.

@@ -24,6 +24,7 @@
 #include <sstream>
 
 #include "hub_harness.h"
+#include "wait.h"
 
 namespace latchkey::testing {
 namespace {
@@ -402,10 +403,7 @@ TEST_F(DemoCrashTest, AcknowledgedStateAndServedHistorySurviveSigkillOfTheWholeD
     if (traffic.joinable()) traffic.join();
 
     // PR_SET_PDEATHSIG: the lock ends with the demo. Nothing of the demo survives.
-    const auto deadline = std::chrono::steady_clock::now() + 10s;
-    while (!ProcessesMentioning(demo_.data_dir()).empty() && std::chrono::steady_clock::now() < deadline) {
-      std::this_thread::sleep_for(20ms);
-    }
+    (void)latchkey::testing::WaitUntil([&] { return ProcessesMentioning(demo_.data_dir()).empty(); }, 10s);
     ASSERT_TRUE(ProcessesMentioning(demo_.data_dir()).empty()) << "a process of the killed demo survived";
 
     ASSERT_NO_FATAL_FAILURE(demo_.Start()) << "restart after kill " << round;  // logs the owner in

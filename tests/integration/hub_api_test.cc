@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "hub_harness.h"
+#include "wait.h"
 
 namespace latchkey::testing {
 namespace {
@@ -903,9 +904,8 @@ TEST_F(HubApiTest, UnpairAndPairAgain) {
   EXPECT_EQ(Owner("GET", "/api/v1/locks").json.size(), 2u);
   // The name given at pairing becomes the lock's own (its `name` setting), which the lock object
   // shows from then on.
-  for (int i = 0; i < 100 && Owner("GET", L(lock)).json["settings"].value("name", "") != "Back door"; ++i) {
-    std::this_thread::sleep_for(100ms);
-  }
+  (void)latchkey::testing::WaitUntil(
+      [&] { return Owner("GET", L(lock)).json["settings"].value("name", "") == "Back door"; }, 10s, 100ms);
   r = Owner("GET", L(lock));
   EXPECT_EQ(r.json["settings"]["name"], "Back door") << r.body;
   EXPECT_EQ(r.json["name"], "Back door") << r.body;

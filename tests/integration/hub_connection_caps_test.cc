@@ -17,6 +17,7 @@
 
 #include "hub_harness.h"
 #include "tls_harness.h"  // LatchkeyProcess
+#include "wait.h"
 
 namespace latchkey::testing {
 namespace {
@@ -146,8 +147,7 @@ TEST_F(HubConnectionCaps, TwoThousandIdleConnectionsDoNotKeepAFreshClientFromHea
   std::cout << "flood connections the hub holds: " << open << " of 2000\n";
   EXPECT_LE(open, 512u);
   // Idle connections do not stay: none sent a header, so all are closed by the header deadline.
-  const auto deadline = start + 15s;
-  while (flood.Open() > 0 && Clock::now() < deadline) std::this_thread::sleep_for(200ms);
+  (void)latchkey::testing::WaitUntil([&] { return flood.Open() == 0; }, latchkey::testing::TimeLeft(start + 15s), 200ms);
   EXPECT_EQ(flood.Open(), 0u) << "idle connections outlived the 10 s header deadline";
   EXPECT_EQ(Healthz().first, 200);
 }
@@ -219,10 +219,7 @@ TEST(HubConnectionCapsConfig, TheCapsComeFromTheConfigFile) {
   const uint16_t port = FreeLoopbackPort();
   hub.Spawn({"hub", "--data", hub.dir() + "/data", "--http", "127.0.0.1:" + std::to_string(port), "--config", config});
   int status = 0;
-  for (int i = 0; i < 200 && status != 200; ++i) {
-    status = HttpCall(port, "GET", "/healthz").status;
-    if (status != 200) std::this_thread::sleep_for(50ms);
-  }
+  (void)latchkey::testing::WaitUntil([&] { return (status = HttpCall(port, "GET", "/healthz").status) == 200; }, 10s, 50ms);
   ASSERT_EQ(status, 200) << hub.Log();
   Sockets held;
   for (int i = 0; i < 5; ++i) held.fds.push_back(OpenFrom("127.0.40.2", port));

@@ -11,6 +11,7 @@
 
 #include "hub_harness.h"
 #include "platform/time_format.h"
+#include "wait.h"
 
 namespace latchkey::testing {
 namespace {
@@ -178,7 +179,7 @@ TEST_F(HubStreamTest, RevokedAccessReachesOpenStreams) {
 
   r = Owner("DELETE", "/api/v1/accounts/s-member");
   ASSERT_EQ(r.status, 200) << r.Describe();
-  for (int i = 0; i < 50 && !ws.closed(); ++i) std::this_thread::sleep_for(100ms);
+  (void)latchkey::testing::WaitUntil([&] { return ws.closed(); }, std::chrono::milliseconds(5000), std::chrono::milliseconds(100));
   EXPECT_TRUE(ws.closed()) << "the deleted account's stream stays open";
 
   // A token revoked by DELETE /tokens/{id} likewise.
@@ -188,7 +189,7 @@ TEST_F(HubStreamTest, RevokedAccessReachesOpenStreams) {
   WsClient second;
   ASSERT_EQ(second.Connect(D().port(), Stream(token)), 101) << second.refusal_body();
   ASSERT_EQ(Owner("DELETE", "/api/v1/tokens/" + id).status, 200);
-  for (int i = 0; i < 50 && !second.closed(); ++i) std::this_thread::sleep_for(100ms);
+  (void)latchkey::testing::WaitUntil([&] { return second.closed(); }, std::chrono::milliseconds(5000), std::chrono::milliseconds(100));
   EXPECT_TRUE(second.closed()) << "the revoked token's stream stays open";
 }
 

@@ -11,6 +11,7 @@
 
 #include "hub_harness.h"
 #include "tls_harness.h"
+#include "wait.h"
 
 namespace latchkey::testing {
 namespace {
@@ -41,7 +42,7 @@ TEST(HubTlsTest, BeyondLoopbackServesHttpsWithASelfSignedCertificateItKeeps) {
   HttpsOptions tls;
   tls.ca_file = data + "/tls/cert.pem";
   // The certificate appears before the server listens.
-  for (int i = 0; i < 400 && !std::filesystem::exists(tls.ca_file); ++i) std::this_thread::sleep_for(25ms);
+  (void)latchkey::testing::WaitUntil([&] { return std::filesystem::exists(tls.ca_file); }, std::chrono::milliseconds(10000), std::chrono::milliseconds(25));
   ASSERT_NO_FATAL_FAILURE(hub.WaitHealthy(port, tls));
 
   EXPECT_EQ(Mode(data + "/tls"), 0700u);
@@ -107,7 +108,7 @@ TEST(HubTlsTest, TheLiveStreamWorksOverWss) {
               "--motor-ms", "0"});
   HttpsOptions tls;
   tls.ca_file = data + "/hub/tls/cert.pem";
-  for (int i = 0; i < 400 && !std::filesystem::exists(tls.ca_file); ++i) std::this_thread::sleep_for(25ms);
+  (void)latchkey::testing::WaitUntil([&] { return std::filesystem::exists(tls.ca_file); }, std::chrono::milliseconds(10000), std::chrono::milliseconds(25));
   ASSERT_NO_FATAL_FAILURE(demo.WaitHealthy(port, tls));
   const HttpResult login = HttpsCall(port, "POST", "/api/v1/auth/login", LoginJson(), tls);
   ASSERT_EQ(login.status, 200) << login.Describe();

@@ -8,6 +8,7 @@
 
 #include "hub_harness.h"
 #include "tls_harness.h"
+#include "wait.h"
 
 namespace latchkey::testing {
 namespace {
@@ -322,7 +323,7 @@ TEST(HubWebTlsTest, OverHttpsTheSessionCookiesAreSecure) {
   hub.Spawn({"hub", "--data", data, "--http", "0.0.0.0:" + std::to_string(port)});
   HttpsOptions tls;
   tls.ca_file = data + "/tls/cert.pem";
-  for (int i = 0; i < 400 && !std::filesystem::exists(tls.ca_file); ++i) std::this_thread::sleep_for(25ms);
+  (void)latchkey::testing::WaitUntil([&] { return std::filesystem::exists(tls.ca_file); }, std::chrono::milliseconds(10000), std::chrono::milliseconds(25));
   ASSERT_NO_FATAL_FAILURE(hub.WaitHealthy(port, tls));
   const HttpResult login = HttpsCall(
       port, "POST", "/api/v1/auth/login",

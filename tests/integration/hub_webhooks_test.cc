@@ -31,6 +31,7 @@
 #include "hub_harness.h"
 #include "platform/asio.h"
 #include "tls_harness.h"
+#include "wait.h"
 
 namespace latchkey::testing {
 namespace {
@@ -159,12 +160,7 @@ class Receiver {
     return out;
   }
   bool WaitFor(const std::function<bool()>& done, std::chrono::milliseconds timeout) {
-    const auto deadline = Clock::now() + timeout;
-    while (Clock::now() < deadline) {
-      if (done()) return true;
-      std::this_thread::sleep_for(20ms);
-    }
-    return done();
+    return latchkey::testing::WaitUntil(done, timeout) || done();
   }
 
  private:
@@ -808,10 +804,7 @@ TEST(HubWebhooksCacert, AFileThatDoesNotLoadStopsTheStart) {
   const uint16_t port = FreeLoopbackPort();
   hub.Spawn({"hub", "--data", hub.dir() + "/data", "--http", "127.0.0.1:" + std::to_string(port), "--config", good});
   int status = 0;
-  for (int i = 0; i < 200 && status != 200; ++i) {
-    status = HttpCall(port, "GET", "/healthz").status;
-    if (status != 200) std::this_thread::sleep_for(50ms);
-  }
+  (void)latchkey::testing::WaitUntil([&] { return (status = HttpCall(port, "GET", "/healthz").status) == 200; }, 10s, 50ms);
   EXPECT_EQ(status, 200) << hub.Log();
 }
 

@@ -174,11 +174,8 @@ TEST(ListPagingHubTest, RestListsOfAFullLockComeWhole) {
                                           {"setup_code", lock.setup_code()}, {"name", "Big door"}});
   ASSERT_EQ(paired.status, 201) << paired.Describe();
   const std::string base = "/api/v1/locks/" + paired.json["id"].get<std::string>();
-  const auto deadline = std::chrono::steady_clock::now() + 20s;
-  while (!hub.Call("GET", base).json.value("online", false)) {
-    ASSERT_LT(std::chrono::steady_clock::now(), deadline) << "the lock did not come online";
-    std::this_thread::sleep_for(50ms);
-  }
+  ASSERT_TRUE(latchkey::testing::WaitUntil([&] { return hub.Call("GET", base).json.value("online", false); }, 20s, 50ms))
+      << "the lock did not come online";
 
   // 640 users with names at the lock's maximum (255 characters, 4 bytes each) and a PIN each:
   // the user list is about 50 frames, the credential list about 4.
