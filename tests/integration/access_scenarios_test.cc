@@ -45,10 +45,7 @@ class AccessTest : public ::testing::Test {
   // A failed test shows what the lock process logged.
   void TearDown() override {
     if (!HasFailure() || !lock_) return;
-    std::ifstream log(lock_->data_dir() + "/process.log");
-    std::stringstream text;
-    text << log.rdbuf();
-    std::cerr << "--- lock process log ---\n" << text.str() << "--- end ---\n";
+    std::cerr << "--- lock process log ---\n" << lock_->Log() << "--- end ---\n";
   }
 
   // A hub request by the owner that must succeed; returns its result.

@@ -1,5 +1,6 @@
 #include "harness.h"
 
+#include <sstream>
 #include <signal.h>
 #include <stdlib.h>
 
@@ -87,6 +88,13 @@ void LockProcess::Start() {
 }
 
 void LockProcess::Kill(int signal) { process_.Kill(signal); }
+
+std::string LockProcess::Log() const {
+  std::ifstream log(data_dir_ + "/process.log");
+  std::stringstream text;
+  text << log.rdbuf();
+  return text.str();
+}
 
 std::string LockProcess::setup_code() const { return ReadLine(data_dir_ + "/setup-code").value_or(""); }
 

@@ -49,6 +49,8 @@ class LockProcess {
   bool running() const { return process_.pid() > 0; }
 
   const std::string& data_dir() const { return data_dir_; }
+  // What the process wrote to its log (DATA/process.log), for a failed test to show.
+  std::string Log() const;
   std::string host() const { return "127.0.0.1"; }
   uint16_t link_port() const { return link_port_; }
   uint16_t sim_port() const { return sim_port_; }

@@ -138,10 +138,7 @@ class LockClockTest : public ::testing::Test {
   }
   void TearDown() override {
     if (!HasFailure() || !lock_) return;
-    std::ifstream log(lock_->data_dir() + "/process.log");
-    std::stringstream text;
-    text << log.rdbuf();
-    std::cerr << "--- lock process log ---\n" << text.str() << "--- end ---\n";
+    std::cerr << "--- lock process log ---\n" << lock_->Log() << "--- end ---\n";
   }
   Json SetTime(int64_t time, bool force = false) {
     Json args{{"time", time}};

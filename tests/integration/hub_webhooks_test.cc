@@ -771,19 +771,24 @@ TEST_F(HubWebhookPolicy, LoopbackAndPrivateDestinationsAreRefusedUnlessAllowList
   EXPECT_EQ(TamperAlarms(), alarms_before);
 }
 
+// `latchkey hub` with `args` exits with `exit_status` and a log that says `words`.
+void ExpectHubRefusesToStart(const std::vector<std::string>& args, const std::string& words, int exit_status) {
+  LatchkeyProcess hub;
+  std::vector<std::string> all{"hub", "--data", hub.dir() + "/data", "--http",
+                               "127.0.0.1:" + std::to_string(FreeLoopbackPort())};
+  all.insert(all.end(), args.begin(), args.end());
+  hub.Spawn(all);
+  const auto status = hub.WaitExit(20s);
+  ASSERT_TRUE(status.has_value()) << "the hub kept running:\n" << hub.Log();
+  EXPECT_EQ(*status, exit_status) << hub.Log();
+  EXPECT_NE(hub.Log().find(words), std::string::npos) << hub.Log();
+}
+
 // webhook_cacert must load: a missing file or one without a PEM certificate stops the start
 // with a message naming it, from the flag or the config file.
 TEST(HubWebhooksCacert, AFileThatDoesNotLoadStopsTheStart) {
   const auto refused = [](const std::vector<std::string>& args, const std::string& file) {
-    LatchkeyProcess hub;
-    std::vector<std::string> all{"hub", "--data", hub.dir() + "/data", "--http",
-                                 "127.0.0.1:" + std::to_string(FreeLoopbackPort())};
-    all.insert(all.end(), args.begin(), args.end());
-    hub.Spawn(all);
-    const auto status = hub.WaitExit(20s);
-    ASSERT_TRUE(status.has_value()) << "the hub kept running:\n" << hub.Log();
-    EXPECT_EQ(*status, 1) << hub.Log();
-    EXPECT_NE(hub.Log().find("webhook_cacert " + file), std::string::npos) << hub.Log();
+    ExpectHubRefusesToStart(args, "webhook_cacert " + file, 1);
   };
   TestPki pki;
   const std::string missing = pki.dir() + "/missing.pem";
@@ -811,17 +816,7 @@ TEST(HubWebhooksCacert, AFileThatDoesNotLoadStopsTheStart) {
 // webhook_allow must parse, from the flag or the config file: a bad entry stops the start with a
 // message naming it.
 TEST(HubWebhooksAllowConfig, ABadEntryStopsTheStart) {
-  const auto refused = [](const std::vector<std::string>& args, const std::string& words, int exit_status) {
-    LatchkeyProcess hub;
-    std::vector<std::string> all{"hub", "--data", hub.dir() + "/data", "--http",
-                                 "127.0.0.1:" + std::to_string(FreeLoopbackPort())};
-    all.insert(all.end(), args.begin(), args.end());
-    hub.Spawn(all);
-    const auto status = hub.WaitExit(20s);
-    ASSERT_TRUE(status.has_value()) << "the hub kept running:\n" << hub.Log();
-    EXPECT_EQ(*status, exit_status) << hub.Log();
-    EXPECT_NE(hub.Log().find(words), std::string::npos) << hub.Log();
-  };
+  const auto refused = ExpectHubRefusesToStart;
   refused({"--webhook-allow", "10.0.0.1/8"}, "webhook_allow '10.0.0.1/8': the address has bits set", 1);
   refused({"--webhook-allow", "127.0.0.1", "--webhook-allow", "0.0.0.0"}, "webhook_allow '0.0.0.0'", 1);
   LatchkeyProcess folder;  // not started: a folder of the test's own

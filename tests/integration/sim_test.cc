@@ -67,10 +67,7 @@ class SimTest : public ::testing::TestWithParam<Via> {
   // A failed test shows what the lock process logged.
   void TearDown() override {
     if (!HasFailure() || !lock_) return;
-    std::ifstream log(lock_->data_dir() + "/process.log");
-    std::stringstream text;
-    text << log.rdbuf();
-    std::cerr << "--- lock process log ---\n" << text.str() << "--- end ---\n";
+    std::cerr << "--- lock process log ---\n" << lock_->Log() << "--- end ---\n";
   }
 
   // One row of the sim table, through the way this test instance uses.
