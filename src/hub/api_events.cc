@@ -9,6 +9,7 @@
 #include "crypto/sodium_crypto.h"
 #include "hub/api.h"
 #include "hub/rendered_events.h"
+#include "hub/stream_filter.h"
 #include "platform/time_format.h"
 #include "wire/json_codec.h"
 
@@ -133,8 +134,11 @@ void RegisterEventRoutes(EventRoutes ctx, Router& router) {
         query.kind = kind;
       }
       // The same query at the same state of the store is the same page (rendered_events.h).
+      // Duress is for owner and admin only, wherever events are shown (stream_filter.h).
+      const bool sees_duress = p.MayManageLock();
       std::string key = query.lock + '\n' + std::to_string(query.after) + '\n' + std::to_string(query.limit) + '\n' +
-                        query.kind.value_or("") + '\n' + (query.user ? std::to_string(*query.user) : "");
+                        query.kind.value_or("") + '\n' + (query.user ? std::to_string(*query.user) : "") + '\n' +
+                        (sees_duress ? "all" : "no duress");
       const uint64_t generation = ctx.gate.directory.generation();
       if (const std::string* page = ctx.rendered.Page(key, generation)) {
         HttpResponse answer;
@@ -147,11 +151,12 @@ void RegisterEventRoutes(EventRoutes ctx, Router& router) {
       std::string joined;
       uint64_t next_after = query.after;
       for (const StoredEvent& row : *rows) {
-        auto text = ctx.rendered.Text(row);
-        if (!text.ok()) return respond(HttpResponse::Error(500, "internal", text.status().message()));
+        auto rendered = ctx.rendered.Text(row);
+        if (!rendered.ok()) return respond(HttpResponse::Error(500, "internal", rendered.status().message()));
+        next_after = std::max(next_after, row.seq);  // past a withheld event too
+        if (rendered->duress && !sees_duress) continue;
         if (!joined.empty()) joined.push_back(',');
-        joined += *text;
-        next_after = std::max(next_after, row.seq);
+        joined += rendered->text;
       }
       HttpResponse page;
       page.body = ctx.rendered.KeepPage(std::move(key), generation, EventPageJson(joined, next_after));
@@ -224,6 +229,7 @@ void RegisterEventRoutes(EventRoutes ctx, Router& router) {
           const std::string lock = e.value("lock", "");
           if (full) last = EventCursor{time, e.value("seq", uint64_t{0}), lock};
           if (after_ms && time <= *after_ms) continue;
+          if (!p.MayManageLock() && IsDuressEvent(e)) continue;  // owner and admin only (stream_filter.h)
           list.push_back(ApiEventJson(std::move(e), lock));
         }
       }

@@ -27,9 +27,13 @@ namespace latchkey::hub {
 
 class RenderedEvents {
  public:
+  struct Rendered {
+    std::string_view text;
+    bool duress = false;  // stream_filter.h's IsDuressEvent: owner and admin only
+  };
   // The API text of `row`; kIoError for a body HubStore::ParseStoredEvent refuses. The view
   // stays valid until the next call.
-  core::Result<std::string_view> Text(const StoredEvent& row);
+  core::Result<Rendered> Text(const StoredEvent& row);
 
   static constexpr std::size_t kMaxEntries = 20'000;  // ~10 MB of bodies and texts at most
   std::size_t size() const { return entries_.size(); }
@@ -50,6 +54,7 @@ class RenderedEvents {
   struct Entry {
     std::string body;  // the stored body the text was made from
     std::string text;
+    bool duress = false;
   };
   std::unordered_map<std::string, Entry> entries_;  // by lock + '\0' + seq
 };

@@ -475,6 +475,41 @@ TEST_F(HubAuthApiTest, ATokenInTheQueryIsOnlyForTheStream) {
   EXPECT_TRUE(hub_->directory().Authenticate(stream).ok()) << "a browser's WebSocket cannot send a header";
 }
 
+// SECURITY.md "Least knowledge": duress reaches owner and admin only, in history as on the
+// stream, whoever used the code; the page goes on past what it withholds.
+TEST_F(HubAuthApiTest, HistoryShowsDuressToOwnerAndAdminOnly) {
+  LockRecord lock;
+  lock.id = "lk-a";
+  lock.name = "front";
+  lock.address = "127.0.0.1:1";
+  ASSERT_TRUE(hub_->store().PutLock(lock).ok());
+  std::vector<Json> events;
+  for (uint64_t seq = 1; seq <= 3; ++seq) {
+    core::Event e = seq == 2 ? core::AlarmEvent(core::AlarmKind::kForcedUser) : core::AlarmEvent(core::AlarmKind::kTamper);
+    e.seq = seq;
+    e.time_ms = 1'795'600'000'000 + static_cast<int64_t>(seq);
+    events.push_back(wire::EventToJson(e));
+  }
+  ASSERT_TRUE(hub_->store().AppendEvents("lk-a", events).ok());
+  const auto seqs = [](const Answer& a) {
+    std::vector<uint64_t> out;
+    for (const Json& e : a.json["events"]) out.push_back(e.value("seq", uint64_t{0}));
+    return out;
+  };
+  const std::string member = MakeAccount("mem", "member");
+  const std::string admin = MakeAccount("adm", "admin");
+  for (int twice = 0; twice < 2; ++twice) {  // the second time from the page cache
+    const Answer m = Call("GET", "/api/v1/locks/lk-a/events", nullptr, member);
+    ASSERT_EQ(m.status, 200u) << m.Describe();
+    EXPECT_EQ(seqs(m), (std::vector<uint64_t>{1, 3}));
+    EXPECT_EQ(m.json.value("next_after", uint64_t{0}), 3u) << "paging goes on past the withheld event";
+    EXPECT_EQ(seqs(Call("GET", "/api/v1/locks/lk-a/events", nullptr, admin)), (std::vector<uint64_t>{1, 2, 3}));
+    EXPECT_EQ(seqs(Call("GET", "/api/v1/locks/lk-a/events", nullptr, Owner())), (std::vector<uint64_t>{1, 2, 3}));
+    EXPECT_EQ(seqs(Call("GET", "/api/v1/events", nullptr, member)), (std::vector<uint64_t>{3, 1}));
+    EXPECT_EQ(seqs(Call("GET", "/api/v1/events", nullptr, Owner())), (std::vector<uint64_t>{3, 2, 1}));
+  }
+}
+
 TEST_F(HubAuthApiTest, TheChainCheckGoesPageByPageAndIsForOwnerAndAdmin) {
   LockRecord lock;
   lock.id = "lk-a";

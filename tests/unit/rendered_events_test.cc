@@ -17,8 +17,12 @@ TEST(RenderedEventsTest, TheTextIsWhatApiEventJsonWrites) {
   const Json body{{"seq", 7}, {"time", 1'795'600'800'123}, {"kind", "operation"}, {"actor", "mia"}, {"from", 5}, {"to", 6}};
   const auto text = rendered.Text(Row("lk-a", 7, body));
   ASSERT_TRUE(text.ok()) << text.status().ToString();
-  EXPECT_EQ(std::string(*text), Dumped(ApiEventJson(body, "lk-a")));
-  EXPECT_NE(text->find("\"time\":\"2026-11-25T10:00:00.123Z\""), std::string_view::npos) << *text;
+  EXPECT_EQ(std::string(text->text), Dumped(ApiEventJson(body, "lk-a")));
+  EXPECT_NE(text->text.find("\"time\":\"2026-11-25T10:00:00.123Z\""), std::string_view::npos) << text->text;
+  EXPECT_FALSE(text->duress);
+  const auto duress = rendered.Text(Row("lk-a", 8, Json{{"seq", 8}, {"time", 0}, {"kind", "alarm"}, {"alarm", "forced_user"}}));
+  ASSERT_TRUE(duress.ok());
+  EXPECT_TRUE(duress->duress);
 }
 
 TEST(RenderedEventsTest, ATextIsServedOnlyForTheBodyItWasMadeFrom) {
@@ -29,7 +33,7 @@ TEST(RenderedEventsTest, ATextIsServedOnlyForTheBodyItWasMadeFrom) {
   const Json again{{"seq", 1}, {"time", 2000}, {"kind", "alarm"}};
   const auto text = rendered.Text(Row("lk-a", 1, again));
   ASSERT_TRUE(text.ok());
-  EXPECT_EQ(std::string(*text), Dumped(ApiEventJson(again, "lk-a")));
+  EXPECT_EQ(std::string(text->text), Dumped(ApiEventJson(again, "lk-a")));
   EXPECT_EQ(rendered.size(), 1u);
 }
 
