@@ -94,6 +94,10 @@ constexpr uint64_t kYearDayKeys = 1u << 8;  // week-day schedules first, then ye
 
 Json UserJson(const core::User& user) { return wire::EncodeUser(wire::Form::kLink, user); }
 
+// A record's link form, by its encoder of record_forms.h (an answer's entry or result).
+template <auto kEncode>
+constexpr auto kLinkForm = [](const auto& record) { return kEncode(wire::Form::kLink, record); };
+
 // --- the handlers, one per op (a remote command and sim answer later, through `reply`) ------
 
 template <core::Operation kOperation>
@@ -222,7 +226,8 @@ Json ListSchedules(Context& c, const link::ListSchedulesRequest& r) {
     return i < week.size() ? week[i].index : kYearDayKeys + year[i - week.size()].index;
   };
   source.entry = [&](std::size_t i) {
-    return i < week.size() ? wire::WeekDayToJson(week[i]) : wire::YearDayToJson(year[i - week.size()]);
+    return i < week.size() ? kLinkForm<&wire::EncodeWeekDay>(week[i])
+                           : kLinkForm<&wire::EncodeYearDay>(year[i - week.size()]);
   };
   return ListAnswer(r, source);
 }
@@ -230,10 +235,10 @@ Json ListSchedules(Context& c, const link::ListSchedulesRequest& r) {
 Json SetSchedule(Context& c, const link::SetScheduleRequest& r) {
   const auto user = static_cast<core::UserIndex>(r.user);
   if (const auto* week = std::get_if<core::WeekDaySchedule>(&r.schedule)) {
-    return Answer(c.lock().SetWeekDaySchedule(user, *week, c.actor), wire::WeekDayToJson);
+    return Answer(c.lock().SetWeekDaySchedule(user, *week, c.actor), kLinkForm<&wire::EncodeWeekDay>);
   }
   return Answer(c.lock().SetYearDaySchedule(user, std::get<core::YearDaySchedule>(r.schedule), c.actor),
-                wire::YearDayToJson);
+                kLinkForm<&wire::EncodeYearDay>);
 }
 
 Json ClearSchedule(Context& c, const link::ClearScheduleRequest& r) {
@@ -248,12 +253,12 @@ Json ListHolidays(Context& c, const link::ListHolidaysRequest& r) {
   link::ListSource source;
   source.size = holidays.size();
   source.key = [&](std::size_t i) -> uint64_t { return holidays[i].index; };
-  source.entry = [&](std::size_t i) { return wire::HolidayToJson(holidays[i]); };
+  source.entry = [&](std::size_t i) { return kLinkForm<&wire::EncodeHoliday>(holidays[i]); };
   return ListAnswer(r, source);
 }
 
 Json SetHoliday(Context& c, const link::SetHolidayRequest& r) {
-  return Answer(c.lock().SetHoliday(r.holiday, c.actor), wire::HolidayToJson);
+  return Answer(c.lock().SetHoliday(r.holiday, c.actor), kLinkForm<&wire::EncodeHoliday>);
 }
 
 Json ClearHoliday(Context& c, const link::ClearHolidayRequest& r) {
