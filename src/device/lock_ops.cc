@@ -7,6 +7,7 @@
 #include "device/sim_world.h"
 #include "link/enum_table.h"
 #include "link/list_pages.h"
+#include "link/op_answers.h"
 #include "link/op_requests.h"
 #include "wire/json_codec.h"
 #include "wire/record_forms.h"
@@ -58,10 +59,8 @@ Json CredentialJson(const core::StoredCredential& c) {
 }
 
 Json CredentialResultJson(const core::CredentialResult& r) {
-  return Json{{"type", std::string(core::ToString(r.credential.type))},
-              {"index", r.credential.index},
-              {"user", r.user},
-              {"next_free_index", r.next_free_index ? Json(*r.next_free_index) : Json(nullptr)}};
+  return link::CredentialResultAnswer::Fields().Encode({
+      .type = r.credential.type, .index = r.credential.index, .user = r.user, .next_free_index = r.next_free_index});
 }
 
 // The answer of an op whose core call returns a value (encoded by `to_json`) or a refusal.
@@ -114,13 +113,14 @@ void Remote(Context& c, const link::RemoteRequest& r, Reply reply) {
     return reply(LockOps::Error("denied", "the lock refused the operation", core::ToString(*decision->reason)));
   }
   if (decision->result == core::DecisionResult::kPending) {
-    return reply(LockOps::Ok(Json{{"result", "pending"}, {"lock_state", std::string(core::ToString(decision->lock_state))}}));
+    return reply(
+        LockOps::Ok(link::RemoteAnswer::Fields().Encode({.result = "pending", .lock_state = decision->lock_state})));
   }
   c.runtime.WhenBoltStops([reply = std::move(reply)](const core::LockStatus& status) {
     if (status.lock_state == core::LockState::kJammed) {
       return reply(LockOps::Error("jammed", "the bolt jammed during this operation"));
     }
-    reply(LockOps::Ok(Json{{"result", "ok"}, {"lock_state", std::string(core::ToString(status.lock_state))}}));
+    reply(LockOps::Ok(link::RemoteAnswer::Fields().Encode({.result = "ok", .lock_state = status.lock_state})));
   });
 }
 
@@ -270,7 +270,7 @@ Json SetTime(Context& c, const link::SetTimeRequest& r) {
   const Status s = c.lock().AcceptClock(r.time, c.actor, r.force.value_or(false));
   if (!s.ok()) return LockOps::FromStatus(s);
   if (c.sim != nullptr) c.sim->SetWallClock(r.time);
-  return LockOps::Ok(Json{{"time", r.time}});
+  return LockOps::Ok(link::SetTimeAnswer::Fields().Encode({.time = r.time}));
 }
 
 Json Unpair(Context& c, const link::NoArgs&) {

@@ -1,11 +1,12 @@
 // The forms of schedules, holidays and credential refs (wire/record_forms.h): each form
 // round-trips and writes the document the hand-written codec wrote; a bad field is refused by
 // name; unknown fields pass the record (a request carries it beside its own fields) and are
-// refused by the request's table.
+// refused by the request's table. The answers of link/op_answers.h likewise.
 #include <gtest/gtest.h>
 
 #include <string>
 
+#include "link/op_answers.h"
 #include "link/op_requests.h"
 #include "wire/json_codec.h"
 #include "wire/record_forms.h"
@@ -150,6 +151,24 @@ TEST(RecordFormsTest, UnknownFieldsAreTheRequestsToRefuse) {
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_EQ(std::get<core::WeekDaySchedule>(r->schedule), Weekdays());
   EXPECT_EQ(link::EncodeRequest(*r), args);
+}
+
+// The answers of link/op_answers.h keep the documents the lock wrote by hand.
+TEST(OpAnswersTest, AnswersRoundTripAsTheyWereWritten) {
+  const link::RemoteAnswer remote{.result = "ok", .lock_state = core::LockState::kLocked};
+  const Json written = link::RemoteAnswer::Fields().Encode(remote);
+  EXPECT_EQ(written, (Json{{"result", "ok"}, {"lock_state", "locked"}}));
+  EXPECT_EQ(link::RemoteAnswer::Fields().Decode(written)->lock_state, core::LockState::kLocked);
+  EXPECT_EQ(link::SetTimeAnswer::Fields().Encode({.time = 42}), (Json{{"time", 42}}));
+  const link::CredentialResultAnswer added{.type = core::CredentialType::kPin, .index = 3, .user = 2};
+  EXPECT_EQ(link::CredentialResultAnswer::Fields().Encode(added),
+            (Json{{"type", "pin"}, {"index", 3}, {"user", 2}, {"next_free_index", nullptr}}));
+  auto bad = link::RemoteAnswer::Fields().Decode(Json{{"result", "ok"}, {"lock_state", "ajar"}});
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().message(), "lock_state: 'ajar' is not a known value");
+  auto unknown = link::SetTimeAnswer::Fields().Decode(Json{{"time", 1}, {"tme", 2}});
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_EQ(unknown.status().message(), "tme: is not a known field");
 }
 
 }  // namespace
