@@ -7,6 +7,7 @@
 #include "device/sim_world.h"
 #include "link/enum_table.h"
 #include "link/list_pages.h"
+#include "link/op_answers.h"
 #include "link/op_requests.h"
 #include "wire/json_codec.h"
 #include "wire/record_forms.h"
@@ -58,10 +59,8 @@ Json CredentialJson(const core::StoredCredential& c) {
 }
 
 Json CredentialResultJson(const core::CredentialResult& r) {
-  return Json{{"type", std::string(core::ToString(r.credential.type))},
-              {"index", r.credential.index},
-              {"user", r.user},
-              {"next_free_index", r.next_free_index ? Json(*r.next_free_index) : Json(nullptr)}};
+  return link::CredentialResultAnswer::Fields().Encode({
+      .type = r.credential.type, .index = r.credential.index, .user = r.user, .next_free_index = r.next_free_index});
 }
 
 // The answer of an op whose core call returns a value (encoded by `to_json`) or a refusal.
@@ -94,6 +93,10 @@ constexpr uint64_t kYearDayKeys = 1u << 8;  // week-day schedules first, then ye
 
 Json UserJson(const core::User& user) { return wire::EncodeUser(wire::Form::kLink, user); }
 
+// A record's link form, by its encoder of record_forms.h (an answer's entry or result).
+template <auto kEncode>
+constexpr auto kLinkForm = [](const auto& record) { return kEncode(wire::Form::kLink, record); };
+
 // --- the handlers, one per op (a remote command and sim answer later, through `reply`) ------
 
 template <core::Operation kOperation>
@@ -110,13 +113,14 @@ void Remote(Context& c, const link::RemoteRequest& r, Reply reply) {
     return reply(LockOps::Error("denied", "the lock refused the operation", core::ToString(*decision->reason)));
   }
   if (decision->result == core::DecisionResult::kPending) {
-    return reply(LockOps::Ok(Json{{"result", "pending"}, {"lock_state", std::string(core::ToString(decision->lock_state))}}));
+    return reply(
+        LockOps::Ok(link::RemoteAnswer::Fields().Encode({.result = "pending", .lock_state = decision->lock_state})));
   }
   c.runtime.WhenBoltStops([reply = std::move(reply)](const core::LockStatus& status) {
     if (status.lock_state == core::LockState::kJammed) {
       return reply(LockOps::Error("jammed", "the bolt jammed during this operation"));
     }
-    reply(LockOps::Ok(Json{{"result", "ok"}, {"lock_state", std::string(core::ToString(status.lock_state))}}));
+    reply(LockOps::Ok(link::RemoteAnswer::Fields().Encode({.result = "ok", .lock_state = status.lock_state})));
   });
 }
 
@@ -222,7 +226,8 @@ Json ListSchedules(Context& c, const link::ListSchedulesRequest& r) {
     return i < week.size() ? week[i].index : kYearDayKeys + year[i - week.size()].index;
   };
   source.entry = [&](std::size_t i) {
-    return i < week.size() ? wire::WeekDayToJson(week[i]) : wire::YearDayToJson(year[i - week.size()]);
+    return i < week.size() ? kLinkForm<&wire::EncodeWeekDay>(week[i])
+                           : kLinkForm<&wire::EncodeYearDay>(year[i - week.size()]);
   };
   return ListAnswer(r, source);
 }
@@ -230,10 +235,10 @@ Json ListSchedules(Context& c, const link::ListSchedulesRequest& r) {
 Json SetSchedule(Context& c, const link::SetScheduleRequest& r) {
   const auto user = static_cast<core::UserIndex>(r.user);
   if (const auto* week = std::get_if<core::WeekDaySchedule>(&r.schedule)) {
-    return Answer(c.lock().SetWeekDaySchedule(user, *week, c.actor), wire::WeekDayToJson);
+    return Answer(c.lock().SetWeekDaySchedule(user, *week, c.actor), kLinkForm<&wire::EncodeWeekDay>);
   }
   return Answer(c.lock().SetYearDaySchedule(user, std::get<core::YearDaySchedule>(r.schedule), c.actor),
-                wire::YearDayToJson);
+                kLinkForm<&wire::EncodeYearDay>);
 }
 
 Json ClearSchedule(Context& c, const link::ClearScheduleRequest& r) {
@@ -248,12 +253,12 @@ Json ListHolidays(Context& c, const link::ListHolidaysRequest& r) {
   link::ListSource source;
   source.size = holidays.size();
   source.key = [&](std::size_t i) -> uint64_t { return holidays[i].index; };
-  source.entry = [&](std::size_t i) { return wire::HolidayToJson(holidays[i]); };
+  source.entry = [&](std::size_t i) { return kLinkForm<&wire::EncodeHoliday>(holidays[i]); };
   return ListAnswer(r, source);
 }
 
 Json SetHoliday(Context& c, const link::SetHolidayRequest& r) {
-  return Answer(c.lock().SetHoliday(r.holiday, c.actor), wire::HolidayToJson);
+  return Answer(c.lock().SetHoliday(r.holiday, c.actor), kLinkForm<&wire::EncodeHoliday>);
 }
 
 Json ClearHoliday(Context& c, const link::ClearHolidayRequest& r) {
@@ -265,7 +270,7 @@ Json SetTime(Context& c, const link::SetTimeRequest& r) {
   const Status s = c.lock().AcceptClock(r.time, c.actor, r.force.value_or(false));
   if (!s.ok()) return LockOps::FromStatus(s);
   if (c.sim != nullptr) c.sim->SetWallClock(r.time);
-  return LockOps::Ok(Json{{"time", r.time}});
+  return LockOps::Ok(link::SetTimeAnswer::Fields().Encode({.time = r.time}));
 }
 
 Json Unpair(Context& c, const link::NoArgs&) {

@@ -88,7 +88,7 @@ void LockSessions::Connect(const std::shared_ptr<Session>& session) {
     spdlog::info("hub: lock {} online", s->record.id);
     if (listener_.on_state) listener_.on_state(s->record.id);
     if (!s->name_to_set.empty()) {
-      Request(s->record.id, "set_settings", Json{{"settings", {{"name", s->name_to_set}}}}, [weak](Json reply) {
+      Request<link::Op::kSetSettings>(s->record.id, {.settings = {.name = s->name_to_set}}, [weak](Json reply) {
         auto named = weak.lock();
         if (!named) return;
         if (reply.value("ok", false)) {
@@ -324,7 +324,7 @@ void LockSessions::Unpair(const std::string& lock, Done done) {
     done(s.ok() ? Json{{"ok", true}, {"result", Json::object()}} : link::ErrorReply("internal", s.message()));
   };
   if (session->client && session->client->ready()) {
-    session->client->Request("unpair", Json::object(), std::move(forget));
+    session->client->Request<link::Op::kUnpair>({}, std::move(forget));
   } else {
     forget(Json());
   }

@@ -50,6 +50,11 @@ class LockSessions {
   // {"ok":false,"error":{"code":"busy","retry_after_s":1}} (HTTP 429) without reaching the
   // lock. So no number of parallel callers makes the hub break the link for everyone.
   void Request(const std::string& lock, const std::string& op, Json args, Done done);
+  // The same with the op's request struct: Request<link::Op::kUnpair>(lock, {}, done).
+  template <link::Op kOp>
+  void Request(const std::string& lock, const link::RequestFor<kOp>& request, Done done) {
+    Request(lock, std::string(link::ToString(kOp)), link::EncodeRequest(request), std::move(done));
+  }
   static constexpr int kMaxInFlight = 16;
   static constexpr std::size_t kMaxWaiting = 64;
   static constexpr std::chrono::milliseconds kMaxWait{10000};

@@ -133,7 +133,7 @@ void LinkClient::OnMessage(Message message) {
       Ping();
       if (callbacks_.on_ready && lock_key_seen_) callbacks_.on_ready(*lock_key_seen_, body);
       if (options_.clock_ms && ready_) {
-        Request("set_time", Json{{"time", options_.clock_ms()}}, [](Json) {});
+        Request<Op::kSetTime>({.time = options_.clock_ms()}, [](Json) {});
       }
       return;
     }

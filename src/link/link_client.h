@@ -15,6 +15,7 @@
 
 #include "crypto/noise_handshake.h"
 #include "link/channel.h"
+#include "link/op_requests.h"
 #include "link/setup_code.h"
 #include "platform/asio.h"
 
@@ -64,6 +65,13 @@ class LinkClient {
   // The lock's answer, or {"ok":false,"error":{"code":"lock_offline"|"lock_timeout"}}.
   void Request(const std::string& op, Json args, Done done,
                std::chrono::milliseconds timeout = std::chrono::seconds(10));
+  // The same with the op's request struct (op_requests.h), encoded as the lock decodes it:
+  //   client.Request<Op::kSetTime>({.time = now_ms}, done)
+  template <Op kOp>
+  void Request(const RequestFor<kOp>& request, Done done,
+               std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
+    Request(std::string(ToString(kOp)), EncodeRequest(request), std::move(done), timeout);
+  }
   // For tests of replay and tampering: every frame as it passes.
   std::function<void(std::span<const uint8_t> frame, bool outgoing)> frame_tap;
 

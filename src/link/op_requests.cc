@@ -127,8 +127,8 @@ const FieldTable<ListSchedulesRequest>& ListSchedulesRequest::Fields() {
   return table;
 }
 
-// The schedule's fields are those of wire::WeekDayFromJson / YearDayFromJson, read from the
-// whole args once `user` and `kind` are good.
+// The schedule's fields are those of its link form (wire::WeekDayFields, YearDayFields), read
+// from the whole args once `user` and `kind` are good.
 const FieldTable<SetScheduleRequest>& SetScheduleRequest::Fields() {
   using R = SetScheduleRequest;
   static const auto table =
@@ -145,11 +145,11 @@ const FieldTable<SetScheduleRequest>& SetScheduleRequest::Fields() {
                 const auto kind = f.Str("kind", true, 16);
                 LATCHKEY_TRY(f);
                 if (*kind == "week_day") {
-                  auto s = wire::WeekDayFromJson(args);
+                  auto s = wire::DecodeWeekDay(wire::Form::kLink, args);
                   LATCHKEY_TRY(s);
                   r.schedule = *s;
                 } else if (*kind == "year_day") {
-                  auto s = wire::YearDayFromJson(args);
+                  auto s = wire::DecodeYearDay(wire::Form::kLink, args);
                   LATCHKEY_TRY(s);
                   r.schedule = *s;
                 } else {
@@ -159,9 +159,9 @@ const FieldTable<SetScheduleRequest>& SetScheduleRequest::Fields() {
               },
               [](const R& r, Json& j) {
                 if (const auto* week = std::get_if<core::WeekDaySchedule>(&r.schedule)) {
-                  Merge(j, wire::WeekDayToJson(*week));
+                  Merge(j, wire::EncodeWeekDay(wire::Form::kLink, *week));
                 } else {
-                  Merge(j, wire::YearDayToJson(std::get<core::YearDaySchedule>(r.schedule)));
+                  Merge(j, wire::EncodeYearDay(wire::Form::kLink, std::get<core::YearDaySchedule>(r.schedule)));
                 }
               });
   return table;
@@ -189,12 +189,12 @@ const FieldTable<SetHolidayRequest>& SetHolidayRequest::Fields() {
                                 .Allow("operating_mode")
                                 .Whole(
                                     [](const Json& args, SetHolidayRequest& r) -> core::Status {
-                                      auto h = wire::HolidayFromJson(args);
+                                      auto h = wire::DecodeHoliday(wire::Form::kLink, args);
                                       LATCHKEY_TRY(h);
                                       r.holiday = *h;
                                       return core::Status::Ok();
                                     },
-                                    [](const SetHolidayRequest& r, Json& j) { Merge(j, wire::HolidayToJson(r.holiday)); });
+                                    [](const SetHolidayRequest& r, Json& j) { Merge(j, wire::EncodeHoliday(wire::Form::kLink, r.holiday)); });
   return table;
 }
 

@@ -91,6 +91,8 @@ Json StoredSettings(const core::Settings& s) { return wire::EncodeSettings(wire:
 Result<core::Settings> SettingsFromStore(const Json& j) { return wire::DecodeSettings(wire::Form::kStore, j); }
 Json StoredUser(const core::User& u) { return wire::EncodeUser(wire::Form::kStore, u); }
 Result<core::User> UserFromStore(const Json& j) { return wire::DecodeUser(wire::Form::kStore, j); }
+Json StoredHoliday(const core::HolidaySchedule& h) { return wire::EncodeHoliday(wire::Form::kStore, h); }
+Result<core::HolidaySchedule> HolidayFromStore(const Json& j) { return wire::DecodeHoliday(wire::Form::kStore, j); }
 
 // Decodes the JSON `text` of row `where`; any failure is kIoError naming the row.
 template <typename FromJson>
@@ -263,7 +265,7 @@ Status SqliteLockStore::Load(core::PersistentState* out) {
   s = ForEachRow(holidays.value(), [&](Statement& row) {
     const int64_t idx = row.ColumnInt64(0);
     const std::string where = "holidays row " + std::to_string(idx);
-    auto decoded = Decode(row.ColumnText(1), wire::HolidayFromJson, where);
+    auto decoded = Decode(row.ColumnText(1), HolidayFromStore, where);
     LATCHKEY_TRY(decoded);
     if (decoded->index != idx) return Status::IoError(where + ": body has index " + std::to_string(decoded->index));
     out->holidays.push_back(*decoded);
@@ -303,7 +305,7 @@ Status SqliteLockStore::Apply(const WriteBatch::Op& op) {
           st.delete_credential.Bind(2, int64_t{o.ref.index});
           return st.delete_credential.Run();
         } else if constexpr (std::is_same_v<T, WriteBatch::PutHoliday>) {
-          auto body = EncodeChecked(o.holiday, wire::HolidayToJson, wire::HolidayFromJson,
+          auto body = EncodeChecked(o.holiday, StoredHoliday, HolidayFromStore,
                                     "holiday " + std::to_string(o.holiday.index));
           LATCHKEY_TRY(body);
           st.put_holiday.Bind(1, int64_t{o.holiday.index});

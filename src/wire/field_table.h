@@ -15,7 +15,9 @@
 // enum of core/types.h (its name). A std::optional member is optional: absent (or null) on
 // decode is nullopt, and nullopt is left out on encode (or written as null with
 // null_when_absent). A plain member is required unless may_be_absent (then it keeps the
-// default it has in the struct passed to Decode). Anything else is a Custom field.
+// default it has in the struct passed to Decode); with omit_default its default is also left
+// out on encode (a schedule's index 0: not chosen yet, which the lock chooses). Anything else is
+// a Custom field.
 //
 // Decode checks the keys first (an unknown one is refused unless the table is Lenient(), keys
 // named by Allow() pass and are left to someone else), then nulls if RefuseNulls(), then reads
@@ -46,6 +48,7 @@ struct FieldOptions {
   std::size_t max_bytes = 4096;   // strings
   bool may_be_absent = false;     // a plain member: keeps its default when absent
   bool null_when_absent = false;  // a std::optional member: nullopt is written as null
+  bool omit_default = false;      // a plain member: its default value (V{}) is left out on encode
 };
 
 namespace internal {
@@ -107,7 +110,7 @@ class FieldTable {
       if constexpr (kOptional) {
         if (in.*member) put(*(in.*member));
         else if (options.null_when_absent) object[name] = nullptr;
-      } else {
+      } else if (!options.omit_default || !(in.*member == V{})) {
         put(in.*member);
       }
     };

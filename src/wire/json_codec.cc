@@ -57,29 +57,6 @@ void PutEnum(Json& j, const char* key, const std::optional<E>& v) {
 
 }  // namespace
 
-Json CredentialRefToJson(const core::CredentialRef& c) {
-  return Json{{"type", std::string(core::ToString(c.type))}, {"index", c.index}};
-}
-
-Result<core::CredentialRef> CredentialRefFromJson(const Json& json, std::string_view what) {
-  JsonFields f(json, what);
-  const auto type = f.Enum<core::CredentialType>("type", true);
-  const auto index = f.Uint("index", 0, UINT32_MAX, true);
-  LATCHKEY_TRY(f);
-  return core::CredentialRef{*type, static_cast<core::CredentialIndex>(*index)};
-}
-
-// A list of {type, index}, appended to `out`.
-Status CredentialRefsFromJson(const Json& list, std::string_view what, std::vector<core::CredentialRef>* out) {
-  if (!list.is_array()) return Status::Invalid(std::string(what) + ": must be a list");
-  for (const Json& c : list) {
-    auto ref = CredentialRefFromJson(c, what);
-    LATCHKEY_TRY(ref);
-    out->push_back(*ref);
-  }
-  return Status::Ok();
-}
-
 // --- events ----------------------------------------------------------------------------------
 
 Json EventToJson(const core::Event& e) {
@@ -122,7 +99,7 @@ Result<core::Event> EventFromJson(const Json& json) {
   e.source = f.Enum<core::Source>("source", false);
   e.user = IndexOrAllFrom(f, json, "user");
   if (const Json* c = f.Child("credential", false)) {
-    auto ref = CredentialRefFromJson(*c, "credential");
+    auto ref = CredentialRefFromJson(*c);
     LATCHKEY_TRY(ref);
     e.credential = *ref;
   }
@@ -186,92 +163,6 @@ Json CapabilitiesToJson(const core::Capabilities& c) {
                     "battery", "external_power"}},
   };
 }
-
-// --- schedules -------------------------------------------------------------------------------
-
-Json WeekDayToJson(const core::WeekDaySchedule& s) {
-  Json days = Json::array();
-  for (int d = 0; d < 7; ++d) {
-    if (s.days & (1u << d)) days.push_back(std::string(core::ToString(static_cast<core::Weekday>(d))));
-  }
-  Json j{{"kind", "week_day"}, {"days", days}, {"start", core::FormatTimeOfDay(s.start_min)},
-         {"end", core::FormatTimeOfDay(s.end_min)}};
-  if (s.index != 0) j["index"] = s.index;  // 0: not chosen yet (the lock takes the lowest free)
-  return j;
-}
-
-Result<core::WeekDaySchedule> WeekDayFromJson(const Json& json) {
-  JsonFields f(json, "schedule");
-  core::WeekDaySchedule s;
-  s.index = static_cast<uint32_t>(f.Uint("index", 1, 255, false).value_or(0));
-  const auto start = f.Str("start", true, 16), end = f.Str("end", true, 16);
-  const Json* days = f.Child("days", true);
-  LATCHKEY_TRY(f);
-  if (!days->is_array() || days->empty() || days->size() > 7) return Status::Invalid("days: must list 1..7 of mon..sun");
-  for (const Json& d : *days) {
-    const auto day = d.is_string() ? core::Parse<core::Weekday>(d.get<std::string>()) : std::nullopt;
-    if (!day) return Status::Invalid("days: each is one of mon..sun");
-    s.days = static_cast<uint8_t>(s.days | 1u << static_cast<int>(*day));
-  }
-  const auto a = core::ParseTimeOfDay(*start), b = core::ParseTimeOfDay(*end);
-  if (!a) return Status::Invalid("start: must be HH:MM, 00:00..23:59");
-  if (!b) return Status::Invalid("end: must be HH:MM, 00:00..23:59");
-  s.start_min = *a;
-  s.end_min = *b;
-  return s;
-}
-
-namespace {
-
-Result<std::pair<core::LocalDateTime, core::LocalDateTime>> DateRange(JsonFields& f) {
-  const auto start = f.Str("start", true, 32), end = f.Str("end", true, 32);
-  LATCHKEY_TRY(f);
-  const auto a = core::LocalDateTime::Parse(*start), b = core::LocalDateTime::Parse(*end);
-  if (!a) return Status::Invalid("start: must be a local date-time YYYY-MM-DDTHH:MM");
-  if (!b) return Status::Invalid("end: must be a local date-time YYYY-MM-DDTHH:MM");
-  return std::make_pair(*a, *b);
-}
-
-}  // namespace
-
-Json YearDayToJson(const core::YearDaySchedule& s) {
-  Json j{{"kind", "year_day"}, {"start", s.start.ToString()}, {"end", s.end.ToString()}};
-  if (s.index != 0) j["index"] = s.index;
-  return j;
-}
-
-Result<core::YearDaySchedule> YearDayFromJson(const Json& json) {
-  JsonFields f(json, "schedule");
-  core::YearDaySchedule s;
-  s.index = static_cast<uint32_t>(f.Uint("index", 1, 255, false).value_or(0));
-  auto range = DateRange(f);
-  LATCHKEY_TRY(range);
-  s.start = range->first;
-  s.end = range->second;
-  return s;
-}
-
-Json HolidayToJson(const core::HolidaySchedule& s) {
-  Json j{{"start", s.start.ToString()}, {"end", s.end.ToString()},
-         {"operating_mode", std::string(core::ToString(s.mode))}};
-  if (s.index != 0) j["index"] = s.index;
-  return j;
-}
-
-Result<core::HolidaySchedule> HolidayFromJson(const Json& json) {
-  JsonFields f(json, "holiday");
-  core::HolidaySchedule s;
-  s.index = static_cast<uint32_t>(f.Uint("index", 1, 255, false).value_or(0));
-  const auto mode = f.Enum<core::OperatingMode>("operating_mode", true);
-  auto range = DateRange(f);
-  LATCHKEY_TRY(range);
-  s.start = range->first;
-  s.end = range->second;
-  s.mode = *mode;
-  return s;
-}
-
-// --- users -----------------------------------------------------------------------------------
 
 // --- runtime, status, decisions --------------------------------------------------------------
 

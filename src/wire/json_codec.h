@@ -45,8 +45,10 @@ Json CapabilitiesToJson(const core::Capabilities& caps);
 Json UserToJson(const core::User& user);
 core::Result<core::User> UserFromJson(const Json& json);
 
-// A credential's {type, index}; a list of them appended to `out` (`what` names it in errors).
+// Credentials' {type, index} and schedules: the document all forms of record_forms.h share
+// today (as above). A list of credentials is appended to `out` (`what` names it in errors).
 Json CredentialRefToJson(const core::CredentialRef& ref);
+core::Result<core::CredentialRef> CredentialRefFromJson(const Json& json);
 core::Status CredentialRefsFromJson(const Json& list, std::string_view what, std::vector<core::CredentialRef>* out);
 
 Json WeekDayToJson(const core::WeekDaySchedule& s);

@@ -1,6 +1,7 @@
 // The typed link contract: every op of docs/link.md has a name, a request struct with a field
 // table and a handler on the lock; every request round-trips through its table; decoding names
-// the field it refuses; the forms of settings and users (wire/record_forms.h).
+// the field it refuses; the forms of settings and users (wire/record_forms.h; schedules, holidays
+// and credential refs: record_forms_test.cc).
 #include <gtest/gtest.h>
 
 #include <set>
