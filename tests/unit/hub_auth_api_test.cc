@@ -109,6 +109,17 @@ class HubAuthApiTest : public ::testing::Test {
     return Login(name, name + "-password");
   }
 
+  // A paired lock in the hub's store (no lock process behind it), as the routes read it.
+  LockRecord PutLock(const std::string& id) {
+    LockRecord lock;
+    lock.id = id;
+    lock.name = "front";
+    lock.address = "127.0.0.1:1";
+    lock.created_at_ms = 1;
+    EXPECT_TRUE(hub_->store().PutLock(lock).ok());
+    return lock;
+  }
+
   std::string InHours(int hours) const { return platform::FormatRfc3339Ms(env_.NowMs() + hours * 3'600'000LL); }
 
   // The hub's clock and randomness: time passes only when a test says so.
@@ -447,12 +458,7 @@ TEST_F(HubAuthApiTest, TheReadCacheNeverOutlivesAWriteOrAnExpiry) {
   EXPECT_EQ(me(again).status, 401u) << "the account is gone";
 
   // A lock: its new state, then its removal.
-  LockRecord lock;
-  lock.id = "lk-cached";
-  lock.name = "front";
-  lock.address = "127.0.0.1:1";
-  lock.created_at_ms = 1;
-  ASSERT_TRUE(hub_->store().PutLock(lock).ok());
+  LockRecord lock = PutLock("lk-cached");
   const std::string path = "/api/v1/locks/" + lock.id;
   EXPECT_EQ(Call("GET", path, nullptr, Owner()).json.value("name", ""), "front");
   EXPECT_EQ(Call("GET", path, nullptr, Owner()).json.value("name", ""), "front");
@@ -478,11 +484,7 @@ TEST_F(HubAuthApiTest, ATokenInTheQueryIsOnlyForTheStream) {
 // SECURITY.md "Least knowledge": duress reaches owner and admin only, in history as on the
 // stream, whoever used the code; the page goes on past what it withholds.
 TEST_F(HubAuthApiTest, HistoryShowsDuressToOwnerAndAdminOnly) {
-  LockRecord lock;
-  lock.id = "lk-a";
-  lock.name = "front";
-  lock.address = "127.0.0.1:1";
-  ASSERT_TRUE(hub_->store().PutLock(lock).ok());
+  PutLock("lk-a");
   std::vector<Json> events;
   for (uint64_t seq = 1; seq <= 3; ++seq) {
     core::Event e = seq == 2 ? core::AlarmEvent(core::AlarmKind::kForcedUser) : core::AlarmEvent(core::AlarmKind::kTamper);
@@ -511,12 +513,7 @@ TEST_F(HubAuthApiTest, HistoryShowsDuressToOwnerAndAdminOnly) {
 }
 
 TEST_F(HubAuthApiTest, TheChainCheckGoesPageByPageAndIsForOwnerAndAdmin) {
-  LockRecord lock;
-  lock.id = "lk-a";
-  lock.name = "front";
-  lock.address = "127.0.0.1:1";
-  lock.created_at_ms = 1;
-  ASSERT_TRUE(hub_->store().PutLock(lock).ok());
+  PutLock("lk-a");
   const crypto::SodiumCrypto chain(crypto::SecretKey{});
   core::Digest prev{};
   std::vector<Json> events;
