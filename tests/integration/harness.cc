@@ -19,18 +19,6 @@ namespace latchkey::testing {
 
 namespace asio = boost::asio;
 
-TempDir::TempDir() {
-  char pattern[] = "/tmp/latchkey-test-XXXXXX";
-  const char* made = ::mkdtemp(pattern);
-  if (made == nullptr) std::abort();
-  path_ = made;
-}
-
-TempDir::~TempDir() {
-  std::error_code ec;
-  std::filesystem::remove_all(path_, ec);
-}
-
 LockProcess::LockProcess(std::string data_dir, std::vector<std::string> extra)
     : data_dir_(std::move(data_dir)), extra_(std::move(extra)) {}
 

@@ -18,23 +18,13 @@
 #include <vector>
 
 #include "link/link_client.h"
+#include "common/temp_dir.h"
 #include "process.h"
 
 namespace latchkey::testing {
 
 using Json = nlohmann::json;
 using namespace std::chrono_literals;
-
-// A fresh folder under /tmp, removed with the object.
-class TempDir {
- public:
-  TempDir();
-  ~TempDir();
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
 
 class LockProcess {
  public:

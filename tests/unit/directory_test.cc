@@ -10,6 +10,7 @@
 #include "hub/directory.h"
 #include "hub/testing/fake_env.h"
 #include "store/sqlite_db.h"
+#include "common/temp_dir.h"
 
 namespace latchkey::hub {
 namespace {
@@ -17,9 +18,6 @@ namespace {
 class DirectoryTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::string pattern = (std::filesystem::temp_directory_path() / "latchkey-directory-XXXXXX").string();
-    ASSERT_NE(::mkdtemp(pattern.data()), nullptr);
-    dir_ = pattern;
     auto opened = HubStore::Open(dir_ + "/hub.db");
     ASSERT_TRUE(opened.ok()) << opened.status().ToString();
     store_ = std::move(opened).value();
@@ -42,8 +40,6 @@ class DirectoryTest : public ::testing::Test {
   void TearDown() override {
     directory_.reset();
     store_.reset();
-    std::error_code ignored;
-    std::filesystem::remove_all(dir_, ignored);
   }
 
   static LockRecord Lock(const std::string& id) {
@@ -55,7 +51,8 @@ class DirectoryTest : public ::testing::Test {
   }
 
   testing::FakeEnv env_;
-  std::string dir_;
+  ::latchkey::testing::TempDir tmp_{"latchkey-directory"};
+  const std::string dir_ = tmp_.path();
   std::unique_ptr<HubStore> store_;
   std::unique_ptr<Directory> directory_;
   NewToken token_;

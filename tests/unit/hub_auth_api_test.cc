@@ -20,6 +20,7 @@
 #include "platform/time_format.h"
 #include "store/sqlite_db.h"
 #include "wire/json_codec.h"
+#include "common/temp_dir.h"
 
 namespace latchkey::hub {
 namespace {
@@ -37,14 +38,9 @@ class HubAuthApiTest : public ::testing::Test {
   void SetUp() override { StartHub(kOwnerPassword); }
   void TearDown() override {
     hub_.reset();
-    std::error_code ignored;
-    std::filesystem::remove_all(dir_, ignored);
   }
 
   void StartHub(const std::string& owner_password) {
-    std::string pattern = (std::filesystem::temp_directory_path() / "latchkey-hub-auth-XXXXXX").string();
-    ASSERT_NE(::mkdtemp(pattern.data()), nullptr);
-    dir_ = pattern;
     HubOptions options;
     options.data_dir = dir_;
     options.http = "127.0.0.1:0";
@@ -126,7 +122,8 @@ class HubAuthApiTest : public ::testing::Test {
   testing::FakeEnv env_;
   boost::asio::io_context io_;
   std::unique_ptr<Hub> hub_;
-  std::string dir_;
+  ::latchkey::testing::TempDir tmp_{"latchkey-hub-auth"};
+  const std::string dir_ = tmp_.path();
   std::string owner_;
 };
 

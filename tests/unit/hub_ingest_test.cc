@@ -23,6 +23,7 @@
 #include "link/channel.h"
 #include "link/message.h"
 #include "store/sqlite_db.h"
+#include "common/temp_dir.h"
 
 namespace latchkey::hub {
 namespace {
@@ -125,9 +126,6 @@ class ScriptedLock {
 class HubIngestTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::string pattern = (std::filesystem::temp_directory_path() / "latchkey-hub-ingest-XXXXXX").string();
-    ASSERT_NE(::mkdtemp(pattern.data()), nullptr);
-    dir_ = pattern;
     auto opened = HubStore::Open(dir_ + "/hub.db");
     ASSERT_TRUE(opened.ok()) << opened.status().ToString();
     store_ = std::move(opened).value();
@@ -172,8 +170,6 @@ class HubIngestTest : public ::testing::Test {
     io_.poll();
     observer_.reset();
     store_.reset();
-    std::error_code ec;
-    std::filesystem::remove_all(dir_, ec);
   }
 
   bool RunUntil(const std::function<bool()>& done, std::chrono::milliseconds timeout = 5s) {
@@ -207,7 +203,8 @@ class HubIngestTest : public ::testing::Test {
   }
 
   asio::io_context io_;
-  std::string dir_;
+  ::latchkey::testing::TempDir tmp_{"latchkey-hub-ingest"};
+  const std::string dir_ = tmp_.path();
   std::unique_ptr<HubStore> store_, observer_;
   std::unique_ptr<ScriptedLock> lock_;
   std::unique_ptr<LockSessions> sessions_;

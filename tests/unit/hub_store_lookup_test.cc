@@ -14,6 +14,7 @@
 
 #include "hub/hub_store.h"
 #include "store/sqlite_db.h"
+#include "common/temp_dir.h"
 
 namespace latchkey::hub {
 namespace {
@@ -42,19 +43,15 @@ Json EventJson(uint64_t seq, const Json& user = nullptr) {
 class HubStoreLookupTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::string pattern = (std::filesystem::temp_directory_path() / "latchkey-hub-lookup-XXXXXX").string();
-    ASSERT_NE(::mkdtemp(pattern.data()), nullptr);
-    dir_ = pattern;
     auto opened = HubStore::Open(dir_ + "/hub.db");
     ASSERT_TRUE(opened.ok()) << opened.status().ToString();
     store_ = std::move(opened).value();
   }
   void TearDown() override {
     store_.reset();
-    std::error_code ignored;
-    std::filesystem::remove_all(dir_, ignored);
   }
-  std::string dir_;
+  ::latchkey::testing::TempDir tmp_{"latchkey-hub-lookup"};
+  const std::string dir_ = tmp_.path();
   std::unique_ptr<HubStore> store_;
 };
 

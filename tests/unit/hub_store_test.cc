@@ -24,6 +24,7 @@
 #include "hub/hub_store.h"
 #include "store/sqlite_db.h"
 #include "wire/json_codec.h"
+#include "common/temp_dir.h"
 
 namespace latchkey::hub {
 namespace {
@@ -103,14 +104,9 @@ std::vector<uint64_t> Seqs(const std::vector<Json>& events) {
 class HubStoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::string pattern = (std::filesystem::temp_directory_path() / "latchkey-hub-store-XXXXXX").string();
-    ASSERT_NE(::mkdtemp(pattern.data()), nullptr);
-    dir_ = pattern;
     path_ = dir_ + "/hub.db";
   }
   void TearDown() override {
-    std::error_code ignored;
-    std::filesystem::remove_all(dir_, ignored);
   }
 
   std::unique_ptr<HubStore> Open() {
@@ -136,7 +132,9 @@ class HubStoreTest : public ::testing::Test {
     return events.ok() ? std::move(events).value() : std::vector<Json>{};
   }
 
-  std::string dir_, path_;
+  ::latchkey::testing::TempDir tmp_{"latchkey-hub-store"};
+  const std::string dir_ = tmp_.path();
+  std::string path_;
 };
 
 // ==============================================================================================

@@ -4,13 +4,13 @@
 
 #include <algorithm>
 #include <cctype>
-#include <filesystem>
 #include <set>
 #include <sstream>
 #include <string>
 
 #include "hub/hub.h"
 #include "hub/openapi_yaml.h"
+#include "common/temp_dir.h"
 
 namespace latchkey::hub {
 namespace {
@@ -48,23 +48,16 @@ std::set<std::string> DocumentedRoutes(std::string_view yaml) {
 
 // The routes of a hub started on a scratch folder (Start registers them with their services).
 std::vector<std::string> ServedRoutes() {
-  std::string dir = (std::filesystem::temp_directory_path() / "latchkey-openapi-XXXXXX").string();
-  if (::mkdtemp(dir.data()) == nullptr) return {};
-  std::vector<std::string> routes;
-  {
-    boost::asio::io_context io;
-    HubOptions options;
-    options.data_dir = dir;
-    options.http = "127.0.0.1:0";
-    options.owner_password = "owner-password-1";
-    Hub hub(io, options);
-    const core::Status started = hub.Start();
-    EXPECT_TRUE(started.ok()) << started.ToString();
-    routes = hub.router().Routes();
-  }
-  std::error_code ignored;
-  std::filesystem::remove_all(dir, ignored);
-  return routes;
+  const ::latchkey::testing::TempDir tmp("latchkey-openapi");
+  boost::asio::io_context io;
+  HubOptions options;
+  options.data_dir = tmp.path();
+  options.http = "127.0.0.1:0";
+  options.owner_password = "owner-password-1";
+  Hub hub(io, options);
+  const core::Status started = hub.Start();
+  EXPECT_TRUE(started.ok()) << started.ToString();
+  return hub.router().Routes();
 }
 
 TEST(OpenApiRoutes, DocumentIsOpenApi303WithBearerAuth) {

@@ -34,6 +34,7 @@
 #include "store/sqlite_db.h"
 #include "store/sqlite_lock_store.h"
 #include "wire/json_codec.h"
+#include "common/temp_dir.h"
 
 namespace latchkey::store {
 namespace {
@@ -53,14 +54,9 @@ crypto::SecretKey TestKey() {
 class TempDirTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::string pattern = (std::filesystem::temp_directory_path() / "latchkey-store-XXXXXX").string();
-    ASSERT_NE(::mkdtemp(pattern.data()), nullptr);
-    dir_ = pattern;
     path_ = dir_ + "/lock.db";
   }
   void TearDown() override {
-    std::error_code ignored;
-    std::filesystem::remove_all(dir_, ignored);
   }
 
   std::unique_ptr<SqliteLockStore> OpenStore(const std::string& path) {
@@ -70,7 +66,9 @@ class TempDirTest : public ::testing::Test {
   }
   std::unique_ptr<SqliteLockStore> OpenStore() { return OpenStore(path_); }
 
-  std::string dir_, path_;
+  ::latchkey::testing::TempDir tmp_{"latchkey-store"};
+  const std::string dir_ = tmp_.path();
+  std::string path_;
 };
 
 // --- sample records (every field set, away from its default) ---------------------------------
