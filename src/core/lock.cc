@@ -6,15 +6,6 @@
 
 namespace latchkey::core {
 
-std::string_view ToString(DecisionResult result) {
-  switch (result) {
-    case DecisionResult::kGranted: return "granted";
-    case DecisionResult::kDenied: return "denied";
-    case DecisionResult::kPending: return "pending";
-  }
-  return "?";
-}
-
 Lock::Impl::Impl(const LockConfig& config, const LockEnv& env)
     : config_(config),
       env_(env),

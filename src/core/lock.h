@@ -87,7 +87,10 @@ struct LockStatus {
 };
 
 enum class DecisionResult : uint8_t { kGranted, kDenied, kPending };
-std::string_view ToString(DecisionResult result);
+template <>
+struct EnumNames<DecisionResult> {
+  static constexpr auto kNames = std::to_array<std::string_view>({"granted", "denied", "pending"});
+};
 
 // The answer to a presented credential or a command.
 struct Decision {
@@ -97,6 +100,7 @@ struct Decision {
   std::optional<CredentialRef> credential;
   Operation operation = Operation::kUnlock;  // what was (or would have been) done
   LockState lock_state = LockState::kUnknown;  // after the decision; may still be moving
+  friend bool operator==(const Decision&, const Decision&) = default;
 };
 
 struct RemoteCommand {

@@ -2,7 +2,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include "link/op_answers.h"
 #include "wire/json_codec.h"
+#include "wire/state_forms.h"
 #include "wire/json_fields.h"
 
 namespace latchkey::device {
@@ -202,7 +204,7 @@ void LinkServer::OnChannelEstablished(uint64_t id, const std::shared_ptr<link::C
   // IK: our hello now (only the real hub can read it), the session once the hub's first
   // message decrypts.
   core::Lock& lock = runtime_.lock();
-  (void)channel->Send(link::Hello(lock_id_, wire::CapabilitiesToJson(lock.capabilities()), lock.last_seq(), true));
+  (void)channel->Send(link::Hello(lock_id_, wire::EncodeCapabilities(wire::Form::kLink, lock.capabilities()), lock.last_seq(), true));
 }
 
 void LinkServer::Promote(uint64_t id, const std::shared_ptr<link::Channel>& channel) {
@@ -220,7 +222,7 @@ void LinkServer::Promote(uint64_t id, const std::shared_ptr<link::Channel>& chan
   in_flight_ = 0;
   if (!hello_sent) {
     core::Lock& lock = runtime_.lock();
-    (void)session_->Send(link::Hello(lock_id_, wire::CapabilitiesToJson(lock.capabilities()), lock.last_seq(), true));
+    (void)session_->Send(link::Hello(lock_id_, wire::EncodeCapabilities(wire::Form::kLink, lock.capabilities()), lock.last_seq(), true));
   }
 }
 
@@ -352,12 +354,13 @@ void LinkServer::OnStatus(const core::LockStatus&) { SendState(); }
 
 void LinkServer::SendState() {
   if (!session_ || !hello_done_) return;
-  Json state = ops_.StateJson();
-  state["t"] = "state";
+  link::StateAnswer state = ops_.State();
   // Only here, never in get_state or the sim-control server's own GET /state: the paired hub
   // alone learns it, over the encrypted link.
-  if (!sim_control_secret_.empty()) state["sim_control_secret"] = sim_control_secret_;
-  (void)session_->Send(state);
+  if (!sim_control_secret_.empty()) state.sim_control_secret = sim_control_secret_;
+  Json message = link::StateAnswer::Fields().Encode(state);
+  message["t"] = "state";
+  (void)session_->Send(message);
 }
 
 void LinkServer::SetNetwork(bool connected) {

@@ -54,8 +54,8 @@ core::Actor ActorFrom(const Json& args, std::string& name_storage) {
 }
 
 Json CredentialJson(const core::StoredCredential& c) {
-  return Json{{"type", std::string(core::ToString(c.ref.type))}, {"index", c.ref.index}, {"user", c.user},
-              {"created_by", c.created_by}, {"created_at", c.created_at_ms}};
+  return link::StoredCredentialAnswer::Fields().Encode(
+      {.type = c.ref.type, .index = c.ref.index, .user = c.user, .created_by = c.created_by, .created_at = c.created_at_ms});
 }
 
 Json CredentialResultJson(const core::CredentialResult& r) {
@@ -351,16 +351,19 @@ Json LockOps::FromStatus(const Status& status) {
   return Error(core::CodeName(status.code()), status.message());
 }
 
-Json LockOps::StateJson() const {
+link::StateAnswer LockOps::State() const {
   core::Lock& lock = runtime_.lock();
-  Json j = wire::StatusToJson(lock.status());
-  j["name"] = lock.settings().name;
-  j["settings"] = wire::EncodeSettings(wire::Form::kLink, lock.settings());
-  j["capabilities"] = wire::CapabilitiesToJson(lock.capabilities());
-  j["simulated"] = sim_ != nullptr;
-  if (!sim_control_url_.empty()) j["sim_control_url"] = sim_control_url_;
-  j["acked_seq"] = lock.acked_seq();
-  return j;
+  link::StateAnswer state{.status = lock.status(),
+                          .name = lock.settings().name,
+                          .settings = lock.settings(),
+                          .capabilities = lock.capabilities(),
+                          .simulated = sim_ != nullptr,
+                          .acked_seq = lock.acked_seq()};
+  if (!sim_control_url_.empty()) state.sim_control_url = sim_control_url_;
+  return state;
+}
+
+Json LockOps::StateJson() const { return link::StateAnswer::Fields().Encode(State());
 }
 
 void LockOps::Handle(std::string_view op_name, const Json& args_in, Reply reply) {

@@ -8,6 +8,7 @@
 
 #include "device/lock_runtime.h"
 #include "link/message.h"
+#include "link/op_answers.h"
 #include "link/ops.h"
 
 namespace latchkey::device {
@@ -35,7 +36,9 @@ class LockOps {
   static link::Json Ok(link::Json result);
   static link::Json Error(std::string_view code, std::string_view message, std::string_view reason = {});
   static link::Json FromStatus(const core::Status& status);
-  // The lock object as the hub mirrors it (state, settings, capabilities).
+  // The lock's state as get_state answers it and the `state` message carries it (status,
+  // settings, capabilities), and its link form.
+  link::StateAnswer State() const;
   link::Json StateJson() const;
   // Where a simulated lock's own sim-control server listens (shown in the lock object).
   void set_sim_control_url(std::string url) { sim_control_url_ = std::move(url); }

@@ -9,6 +9,7 @@
 #include "link/sim_inputs.h"
 #include "platform/time_format.h"
 #include "wire/json_codec.h"
+#include "wire/state_forms.h"
 
 namespace latchkey::device {
 
@@ -36,7 +37,7 @@ struct SimWorld::Row {
   }
   void Decision(const core::Result<core::Decision>& decision) {
     if (!decision.ok()) return reply(LockOps::FromStatus(decision.status()));
-    reply(LockOps::Ok(wire::DecisionToJson(*decision)));
+    reply(LockOps::Ok(wire::EncodeDecision(wire::Form::kLink, *decision)));
   }
 };
 

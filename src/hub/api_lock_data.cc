@@ -49,6 +49,16 @@ std::optional<Json> Body(const HttpRequest& request, Respond& respond, std::init
   return body;
 }
 
+// `args` read as op kOp's request with the table the lock reads it with, then sent: a bad body
+// is answered 400 by the hub (with the lock's message), also while the lock is offline.
+template <link::Op kOp>
+void Forward(LockSessions& sessions, const LockRecord& lock, const Principal& principal, const Json& args,
+             Respond respond, unsigned ok_status = 200) {
+  auto request = link::DecodeRequest<link::RequestFor<kOp>>(args);
+  if (!request.ok()) return respond(HttpResponse::Error(400, "invalid", request.status().message()));
+  api::ToLock<kOp>(sessions, lock, principal, *request, std::move(respond), ok_status);
+}
+
 // A lock reply whose result is a list, filtered to the element with `key` == `value`.
 Respond FindIn(Respond respond, std::string key, Json value, std::string what) {
   return [respond = std::move(respond), key, value, what](HttpResponse response) {
@@ -108,7 +118,7 @@ void RegisterLockDataRoutes(LockDataRoutes ctx, Router& router) {
       auto body = Body(request, respond, {"index", "name", "unique_id", "status", "type", "credential_rule"});
       if (!body) return;
       (*body)["action"] = "add";
-      ToLock(ctx.sessions, lock, p, "set_user", *body, respond, 201);
+      Forward<Op::kSetUser>(ctx.sessions, lock, p, *body, respond, 201);
     });
   });
   router.Add(http::verb::delete_, base + "/users", [ctx](HttpRequest& request, Respond respond) {
@@ -133,7 +143,7 @@ void RegisterLockDataRoutes(LockDataRoutes ctx, Router& router) {
       if (!body) return;
       (*body)["action"] = "modify";
       (*body)["index"] = *index;
-      ToLock(ctx.sessions, lock, p, "set_user", *body, respond);
+      Forward<Op::kSetUser>(ctx.sessions, lock, p, *body, respond);
     });
   });
   router.Add(http::verb::delete_, base + "/users/{index}", [ctx](HttpRequest& request, Respond respond) {
@@ -148,7 +158,7 @@ void RegisterLockDataRoutes(LockDataRoutes ctx, Router& router) {
       auto body = Body(request, respond, {"type", "index", "data", "user", "user_type", "user_status"});
       if (!body) return;
       (*body)["action"] = "add";
-      ToLock(ctx.sessions, lock, p, "set_credential", *body, respond, 201);
+      Forward<Op::kSetCredential>(ctx.sessions, lock, p, *body, respond, 201);
     });
   });
   router.Add(http::verb::get, base + "/credentials", [ctx](HttpRequest& request, Respond respond) {
@@ -190,7 +200,7 @@ void RegisterLockDataRoutes(LockDataRoutes ctx, Router& router) {
       (*body)["action"] = "modify";
       (*body)["type"] = request.params.at("type");
       (*body)["index"] = *index;
-      ToLock(ctx.sessions, lock, p, "set_credential", *body, respond);
+      Forward<Op::kSetCredential>(ctx.sessions, lock, p, *body, respond);
     });
   });
   router.Add(http::verb::delete_, one_credential, [ctx](HttpRequest& request, Respond respond) {
@@ -212,7 +222,7 @@ void RegisterLockDataRoutes(LockDataRoutes ctx, Router& router) {
       auto body = Body(request, respond, {"kind", "index", "days", "start", "end"});
       if (!body) return;
       (*body)["user"] = *index;
-      ToLock(ctx.sessions, lock, p, "set_schedule", *body, respond, 201);
+      Forward<Op::kSetSchedule>(ctx.sessions, lock, p, *body, respond, 201);
     });
   });
   router.Add(http::verb::get, schedules, [ctx](HttpRequest& request, Respond respond) {
@@ -270,7 +280,7 @@ void RegisterLockDataRoutes(LockDataRoutes ctx, Router& router) {
   router.Add(http::verb::post, base + "/holidays", [ctx](HttpRequest& request, Respond respond) {
     Manage(ctx, request, respond, [&](const Principal& p, const LockRecord& lock) {
       auto body = Body(request, respond, {"index", "start", "end", "operating_mode"});
-      if (body) ToLock(ctx.sessions, lock, p, "set_holiday", *body, respond, 201);
+      if (body) Forward<Op::kSetHoliday>(ctx.sessions, lock, p, *body, respond, 201);
     });
   });
   router.Add(http::verb::get, base + "/holidays/{index}", [ctx](HttpRequest& request, Respond respond) {

@@ -6,6 +6,7 @@
 #include <deque>
 #include <utility>
 
+#include "link/op_answers.h"
 #include "platform/host_port.h"
 #include "wire/json_codec.h"
 
@@ -138,8 +139,14 @@ void LockSessions::Connect(const std::shared_ptr<Session>& session) {
   callbacks.on_state = [this, weak](const Json& state) {
     auto s = weak.lock();
     if (!s) return;
-    Json clean = state;
-    clean.erase("t");
+    // Read with the table the lock writes it with, and kept as this hub understands it: a state
+    // it cannot read leaves the last good one (and says so), never half a lock object.
+    auto decoded = link::StateAnswer::Fields().Decode(state);
+    if (!decoded.ok()) {
+      spdlog::warn("hub: lock {} sent a state this hub cannot read: {}", s->record.id, decoded.status().message());
+      return;
+    }
+    Json clean = link::StateAnswer::Fields().Encode(*decoded);
     s->record.state = clean;
     (void)store_.SetLockState(s->record.id, clean);
     if (listener_.on_state) listener_.on_state(s->record.id);

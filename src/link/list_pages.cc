@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "link/link_client.h"
+#include "link/op_answers.h"
 #include "wire/json_fields.h"
 
 namespace latchkey::link {
@@ -151,15 +152,14 @@ class Walk : public std::enable_shared_from_this<Walk> {
     Json& result = reply["result"];
     // A lock from before paging ignores `from` and answers the whole list at once.
     if (result.is_array() && pages_ == 0) return Done(std::move(result));
-    if (!result.is_object() || !result.contains("items") || !result["items"].is_array()) {
-      return done_(Broken("no items"));
-    }
-    for (Json& item : result["items"]) items_.push_back(std::move(item));
+    auto page = ListPageAnswer::Fields().Decode(result);
+    if (!page.ok()) return done_(Broken(page.status().message()));
+    for (const Json& item : page->items) items_.push_back(item);
     ++pages_;
-    if (!result.contains("next")) return Done(std::move(items_));
-    const auto next = AsUint(result["next"]);
+    const auto next = page->next;
+    if (!next) return Done(std::move(items_));
     // Keys only move forward: no entry comes twice and the walk ends.
-    if (!next || *next <= from_) return done_(Broken("next does not advance"));
+    if (*next <= from_) return done_(Broken("next does not advance"));
     if (pages_ >= kMaxPages) return done_(Broken("too many pages"));
     from_ = *next;
     Ask();
@@ -229,9 +229,7 @@ std::optional<Json> ListResult(const ListSource& source, const PageArgs& args) {
     used += size;
     items.push_back(std::move(entry));
   }
-  Json result{{"items", std::move(items)}};
-  if (next) result["next"] = *next;
-  return result;
+  return ListPageAnswer::Fields().Encode({.items = std::move(items), .next = next});
 }
 
 void RequestWholeList(const RequestFn& request, const std::string& op, Json args, ReplyFn done) {
@@ -249,14 +247,14 @@ void RequestUser(const RequestFn& request, Json args, ReplyFn done) {
     page_args["limit"] = 1;
     request("list_users", std::move(page_args), [request, args, index, done = std::move(done)](Json page) mutable {
       if (!IsOk(page)) return done(std::move(page));
-      const Json& result = page["result"];
-      const Json* items = result.is_object() && result.contains("items") ? &result["items"] : nullptr;
-      if (items == nullptr || !items->is_array()) return done(Broken("no items"));
+      auto decoded = ListPageAnswer::Fields().Decode(page["result"]);
+      if (!decoded.ok()) return done(Broken(decoded.status().message()));
+      const Json& items = decoded->items;
       // The page starts at the first user at or after `index`: another one means it is gone.
-      if (items->empty() || UintField((*items)[0], "index") != index) {
+      if (items.empty() || UintField(items[0], "index") != index) {
         return done(ErrorReply("not_found", "no user at index " + std::to_string(index)));
       }
-      CompleteUsers(request, args, Json::array({(*items)[0]}), [done = std::move(done)](Json users) {
+      CompleteUsers(request, args, Json::array({items[0]}), [done = std::move(done)](Json users) {
         if (!IsOk(users)) return done(std::move(users));
         if (users["result"].empty()) return done(ErrorReply("not_found", "the user was removed"));
         done(Json{{"ok", true}, {"result", std::move(users["result"][0])}});

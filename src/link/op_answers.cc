@@ -1,6 +1,11 @@
 #include "link/op_answers.h"
 
+#include "wire/record_forms.h"
+#include "wire/state_forms.h"
+
 namespace latchkey::link {
+
+using Json = nlohmann::json;
 
 const wire::FieldTable<RemoteAnswer>& RemoteAnswer::Fields() {
   static const auto table = wire::FieldTable<RemoteAnswer>("result")
@@ -21,6 +26,76 @@ const wire::FieldTable<CredentialResultAnswer>& CredentialResultAnswer::Fields()
                                 .Field("index", &A::index)
                                 .Field("user", &A::user)
                                 .Field("next_free_index", &A::next_free_index, {.null_when_absent = true});
+  return table;
+}
+
+const wire::FieldTable<StateAnswer>& StateAnswer::Fields() {
+  using A = StateAnswer;
+  using wire::Form;
+  static const auto table =
+      wire::FieldTable<A>("state")
+          .Lenient()
+          .Whole(
+              [](const Json& j, A& a) -> core::Status {
+                auto status = wire::DecodeStatus(Form::kLink, j);
+                LATCHKEY_TRY(status);
+                a.status = *status;
+                return core::Status::Ok();
+              },
+              [](const A& a, Json& j) { j.update(wire::EncodeStatus(Form::kLink, a.status)); })
+          .Field("name", &A::name, {.max_bytes = 256})
+          .Custom(
+              "settings",
+              [](const Json& v, A& a) -> core::Status {
+                auto settings = wire::DecodeSettings(Form::kLink, v);
+                LATCHKEY_TRY(settings);
+                a.settings = *settings;
+                return core::Status::Ok();
+              },
+              [](const A& a, Json& j) { j["settings"] = wire::EncodeSettings(Form::kLink, a.settings); },
+              /*required=*/true)
+          .Custom(
+              "capabilities",
+              [](const Json& v, A& a) -> core::Status {
+                auto caps = wire::DecodeCapabilities(Form::kLink, v);
+                LATCHKEY_TRY(caps);
+                a.capabilities = *caps;
+                return core::Status::Ok();
+              },
+              [](const A& a, Json& j) { j["capabilities"] = wire::EncodeCapabilities(Form::kLink, a.capabilities); },
+              /*required=*/true)
+          .Field("simulated", &A::simulated)
+          .Field("sim_control_url", &A::sim_control_url, {.max_bytes = 256})
+          .Field("sim_control_secret", &A::sim_control_secret, {.max_bytes = 256})
+          .Field("acked_seq", &A::acked_seq);
+  return table;
+}
+
+const wire::FieldTable<StoredCredentialAnswer>& StoredCredentialAnswer::Fields() {
+  using A = StoredCredentialAnswer;
+  static const auto table = wire::FieldTable<A>("credential")
+                                .Lenient()
+                                .Field("type", &A::type)
+                                .Field("index", &A::index)
+                                .Field("user", &A::user)
+                                .Field("created_by", &A::created_by, {.max_bytes = 256})
+                                .Field("created_at", &A::created_at);
+  return table;
+}
+
+const wire::FieldTable<ListPageAnswer>& ListPageAnswer::Fields() {
+  using A = ListPageAnswer;
+  static const auto table = wire::FieldTable<A>("result")
+                                .Lenient()
+                                .Custom(
+                                    "items",
+                                    [](const Json& v, A& a) -> core::Status {
+                                      if (!v.is_array()) return core::Status::Invalid("items: must be a list");
+                                      a.items = v;
+                                      return core::Status::Ok();
+                                    },
+                                    [](const A& a, Json& j) { j["items"] = a.items; }, /*required=*/true)
+                                .Field("next", &A::next);
   return table;
 }
 

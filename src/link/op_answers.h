@@ -13,6 +13,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/capabilities.h"
+#include "core/lock.h"
+#include "core/settings.h"
 #include "core/status.h"
 #include "core/types.h"
 #include "wire/field_table.h"
@@ -36,6 +39,36 @@ struct CredentialResultAnswer {  // set_credential
   core::UserIndex user = 0;
   std::optional<core::CredentialIndex> next_free_index{};  // null: none free
   LATCHKEY_ANSWER(CredentialResultAnswer);
+};
+
+// get_state's answer, and the `state` message the lock sends its paired hub on every change
+// (without its "t"). Unknown fields pass: a newer lock may report more.
+struct StateAnswer {
+  core::LockStatus status{};  // its fields at the top level (wire::StatusFields)
+  std::string name{};         // the settings' name, repeated
+  core::Settings settings{};  // the link form of whole settings
+  core::Capabilities capabilities{};
+  bool simulated = false;
+  std::optional<std::string> sim_control_url{};     // a simulated lock's sim-control server
+  std::optional<std::string> sim_control_secret{};  // only in `state`, only to the paired hub
+  uint64_t acked_seq = 0;                           // the last event the hub acknowledged
+  LATCHKEY_ANSWER(StateAnswer);
+};
+// One stored credential (get_credential; the items of list_credentials). Never its secret.
+struct StoredCredentialAnswer {
+  core::CredentialType type = core::CredentialType::kPin;
+  core::CredentialIndex index = 0;
+  core::UserIndex user = 0;
+  std::string created_by{};
+  int64_t created_at = 0;  // ms since the epoch
+  LATCHKEY_ANSWER(StoredCredentialAnswer);
+};
+// One page of a list op asked with `from` or `limit` (list_pages.h): `items` in the op's own
+// form (users, credentials, schedules or holidays), `next` the key of the first entry not sent.
+struct ListPageAnswer {
+  nlohmann::json items = nlohmann::json::array();
+  std::optional<uint64_t> next{};
+  LATCHKEY_ANSWER(ListPageAnswer);
 };
 
 #undef LATCHKEY_ANSWER

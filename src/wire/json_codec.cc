@@ -138,33 +138,7 @@ Result<EventEnvelope> EventEnvelopeFromJson(const Json& json) {
   return e;
 }
 
-// --- settings and capabilities ---------------------------------------------------------------
-
-Json CapabilitiesToJson(const core::Capabilities& c) {
-  Json types = Json::array();
-  for (auto t : {core::CredentialType::kProgrammingPin, core::CredentialType::kPin, core::CredentialType::kRfid,
-                 core::CredentialType::kFingerprint, core::CredentialType::kFace}) {
-    types.push_back(std::string(core::ToString(t)));
-  }
-  return Json{
-      {"max_users", c.max_users},
-      {"credentials_per_user", c.credentials_per_user},
-      {"min_pin_length", c.min_pin_length},
-      {"max_pin_length", c.max_pin_length},
-      {"rfid_min_bytes", c.rfid_min_bytes},
-      {"rfid_max_bytes", c.rfid_max_bytes},
-      {"max_user_name_length", c.max_user_name_length},
-      {"week_day_schedules_per_user", c.week_day_schedules_per_user},
-      {"year_day_schedules_per_user", c.year_day_schedules_per_user},
-      {"holiday_schedules", c.holiday_schedules},
-      {"credential_types", types},
-      {"credential_rules", {"single", "dual", "tri"}},
-      {"features", {"door_sensor", "unlatch", "keypad", "rfid", "fingerprint", "face", "auto_relock", "tamper",
-                    "battery", "external_power"}},
-  };
-}
-
-// --- runtime, status, decisions --------------------------------------------------------------
+// --- runtime --------------------------------------------------------------
 
 Json RuntimeToJson(const core::RuntimeState& r) {
   return Json{
@@ -269,32 +243,6 @@ Result<core::RuntimeState> RuntimeFromJson(const Json& json) {
   LATCHKEY_TRY(f);
   if (!FromHex(*hash, r.last_hash)) return Status::Invalid("last_hash: must be 64 hex digits");
   return r;
-}
-
-Json StatusToJson(const core::LockStatus& s) {
-  return Json{
-      {"lock_state", std::string(core::ToString(s.lock_state))},
-      {"door_state", std::string(core::ToString(s.door_state))},
-      {"battery", {{"percent", s.battery.percent}, {"millivolts", s.battery.millivolts}, {"low", s.battery.low},
-                   {"critical", s.battery.critical}, {"external_power", s.battery.external_power}}},
-      {"operating_mode", std::string(core::ToString(s.operating_mode))},
-      {"clock_trusted", s.clock_trusted},
-      {"lockout_remaining_ms", s.lockout_remaining_ms},
-      {"remote_lockout_remaining_ms", s.remote_lockout_remaining_ms},
-      {"door_budget_wait_ms", s.door_budget_wait_ms},
-      {"remote_budget_wait_ms", s.remote_budget_wait_ms},
-      {"last_event_seq", s.last_seq},
-  };
-}
-
-Json DecisionToJson(const core::Decision& d) {
-  Json j{{"result", std::string(core::ToString(d.result))},
-         {"operation", std::string(core::ToString(d.operation))},
-         {"lock_state", std::string(core::ToString(d.lock_state))}};
-  if (d.reason) j["reason"] = std::string(core::ToString(*d.reason));
-  if (d.user) j["user"] = *d.user;
-  if (d.credential) j["credential"] = CredentialRefToJson(*d.credential);
-  return j;
 }
 
 }  // namespace latchkey::wire

@@ -39,8 +39,6 @@ core::Result<core::Settings> SettingsFromJson(const Json& json);
 // A partial settings write: unknown fields and wrong types are invalid.
 core::Result<core::SettingsPatch> SettingsPatchFromJson(const Json& json);
 
-Json CapabilitiesToJson(const core::Capabilities& caps);
-
 // Users with their credentials list and schedules (as above).
 Json UserToJson(const core::User& user);
 core::Result<core::User> UserFromJson(const Json& json);
@@ -61,9 +59,6 @@ core::Result<core::HolidaySchedule> HolidayFromJson(const Json& json);
 // The lock's runtime record (durations as what remains; hashes as hex).
 Json RuntimeToJson(const core::RuntimeState& runtime);
 core::Result<core::RuntimeState> RuntimeFromJson(const Json& json);
-
-Json StatusToJson(const core::LockStatus& status);
-Json DecisionToJson(const core::Decision& decision);
 
 std::string ToHex(std::span<const uint8_t> bytes);
 // Exactly `out.size()` bytes of hex, or false.

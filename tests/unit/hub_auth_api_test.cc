@@ -556,5 +556,30 @@ TEST_F(HubFirstStartTest, TheGeneratedOwnerPasswordIsRemovedAtTheOwnersFirstLogi
   EXPECT_FALSE(std::filesystem::exists(file));
 }
 
+// The bodies the hub forwards to set_user, set_credential, set_schedule and set_holiday are read
+// with the lock's own request tables: a bad one is answered 400 by the hub, naming the field as
+// the lock would, even while the lock is offline; a good one goes on to the lock.
+TEST_F(HubAuthApiTest, ForwardedBodiesAreCheckedByTheHubWithTheLocksTables) {
+  PutLock("lk-a");  // never connected: offline
+  const std::string base = "/api/v1/locks/lk-a";
+  const auto refused = [&](const std::string& method, const std::string& path, const Json& body, const char* field) {
+    const Answer a = Call(method, base + path, body, Owner());
+    EXPECT_EQ(a.status, 400u) << method << " " << path << " " << a.json.dump();
+    EXPECT_NE(a.json["error"].value("message", "").find(field), std::string::npos) << a.json.dump();
+  };
+  refused("POST", "/users", Json{{"name", 5}}, "name");
+  refused("PATCH", "/users/3", Json{{"status", "asleep"}}, "status");
+  refused("POST", "/credentials", Json{{"type", "pin"}, {"data", "123456"}, {"user", 70000}}, "user");
+  refused("PUT", "/credentials/pin/1", Json{{"data", 123456}}, "data");
+  refused("POST", "/users/3/schedules", Json{{"kind", "week_day"}, {"days", Json{"mon"}}, {"start", "8am"}, {"end", "17:00"}},
+          "start");
+  refused("POST", "/holidays", Json{{"start", "2026-12-24T00:00"}, {"end", "2026-12-27T00:00"}, {"operating_mode", "party"}},
+          "operating_mode");
+
+  const Answer good = Call("POST", base + "/users", Json{{"name", "Mia"}}, Owner());
+  EXPECT_EQ(good.status, 503u) << good.json.dump();
+  EXPECT_EQ(good.json["error"].value("code", ""), "lock_offline");
+}
+
 }  // namespace
 }  // namespace latchkey::hub

@@ -22,6 +22,7 @@
 #include "hub/lock_sessions.h"
 #include "link/channel.h"
 #include "link/message.h"
+#include "link/op_answers.h"
 #include "store/sqlite_db.h"
 #include "common/temp_dir.h"
 
@@ -65,6 +66,11 @@ class ScriptedLock {
   void SendEvents(const std::vector<Json>& events, uint64_t first_seq = 1) {
     ASSERT_TRUE(channel_ && hello_) << "no hub connected";
     ASSERT_TRUE(channel_->Send(Json{{"t", "events"}, {"events", events}, {"first_seq", first_seq}}).ok());
+  }
+
+  void Send(const Json& message) {
+    ASSERT_TRUE(channel_ && hello_) << "no hub connected";
+    ASSERT_TRUE(channel_->Send(message).ok());
   }
 
   bool connected() const { return channel_ != nullptr && hello_.has_value(); }
@@ -152,6 +158,11 @@ class HubIngestTest : public ::testing::Test {
                                          << CommittedThrough();
     };
     LockSessions::Listener listener;
+    listener.on_state = [this](const std::string& lock) {
+      auto stored = store_->GetLock(lock);
+      ASSERT_TRUE(stored.ok() && *stored);
+      states_.push_back((*stored)->state.value("door_state", ""));
+    };
     listener.on_event = [this](const std::string& lock, const Json& event) {
       const uint64_t seq = event.value("seq", uint64_t{0});
       EXPECT_EQ(lock, kLock);
@@ -209,6 +220,7 @@ class HubIngestTest : public ::testing::Test {
   std::unique_ptr<ScriptedLock> lock_;
   std::unique_ptr<LockSessions> sessions_;
   std::vector<uint64_t> published_;
+  std::vector<std::string> states_;  // the stored door_state at each state change published
   int commits_ = 0;
 };
 
@@ -335,6 +347,39 @@ TEST_F(HubIngestTest, AppendEventsIsOneTransactionAllOrNothing) {
   EXPECT_EQ(store_->AppendEvents("ghost", Events(1, 2)).code(), core::Code::kNotFound);
   EXPECT_TRUE(store_->AppendEvents("back", std::vector<Json>{}).ok());
   EXPECT_EQ(count(), 7);
+}
+
+// The hub reads a `state` message with the table the lock writes it with (link/op_answers.h):
+// one it cannot read is dropped, and the lock object keeps the last good state, whole.
+TEST_F(HubIngestTest, AStateTheHubCannotReadLeavesTheLastGoodOne) {
+  states_.clear();  // (the connection's own)
+  link::StateAnswer state;
+  state.name = "Front door";
+  state.status.door_state = core::DoorState::kClosed;
+  const auto message = [](const link::StateAnswer& s) {
+    Json m = link::StateAnswer::Fields().Encode(s);
+    m["t"] = "state";
+    return m;
+  };
+  lock_->Send(message(state));
+  ASSERT_TRUE(RunUntil([&] { return states_.size() == 1; }));
+  EXPECT_EQ(states_, std::vector<std::string>{"closed"});
+
+  Json bad = message(state);
+  bad["door_state"] = "open";
+  bad["battery"]["percent"] = "full";
+  lock_->Send(bad);
+  state.status.door_state = core::DoorState::kAjar;
+  lock_->Send(message(state));
+  ASSERT_TRUE(RunUntil([&] { return states_.size() == 2; }));
+  EXPECT_EQ(states_, (std::vector<std::string>{"closed", "ajar"})) << "the unreadable state was never published";
+
+  auto record = store_->GetLock(kLock);
+  ASSERT_TRUE(record.ok() && *record);
+  auto stored = link::StateAnswer::Fields().Decode((*record)->state);
+  ASSERT_TRUE(stored.ok()) << stored.status().ToString();
+  EXPECT_EQ(stored->status.door_state, core::DoorState::kAjar);
+  EXPECT_FALSE((*record)->state.contains("t"));
 }
 
 }  // namespace
