@@ -33,21 +33,8 @@ bool Matches(const Json& event, const Json& pattern) {
   return true;
 }
 
-class AccessTest : public ::testing::Test {
+class AccessTest : public PairedLockTest<> {
  protected:
-  void StartLock(std::vector<std::string> extra = {"--motor-ms", "0"}) {
-    lock_ = std::make_unique<LockProcess>(dir_.path() + "/lock", std::move(extra));
-    lock_->Start();
-    if (HasFatalFailure()) return;
-    ASSERT_TRUE(hub_.Pair(lock_->host(), lock_->link_port(), lock_->setup_code()));
-  }
-
-  // A failed test shows what the lock process logged.
-  void TearDown() override {
-    if (!HasFailure() || !lock_) return;
-    std::cerr << "--- lock process log ---\n" << lock_->Log() << "--- end ---\n";
-  }
-
   // A hub request by the owner that must succeed; returns its result.
   Json Req(const std::string& op, Json args = Json::object()) {
     const Json r = hub_.Request(op, HubLink::As(args));
@@ -137,10 +124,6 @@ class AccessTest : public ::testing::Test {
     EXPECT_FALSE(e.contains("error")) << e.dump();
   }
   static Json Pin(int index) { return Json{{"type", "pin"}, {"index", index}}; }
-
-  TempDir dir_;
-  std::unique_ptr<LockProcess> lock_;
-  HubLink hub_;
 };
 
 // User type unrestricted (LOCK-SEMANTICS 3): opens at any time with a valid credential, PIN or

@@ -10,6 +10,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <functional>
+#include <iostream>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -116,6 +117,29 @@ class HubLink {
   bool ready_ = false;
   bool closed_ = true;
   Json last_state_;
+};
+
+// A fixture with one lock process paired with a HubLink, over ::testing::Test or a
+// ::testing::TestWithParam<...>: StartLock starts the lock (again, with other options, for a
+// restart) and pairs; a failed test shows what the lock process logged.
+template <typename Base = ::testing::Test>
+class PairedLockTest : public Base {
+ protected:
+  void StartLock(std::vector<std::string> extra = {"--motor-ms", "0"}) {
+    lock_ = std::make_unique<LockProcess>(dir_.path() + "/lock", std::move(extra));
+    lock_->Start();
+    if (this->HasFatalFailure()) return;
+    ASSERT_TRUE(hub_.Pair(lock_->host(), lock_->link_port(), lock_->setup_code()));
+  }
+
+  void TearDown() override {
+    if (!this->HasFailure() || !lock_) return;
+    std::cerr << "--- lock process log ---\n" << lock_->Log() << "--- end ---\n";
+  }
+
+  TempDir dir_;
+  std::unique_ptr<LockProcess> lock_;
+  HubLink hub_;
 };
 
 }  // namespace latchkey::testing

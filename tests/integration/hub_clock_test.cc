@@ -128,27 +128,14 @@ TEST_F(HubClockTest, AnRfc3339TimeOutsideYears1To9999Is400) {
 }
 
 // A lock process and a hub whose clock is wrong (the test's own link client plays the hub).
-class LockClockTest : public ::testing::Test {
+class LockClockTest : public PairedLockTest<> {
  protected:
-  void SetUp() override {
-    lock_ = std::make_unique<LockProcess>(dir_.path() + "/lock", std::vector<std::string>{"--motor-ms", "0"});
-    lock_->Start();
-    if (HasFatalFailure()) return;
-    ASSERT_TRUE(hub_.Pair(lock_->host(), lock_->link_port(), lock_->setup_code()));
-  }
-  void TearDown() override {
-    if (!HasFailure() || !lock_) return;
-    std::cerr << "--- lock process log ---\n" << lock_->Log() << "--- end ---\n";
-  }
+  void SetUp() override { StartLock(); }
   Json SetTime(int64_t time, bool force = false) {
     Json args{{"time", time}};
     if (force) args["force"] = true;
     return hub_.Request("set_time", HubLink::As(args));
   }
-
-  TempDir dir_;
-  std::unique_ptr<LockProcess> lock_;
-  HubLink hub_;
 };
 
 TEST_F(LockClockTest, AHubTimeFarAheadOfTheLocksEstimateIsRefusedUnlessForced) {

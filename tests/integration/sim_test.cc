@@ -53,22 +53,9 @@ struct SimReply {
   Json body;  // the result on 200, {"error": {...}} otherwise
 };
 
-class SimTest : public ::testing::TestWithParam<Via> {
+class SimTest : public PairedLockTest<::testing::TestWithParam<Via>> {
  protected:
   void SetUp() override { StartLock(); }
-
-  void StartLock(std::vector<std::string> extra = {"--motor-ms", "0"}) {
-    lock_ = std::make_unique<LockProcess>(dir_.path() + "/lock", std::move(extra));
-    lock_->Start();
-    if (HasFatalFailure()) return;
-    ASSERT_TRUE(hub_.Pair(lock_->host(), lock_->link_port(), lock_->setup_code()));
-  }
-
-  // A failed test shows what the lock process logged.
-  void TearDown() override {
-    if (!HasFailure() || !lock_) return;
-    std::cerr << "--- lock process log ---\n" << lock_->Log() << "--- end ---\n";
-  }
 
   // One row of the sim table, through the way this test instance uses.
   SimReply Sim(const std::string& what, Json body = Json::object()) { return SimVia(GetParam(), what, std::move(body)); }
@@ -132,10 +119,6 @@ class SimTest : public ::testing::TestWithParam<Via> {
     const Json r = Req("set_credential", {{"action", "add"}, {"type", type}, {"data", data}});
     return r.value("user", 0);
   }
-
-  TempDir dir_;
-  std::unique_ptr<LockProcess> lock_;
-  HubLink hub_;
 };
 
 std::string ViaName(const ::testing::TestParamInfo<Via>& info) { return info.param == Via::kLink ? "link" : "http"; }
