@@ -16,6 +16,9 @@
 #define TOML_EXCEPTIONS 0
 #include <toml++/toml.h>
 
+#include "integrations/mqtt/mosquitto_transport.h"
+#include "integrations/mqtt/mqtt_bridge.h"
+
 #include "hub/hub.h"
 #include "link/setup_code.h"
 
@@ -118,6 +121,24 @@ core::Result<hub::HttpServerLimits> HttpLimits(std::size_t total, std::size_t pe
   return limits;
 }
 
+// Home Assistant over MQTT, when a broker is configured: a client of `hub` with its own account.
+core::Result<std::unique_ptr<integrations::mqtt::MqttBridge>> StartMqtt(asio::io_context& io, hub::Hub& hub,
+                                                                        const integrations::mqtt::MqttOptions& mqtt) {
+  using integrations::mqtt::MqttBridge;
+  if (mqtt.url.empty()) return std::unique_ptr<MqttBridge>();
+  LATCHKEY_TRY(integrations::mqtt::Validate(mqtt));
+  auto client = hub.IntegrationClient("mqtt");
+  LATCHKEY_TRY(client);
+  auto transport = integrations::mqtt::MosquittoTransport::Create(io, mqtt, "latchkey-" + hub.id());
+  LATCHKEY_TRY(transport);
+  auto bridge = std::make_unique<MqttBridge>(mqtt, integrations::mqtt::HubIdentity{hub.id(), LATCHKEY_VERSION_TEXT},
+                                             std::move(client).value(), std::move(transport).value());
+  bridge->Start();
+  spdlog::info("hub: Home Assistant over MQTT at {} (topics under {}/, discovery under {}/)", mqtt.url,
+               mqtt.base_topic, mqtt.discovery_prefix);
+  return bridge;
+}
+
 }  // namespace
 
 core::Status LoadHubConfig(HubCommandOptions& options) {
@@ -129,6 +150,24 @@ core::Status LoadHubConfig(HubCommandOptions& options) {
   }
   const toml::table& table = parsed.table();
   for (const auto& [key, value] : table) {
+    if (key == "mqtt") {
+      const toml::table* mqtt = value.as_table();
+      if (mqtt == nullptr) return core::Status::Invalid(options.config + ": [mqtt] must be a table");
+      for (const auto& [mkey, mvalue] : *mqtt) {
+        std::string* field = mkey == "url"                ? &options.mqtt.url
+                             : mkey == "username"         ? &options.mqtt.username
+                             : mkey == "password"         ? &options.mqtt.password
+                             : mkey == "ca_file"          ? &options.mqtt.ca_file
+                             : mkey == "base_topic"       ? &options.mqtt.base_topic
+                             : mkey == "discovery_prefix" ? &options.mqtt.discovery_prefix
+                                                          : nullptr;
+        if (field == nullptr) return core::Status::Invalid(options.config + ": unknown key 'mqtt." + std::string(mkey.str()) + "'");
+        if (!mvalue.is_string()) return core::Status::Invalid(options.config + ": mqtt." + std::string(mkey.str()) + " must be a string");
+        if (mkey == "url" && options.mqtt_url_from_flag) continue;
+        *field = *mvalue.value<std::string>();
+      }
+      continue;
+    }
     if (key == "webhook_allow") {
       const toml::array* list = value.as_array();
       if (list == nullptr || (!list->empty() && !list->is_homogeneous(toml::node_type::string))) {
@@ -210,10 +249,17 @@ int RunHub(const HubCommandOptions& options_in) {
     spdlog::error("hub: {}", s.ToString());
     return 1;
   }
+  auto mqtt = StartMqtt(io, hub, options.mqtt);
+  if (!mqtt.ok()) {
+    spdlog::error("hub: {}", mqtt.status().ToString());
+    return 2;
+  }
   PrintLogin(hub, options.data_dir);
   asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code& ec, int) {
-    if (!ec) hub.Drain([&io] { io.stop(); });
+    if (ec) return;
+    if (*mqtt) (*mqtt)->Stop();
+    hub.Drain([&io] { io.stop(); });
   });
   io.run();
   return 0;
@@ -297,13 +343,21 @@ int RunDemo(const DemoOptions& options) {
       }
     });
   }
+  auto mqtt = StartMqtt(io, hub, options.mqtt);
+  if (!mqtt.ok()) {
+    spdlog::error("demo: {}", mqtt.status().ToString());
+    for (auto& c : children) ::kill(c.pid, SIGTERM);
+    return 2;
+  }
   PrintLogin(hub, hub_options.data_dir);
   std::printf("%d simulated lock(s); data in %s; Ctrl-C stops the demo\n", options.locks, options.data_dir.c_str());
   std::fflush(stdout);
 
   asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code& ec, int) {
-    if (!ec) hub.Drain([&io] { io.stop(); });
+    if (ec) return;
+    if (*mqtt) (*mqtt)->Stop();
+    hub.Drain([&io] { io.stop(); });
   });
   io.run();
   for (auto& c : children) ::kill(c.pid, SIGTERM);

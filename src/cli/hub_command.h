@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "core/status.h"
+#include "integrations/mqtt/mqtt_options.h"
 
 namespace latchkey::cli {
 
@@ -42,6 +43,11 @@ struct HubCommandOptions {
   std::size_t http_max_connections_per_address = 0;
   bool http_max_connections_from_flag = false;
   bool http_max_connections_per_address_from_flag = false;
+  // Home Assistant over MQTT (docs/integrations.md): the `[mqtt]` table of the file (url,
+  // username, password, ca_file, base_topic, discovery_prefix) or --mqtt URL (the flag wins over
+  // the file's url). Off while the url is empty.
+  integrations::mqtt::MqttOptions mqtt;
+  bool mqtt_url_from_flag = false;
 };
 
 // Reads `options.config` (when set) into `options`; an error names the file and the key.
@@ -61,6 +67,7 @@ struct DemoOptions {
   std::vector<std::string> webhook_allow;
   std::size_t http_max_connections = 0;
   std::size_t http_max_connections_per_address = 0;
+  integrations::mqtt::MqttOptions mqtt;  // --mqtt URL
 };
 int RunDemo(const DemoOptions& options);
 

@@ -45,6 +45,8 @@ void AddWebhookAndConnectionFlags(CLI::App* command, Options& options) {
   command->add_option("--webhook-allow", options.webhook_allow,
                       "Webhooks may reach this destination although it is loopback, private, link-local or the "
                       "hub's own (HOST[:PORT], ADDRESS/BITS[:PORT], [IPv6][:PORT], a host name); repeatable");
+  command->add_option("--mqtt", options.mqtt.url,
+                      "Home Assistant over MQTT: the broker, mqtt://HOST[:PORT] or mqtts://HOST[:PORT]");
   command->add_option("--http-max-connections", options.http_max_connections, "HTTP connections in total (512)")
       ->check(CLI::Range(1, 100000));
   command->add_option("--http-max-connections-per-address", options.http_max_connections_per_address,
@@ -55,7 +57,7 @@ void AddWebhookAndConnectionFlags(CLI::App* command, Options& options) {
 int main(int argc, char** argv) {
   CLI::App app{"latchkey: a self-hosted smart door lock system"};
   app.require_subcommand(1);
-  app.set_version_flag("--version", "latchkey 0.1.0");
+  app.set_version_flag("--version", "latchkey " LATCHKEY_VERSION_TEXT);
 
   bool fast = false;
   bool script = false;
@@ -85,7 +87,8 @@ int main(int argc, char** argv) {
   hub->add_option("--config", hub_options.config,
                   "TOML file with data = \"...\", http = \"...\", metrics_open_on_loopback = true|false, "
                   "tls = true|false, tls_cert = \"...\", tls_key = \"...\", webhook_cacert = \"...\", "
-                  "webhook_allow = [\"...\"], http_max_connections = N, http_max_connections_per_address = N");
+                  "webhook_allow = [\"...\"], http_max_connections = N, http_max_connections_per_address = N, "
+                  "and [mqtt] url, username, password, ca_file, base_topic, discovery_prefix");
   hub->add_flag("--metrics-loopback", hub_options.metrics_open_on_loopback,
                 "Serve GET /metrics to loopback clients without a token");
 
@@ -110,6 +113,7 @@ int main(int argc, char** argv) {
     hub_options.tls_key_from_flag = hub->count("--tls-key") > 0;
     hub_options.webhook_cacert_from_flag = hub->count("--webhook-cacert") > 0;
     hub_options.webhook_allow_from_flag = hub->count("--webhook-allow") > 0;
+    hub_options.mqtt_url_from_flag = hub->count("--mqtt") > 0;
     hub_options.http_max_connections_from_flag = hub->count("--http-max-connections") > 0;
     hub_options.http_max_connections_per_address_from_flag = hub->count("--http-max-connections-per-address") > 0;
     return latchkey::cli::RunHub(hub_options);

@@ -79,8 +79,9 @@ core::Status Hub::Start() {
     webhooks_->OnEvent(lock, event);
   };
   listener.on_state = [this](const std::string& lock) { stream_->PublishState(lock); };
-  sessions_ = std::make_unique<LockSessions>(io_, env_, *store_, *keypair, "hub-" + wire::ToHex(std::span(keypair->pub).first(8)),
-                                             std::move(listener));
+  listener.on_removed = [this](const std::string& lock) { stream_->PublishRemoved(lock); };
+  hub_id_ = "hub-" + wire::ToHex(std::span(keypair->pub).first(8));
+  sessions_ = std::make_unique<LockSessions>(io_, env_, *store_, *keypair, hub_id_, std::move(listener));
   LATCHKEY_TRY(sessions_->Start());
   webhooks_->Start();  // the pending deliveries resume
   RegisterRoutes();

@@ -14,6 +14,7 @@
 #include "hub/env.h"
 #include "hub/gate.h"
 #include "hub/http_server.h"
+#include "hub/hub_client.h"
 #include "hub/hub_store.h"
 #include "hub/lock_sessions.h"
 #include "hub/remote_pin_limiter.h"
@@ -84,7 +85,15 @@ class Hub {
   LockSessions& sessions() { return *sessions_; }
   // Who a request or token is, and which locks exist, as stored now (directory.h).
   Directory& directory() { return *directory_; }
+
+  // A client of this hub's API and stream for the integration `name` (hub_client.h), acting as
+  // the account `name` (made on first use: role admin, every lock, no password that anybody
+  // knows; the owner may narrow its role and locks like any account's). Each call mints a fresh
+  // API token for it and revokes its older ones; the token never leaves this process.
+  core::Result<std::unique_ptr<HubClient>> IntegrationClient(const std::string& name);
   int64_t NowMs() const { return env_.NowMs(); }
+  // Stable for this hub's data folder: "hub-" and the first 8 bytes of its link key, in hex.
+  const std::string& id() const { return hub_id_; }
 
  private:
   void RegisterRoutes();
@@ -111,6 +120,7 @@ class Hub {
   std::string generated_password_;
   std::array<uint8_t, 32> csrf_key_{};  // from DATA/hub.key at Start
   std::string tls_fingerprint_;
+  std::string hub_id_;
   std::string url_host_;
   std::unique_ptr<boost::asio::steady_timer> drain_timer_;
 

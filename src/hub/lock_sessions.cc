@@ -328,6 +328,7 @@ void LockSessions::Unpair(const std::string& lock, Done done) {
     }
     const core::Status s = store_.DeleteLock(lock);
     asio::post(io_, [session] { session->client.reset(); });
+    if (s.ok() && listener_.on_removed) listener_.on_removed(lock);
     done(s.ok() ? Json{{"ok", true}, {"result", Json::object()}} : link::ErrorReply("internal", s.message()));
   };
   if (session->client && session->client->ready()) {

@@ -23,6 +23,8 @@ class LockSessions {
     std::function<void(const std::string& lock, const Json& event)> on_event;
     // The lock's state changed, or it went online or offline.
     std::function<void(const std::string& lock)> on_state;
+    // The lock was unpaired (and forgotten).
+    std::function<void(const std::string& lock)> on_removed;
   };
   using Done = link::LinkClient::Done;
 

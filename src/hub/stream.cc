@@ -309,7 +309,49 @@ void Stream::Accept(UpgradedStream connection, http::request<http::string_body> 
   ArmExpiry();
 }
 
+core::Result<std::shared_ptr<void>> Stream::Watch(const TokenHash& token_hash, Sink sink) {
+  auto principal = directory_.PrincipalOf(token_hash, false);
+  LATCHKEY_TRY(principal);
+  auto watcher = std::make_shared<Watcher>(Watcher{std::move(principal).value(), std::move(sink)});
+  watchers_.push_back(watcher);
+  return std::shared_ptr<void>(watcher);
+}
+
+void Stream::Notify(const Json& message, int64_t now) {
+  for (auto it = watchers_.begin(); it != watchers_.end();) {
+    auto watcher = it->lock();
+    if (!watcher) {
+      it = watchers_.erase(it);
+      continue;
+    }
+    ++it;
+    // A state message is the lock object as this viewer may see it (api_json.h).
+    if (message.value("type", "") == "state" && !watcher->principal.MayManageLock() &&
+        (message.contains("address") || message.contains("sim_control_url"))) {
+      Json reduced = message;
+      reduced.erase("address");
+      reduced.erase("sim_control_url");
+      if (StreamMaySend(watcher->principal, reduced, now)) watcher->sink(reduced);
+    } else if (StreamMaySend(watcher->principal, message, now)) {
+      watcher->sink(message);
+    }
+  }
+}
+
 void Stream::Recheck() {
+  for (auto it = watchers_.begin(); it != watchers_.end();) {
+    auto watcher = it->lock();
+    core::Result<Principal> now = watcher ? directory_.PrincipalOf(watcher->principal.token_hash, false)
+                                           : core::Result<Principal>(core::Status::Invalid("gone"));
+    if (!now.ok()) {
+      // A watcher whose token no longer holds hears nothing more (its owner may still hold it).
+      if (watcher) spdlog::info("hub: {} stops receiving the stream: {}", watcher->principal.username, now.status().message());
+      it = watchers_.erase(it);
+      continue;
+    }
+    watcher->principal = std::move(now).value();
+    ++it;
+  }
   for (auto& client : std::list<std::shared_ptr<Client>>(clients_)) {
     auto now = directory_.PrincipalOf(client->principal().token_hash, client->principal().via_cookie);
     if (!now.ok()) {
@@ -363,6 +405,7 @@ void Stream::PublishEvent(const std::string& lock, const Json& event) {
     // Of the locks the account sees, what its role may know (stream_filter.h).
     if (StreamMaySend(client->principal(), message, now)) client->SendEvent(lock, seq, message);
   }
+  Notify(message, now);
 }
 
 void Stream::PublishHubAlarm(const std::string& lock, const Json& alarm) {
@@ -373,6 +416,16 @@ void Stream::PublishHubAlarm(const std::string& lock, const Json& alarm) {
   for (auto& client : std::list<std::shared_ptr<Client>>(clients_)) {
     if (StreamMaySend(client->principal(), message, now)) client->Queue(message, "");
   }
+  Notify(message, now);
+}
+
+void Stream::PublishRemoved(const std::string& lock) {
+  const Json message{{"type", "lock_removed"}, {"lock", lock}};
+  const int64_t now = env_.NowMs();
+  for (auto& client : std::list<std::shared_ptr<Client>>(clients_)) {
+    if (StreamMaySend(client->principal(), message, now)) client->Queue(message, "");
+  }
+  Notify(message, now);
 }
 
 void Stream::PublishState(const std::string& lock) {
@@ -392,6 +445,12 @@ void Stream::PublishState(const std::string& lock) {
       (*message)["lock"] = lock;
     }
     if (StreamMaySend(viewer, *message, now)) client->SendState(lock, *message);
+  }
+  if (!watchers_.empty()) {
+    Json message = LockJson(record, online_(lock));
+    message["type"] = "state";
+    message["lock"] = lock;
+    Notify(message, now);
   }
 }
 

@@ -37,6 +37,9 @@ class Stream {
   // An alarm the hub raises itself about `lock` (not an event of the lock's log, so it has no
   // seq and is not replayed): {"type":"hub_alarm","lock",...alarm}, to owner and admin only.
   void PublishHubAlarm(const std::string& lock, const Json& alarm);
+  // The lock was unpaired: {"type":"lock_removed","lock"}, to owner and admin only (those who
+  // may see every lock's object; others' lists just stop showing it).
+  void PublishRemoved(const std::string& lock);
   // Checks every open stream's token again after a logout, a revoked token or a changed or
   // deleted account: a stream whose token no longer holds is closed, the others continue with
   // the account as it is now (a narrowed lock list applies at once). Also run by a timer when
@@ -44,6 +47,13 @@ class Stream {
   // stops streaming then, not at the next change or reconnect.
   void Recheck();
   std::size_t clients() const;
+
+  // A client in this process (an integration) that receives what a WebSocket client with the
+  // same token would, live from now on (no replay): the same filter, the same rechecks (a
+  // revoked or narrowed token applies at once). Messages come on the io thread until the
+  // returned handle is dropped. kInvalid when the token does not authenticate.
+  using Sink = std::function<void(const Json& message)>;
+  core::Result<std::shared_ptr<void>> Watch(const TokenHash& token_hash, Sink sink);
 
   class Client;
 
@@ -58,6 +68,13 @@ class Stream {
   Directory& directory_;
   OnlineFn online_;
   std::list<std::shared_ptr<Client>> clients_;
+  struct Watcher {
+    Principal principal;
+    Sink sink;
+  };
+  std::list<std::weak_ptr<Watcher>> watchers_;
+  // Each watcher still held, with what it may receive of `message` now.
+  void Notify(const Json& message, int64_t now);
   boost::asio::steady_timer expiry_timer_;
 };
 
