@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "link/op_answers.h"
+#include "wire/event_forms.h"
 #include "wire/json_codec.h"
 #include "wire/state_forms.h"
 #include "wire/json_fields.h"
@@ -344,7 +345,7 @@ void LinkServer::OnEvent(const core::Event& event) {
 
 void LinkServer::SendEvents(std::span<const core::Event> batch) {
   Json events = Json::array();
-  for (const auto& e : batch) events.push_back(wire::EventToJson(e));
+  for (const auto& e : batch) events.push_back(wire::EncodeEvent(wire::Form::kLink, e));
   // first_seq tells the hub which gaps are final (overwritten on the lock, see events_lost).
   (void)session_->Send(Json{{"t", "events"}, {"events", std::move(events)}, {"first_seq", runtime_.lock().first_seq()}});
   sent_through_ = batch.back().seq;

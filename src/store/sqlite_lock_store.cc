@@ -8,6 +8,7 @@
 #include <type_traits>
 #include <utility>
 
+#include "wire/event_forms.h"
 #include "wire/json_codec.h"
 #include "wire/record_forms.h"
 
@@ -86,13 +87,16 @@ Result<std::string> EncodeChecked(const T& value, ToJson to_json, FromJson from_
   }
 }
 
-// The store's forms of settings and users (wire/record_forms.h).
+// The store's forms of settings, users and holidays (wire/record_forms.h) and of events
+// (wire/event_forms.h, where the runtime record has only this form).
 Json StoredSettings(const core::Settings& s) { return wire::EncodeSettings(wire::Form::kStore, s); }
 Result<core::Settings> SettingsFromStore(const Json& j) { return wire::DecodeSettings(wire::Form::kStore, j); }
 Json StoredUser(const core::User& u) { return wire::EncodeUser(wire::Form::kStore, u); }
 Result<core::User> UserFromStore(const Json& j) { return wire::DecodeUser(wire::Form::kStore, j); }
 Json StoredHoliday(const core::HolidaySchedule& h) { return wire::EncodeHoliday(wire::Form::kStore, h); }
 Result<core::HolidaySchedule> HolidayFromStore(const Json& j) { return wire::DecodeHoliday(wire::Form::kStore, j); }
+Json StoredEvent(const core::Event& e) { return wire::EncodeEvent(wire::Form::kStore, e); }
+Result<core::Event> EventFromStore(const Json& j) { return wire::DecodeEvent(wire::Form::kStore, j); }
 
 // Decodes the JSON `text` of row `where`; any failure is kIoError naming the row.
 template <typename FromJson>
@@ -113,7 +117,7 @@ auto Decode(std::string_view text, FromJson from_json, const std::string& where)
 Result<core::Event> DecodeEvent(Statement& st) {
   const int64_t seq = st.ColumnInt64(0);
   const std::string where = "events row " + std::to_string(seq);
-  auto event = Decode(st.ColumnText(1), wire::EventFromJson, where);
+  auto event = Decode(st.ColumnText(1), EventFromStore, where);
   LATCHKEY_TRY(event);
   if (static_cast<int64_t>(event->seq) != seq) {
     return Status::IoError(where + ": body has seq " + std::to_string(event->seq));
@@ -207,7 +211,7 @@ Status SqliteLockStore::Load(core::PersistentState* out) {
   auto runtime = query("SELECT body FROM runtime WHERE id = 1");
   LATCHKEY_TRY(runtime);
   s = ForEachRow(runtime.value(), [&](Statement& row) {
-    auto decoded = Decode(row.ColumnText(0), wire::RuntimeFromJson, "runtime row");
+    auto decoded = Decode(row.ColumnText(0), wire::DecodeRuntime, "runtime row");
     LATCHKEY_TRY(decoded);
     out->runtime = *decoded;
     return Status::Ok();
@@ -320,7 +324,7 @@ Status SqliteLockStore::Apply(const WriteBatch::Op& op) {
           st.put_settings.Bind(1, *body);
           return st.put_settings.Run();
         } else if constexpr (std::is_same_v<T, WriteBatch::PutRuntime>) {
-          auto body = EncodeChecked(o.runtime, wire::RuntimeToJson, wire::RuntimeFromJson, "runtime");
+          auto body = EncodeChecked(o.runtime, wire::EncodeRuntime, wire::DecodeRuntime, "runtime");
           LATCHKEY_TRY(body);
           st.put_runtime.Bind(1, *body);
           return st.put_runtime.Run();
@@ -329,7 +333,7 @@ Status SqliteLockStore::Apply(const WriteBatch::Op& op) {
           if (o.event.seq == 0 || o.event.seq > static_cast<uint64_t>(kMaxKey)) {
             return Status::IoError(what + ": seq out of range");
           }
-          auto body = EncodeChecked(o.event, wire::EventToJson, wire::EventFromJson, what);
+          auto body = EncodeChecked(o.event, StoredEvent, EventFromStore, what);
           LATCHKEY_TRY(body);
           st.append_event.Bind(1, static_cast<int64_t>(o.event.seq));
           st.append_event.Bind(2, *body);

@@ -1,7 +1,9 @@
 // JSON forms of the core's records, shared by the lock store, the link (CBOR is the same
 // document, encoded by nlohmann::json::to_cbor) and the hub's API. Field names are those of
 // LOCK-SEMANTICS.md and API.md. Every decoder checks every field and type and returns kInvalid
-// with the field's name; nothing malformed reaches the core.
+// with the field's name; nothing malformed reaches the core. The records with a table per form
+// (settings, users, schedules: record_forms.h; events and the runtime record: event_forms.h)
+// keep their formless names here as the link form.
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -14,7 +16,8 @@ namespace latchkey::wire {
 
 using Json = nlohmann::json;
 
-// Events: {"seq", "time" (ms since the epoch, UTC), "kind", fields..., "hash" (hex)}.
+// Events: {"seq", "time" (ms since the epoch, UTC), "kind", fields..., "hash" (hex)}, the link
+// form of event_forms.h (the store's too; new code names its form there).
 Json EventToJson(const core::Event& event);
 core::Result<core::Event> EventFromJson(const Json& json);
 
@@ -56,9 +59,6 @@ core::Result<core::YearDaySchedule> YearDayFromJson(const Json& json);
 Json HolidayToJson(const core::HolidaySchedule& s);
 core::Result<core::HolidaySchedule> HolidayFromJson(const Json& json);
 
-// The lock's runtime record (durations as what remains; hashes as hex).
-Json RuntimeToJson(const core::RuntimeState& runtime);
-core::Result<core::RuntimeState> RuntimeFromJson(const Json& json);
 
 std::string ToHex(std::span<const uint8_t> bytes);
 // Exactly `out.size()` bytes of hex, or false.

@@ -9,7 +9,7 @@
 //
 // Today the three forms of each record are the same document, so each form's table is the one
 // table, shared by reference (record_forms.cc); to make one differ, give it its own table there.
-// (docs/link.md "Typed ops" lists the records not moved here yet.)
+// (Events and the runtime record: event_forms.h; docs/link.md "Typed ops" lists what is not typed yet.)
 #pragma once
 
 #include <nlohmann/json.hpp>

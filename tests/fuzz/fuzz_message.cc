@@ -29,6 +29,7 @@
 #include "link/link_client.h"
 #include "link/list_pages.h"
 #include "link/message.h"
+#include "wire/event_forms.h"
 #include "wire/json_codec.h"
 #include "wire/json_fields.h"
 
@@ -232,11 +233,15 @@ void CheckDecoders(const Json& doc) {
     const auto canonical = core::CanonicalEncoding(*e);
     FUZZ_CHECK(!canonical.empty(), "an event without a canonical encoding");
   }
+  // The API form reads its times as RFC 3339 text, and writes back what it reads.
+  RoundTrip<core::Event>(
+      doc, [](const Json& j) { return wire::DecodeEvent(wire::Form::kApi, j); },
+      [](const core::Event& e) { return wire::EncodeEvent(wire::Form::kApi, e); }, "DecodeEvent(kApi) round trip");
   RoundTrip<core::User>(doc, wire::UserFromJson, wire::UserToJson, "UserFromJson round trip");
   RoundTrip<core::WeekDaySchedule>(doc, wire::WeekDayFromJson, wire::WeekDayToJson, "WeekDayFromJson round trip");
   RoundTrip<core::YearDaySchedule>(doc, wire::YearDayFromJson, wire::YearDayToJson, "YearDayFromJson round trip");
   RoundTrip<core::HolidaySchedule>(doc, wire::HolidayFromJson, wire::HolidayToJson, "HolidayFromJson round trip");
-  RoundTrip<core::RuntimeState>(doc, wire::RuntimeFromJson, wire::RuntimeToJson, "RuntimeFromJson round trip");
+  RoundTrip<core::RuntimeState>(doc, wire::DecodeRuntime, wire::EncodeRuntime, "DecodeRuntime round trip");
   RoundTrip<core::Settings>(doc, wire::SettingsFromJson, wire::SettingsToJson, "SettingsFromJson round trip");
   const auto patch = wire::SettingsPatchFromJson(doc);
   if (!patch.ok()) {

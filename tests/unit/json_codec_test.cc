@@ -1,6 +1,7 @@
 // The wire forms of the lock's records: round trips, and strict refusal of what is malformed.
 #include <gtest/gtest.h>
 
+#include "wire/event_forms.h"
 #include "wire/json_codec.h"
 
 namespace latchkey::wire {
@@ -52,8 +53,8 @@ TEST(JsonCodecTest, RuntimeKeepsBothClassesAndLoadsFromBefore) {
   r.remote_wrong_ages_ms = {7};
   r.door_budget_alarm_quiet_ms = 99;
   r.remote_budget_alarm_quiet_ms = 100;
-  Json j = RuntimeToJson(r);
-  auto back = RuntimeFromJson(j);
+  Json j = EncodeRuntime(r);
+  auto back = DecodeRuntime(j);
   ASSERT_TRUE(back.ok()) << back.status().ToString();
   EXPECT_EQ(*back, r);
   for (const char* key : {"remote_wrong_attempts", "remote_lockout_level", "remote_lockout_remaining_ms",
@@ -61,15 +62,15 @@ TEST(JsonCodecTest, RuntimeKeepsBothClassesAndLoadsFromBefore) {
                           "remote_budget_alarm_quiet_ms"}) {
     j.erase(key);
   }
-  back = RuntimeFromJson(j);
+  back = DecodeRuntime(j);
   ASSERT_TRUE(back.ok()) << back.status().ToString();
   EXPECT_EQ(back->wrong_attempts, 3u);
   EXPECT_EQ(back->remote_wrong_attempts, 0u);
   EXPECT_TRUE(back->door_wrong_ages_ms.empty());
   j["door_wrong_ages_ms"] = Json::array({"1"});
-  EXPECT_FALSE(RuntimeFromJson(j).ok());
+  EXPECT_FALSE(DecodeRuntime(j).ok());
   j["door_wrong_ages_ms"] = std::vector<int64_t>(61, 1);
-  EXPECT_FALSE(RuntimeFromJson(j).ok());
+  EXPECT_FALSE(DecodeRuntime(j).ok());
 }
 
 TEST(JsonCodecTest, SettingsPatchRefusesUnknownFieldsAndWrongTypes) {

@@ -33,6 +33,7 @@
 #include "store/secret_file.h"
 #include "store/sqlite_db.h"
 #include "store/sqlite_lock_store.h"
+#include "wire/event_forms.h"
 #include "wire/json_codec.h"
 #include "common/temp_dir.h"
 
@@ -191,7 +192,7 @@ std::vector<Event> ChainEvents(uint64_t first, uint64_t last, core::Digest* prev
 std::string Show(const PersistentState& s) {
   wire::Json j{{"initialized", s.initialized},
                {"settings", wire::SettingsToJson(s.settings)},
-               {"runtime", wire::RuntimeToJson(s.runtime)}};
+               {"runtime", wire::EncodeRuntime(s.runtime)}};
   for (const auto& u : s.users) j["users"].push_back(wire::UserToJson(u));
   for (const auto& h : s.holidays) j["holidays"].push_back(wire::HolidayToJson(h));
   for (const auto& c : s.credentials) {
