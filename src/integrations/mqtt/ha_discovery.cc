@@ -17,7 +17,9 @@ std::string Text(const Json& j, const char* key, const std::string& fallback = "
 }
 
 unsigned Number(const Json& j, const char* key, unsigned fallback) {
-  return j.is_object() && j.contains(key) && j[key].is_number_unsigned() ? j[key].get<unsigned>() : fallback;
+  if (!j.is_object() || !j.contains(key) || !j[key].is_number_integer()) return fallback;
+  const int64_t n = j[key].get<int64_t>();
+  return n >= 0 && n <= 1000 ? static_cast<unsigned>(n) : fallback;
 }
 
 }  // namespace
@@ -149,8 +151,8 @@ std::optional<std::string> OpenedBy(const Json& event) {
   const std::string op = Text(event, "operation");
   if (op != "unlock" && op != "unlatch" && op != "forced_user") return std::nullopt;
   if (const std::string actor = Text(event, "actor"); !actor.empty()) return actor;
-  if (event.contains("user") && event["user"].is_number_unsigned()) {
-    return "user " + std::to_string(event["user"].get<uint64_t>());
+  if (event.contains("user") && event["user"].is_number_integer() && event["user"].get<int64_t>() >= 0) {
+    return "user " + std::to_string(event["user"].get<int64_t>());
   }
   return Text(event, "source", "unknown");
 }
