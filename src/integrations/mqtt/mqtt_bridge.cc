@@ -76,7 +76,9 @@ void MqttBridge::Announce(const Json& lock) {
   const std::string id = lock.value("id", "");
   locks_[id] = lock;
   if (!connected_) return;
-  transport_->Publish(DiscoveryTopic(options_, id), DiscoveryConfig(options_, hub_, lock).dump(), true);
+  std::string config = DiscoveryConfig(options_, hub_, lock).dump();
+  transport_->Publish(DiscoveryTopic(options_, id), config, true);
+  announced_[id] = std::move(config);
   PublishLock(lock);
 }
 
@@ -92,6 +94,7 @@ void MqttBridge::PublishLock(const Json& lock) {
 
 void MqttBridge::Forget(const std::string& lock) {
   locks_.erase(lock);
+  announced_.erase(lock);
   last_user_.erase(lock);
   if (!connected_) return;
   spdlog::info("mqtt: lock {} is gone: its device is removed from Home Assistant", lock);
@@ -113,6 +116,8 @@ void MqttBridge::OnStream(const Json& message) {
     const bool known = locks_.contains(lock);
     // A lock new to the bridge (paired now, or newly in the account's list) is announced whole.
     if (!known) return Announce(object);
+    // A change HA must know of (a name, a PIN now required) is announced again.
+    if (connected_ && DiscoveryConfig(options_, hub_, object).dump() != announced_[lock]) return Announce(object);
     locks_[lock] = object;
     PublishLock(object);
   } else if (type == "lock_removed") {

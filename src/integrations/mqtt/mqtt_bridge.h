@@ -58,6 +58,7 @@ class MqttBridge {
   bool connected_ = false;
   std::map<std::string, Json> locks_;       // the last lock object of each announced lock
   std::map<std::string, Json> last_user_;   // the last "last user" of each lock
+  std::map<std::string, std::string> announced_;  // the discovery document last published
   Counters counters_;
   // Refresh answers may arrive after the bridge is gone.
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
