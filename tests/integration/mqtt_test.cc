@@ -3,6 +3,8 @@
 // (the lock decides and counts), a retained command never replayed, malformed payloads moving
 // nothing, and the broker killed and restarted (the hub reconnects and publishes everything again).
 #include <mosquitto.h>
+#include <pwd.h>
+#include <unistd.h>
 
 #include <gtest/gtest.h>
 
@@ -14,6 +16,7 @@
 #include "common/temp_dir.h"
 #include "hub_harness.h"
 #include "process.h"
+#include "tls_harness.h"
 #include "wait.h"
 
 namespace latchkey::testing {
@@ -25,9 +28,20 @@ using namespace std::chrono_literals;
 class Broker {
  public:
   explicit Broker(std::string dir) : dir_(std::move(dir)), port_(FreeLoopbackPort()) {}
+  // mqtts:// with this certificate and key (PEM) from the next Start.
+  void UseTls(std::string cert, std::string key) {
+    cert_ = std::move(cert);
+    key_ = std::move(key);
+  }
   void Start() {
     const std::string conf = dir_ + "/mosquitto.conf";
-    std::ofstream(conf) << "listener " << port_ << " 127.0.0.1\nallow_anonymous true\n";
+    std::ofstream out(conf);
+    out << "listener " << port_ << " 127.0.0.1\nallow_anonymous true\n";
+    // Run as whoever runs the test (as root, mosquitto would switch to its own user, which
+    // cannot read the test's key file).
+    if (const passwd* me = ::getpwuid(::geteuid())) out << "user " << me->pw_name << "\n";
+    if (!cert_.empty()) out << "certfile " << cert_ << "\nkeyfile " << key_ << "\n";
+    out.close();
     const std::string binary = "/usr/sbin/mosquitto";
     ASSERT_EQ(::access(binary.c_str(), X_OK), 0) << binary << " is missing: run scripts/install-deps (package mosquitto)";
     ProcessOptions options;
@@ -50,6 +64,7 @@ class Broker {
   }
   std::string dir_;
   uint16_t port_;
+  std::string cert_, key_;
   Process process_;
 };
 
@@ -60,9 +75,13 @@ class HomeAssistant {
     std::string topic, payload;
     bool retained;
   };
-  explicit HomeAssistant(uint16_t port) {
+  // `ca_file`: connect with TLS, trusting only it.
+  explicit HomeAssistant(uint16_t port, const std::string& ca_file = "") {
     mosquitto_lib_init();
     mosq_ = mosquitto_new(nullptr, true, this);
+    if (!ca_file.empty()) {
+      EXPECT_EQ(mosquitto_tls_set(mosq_, ca_file.c_str(), nullptr, nullptr, nullptr, nullptr), MOSQ_ERR_SUCCESS);
+    }
     mosquitto_message_callback_set(mosq_, [](mosquitto*, void* self, const mosquitto_message* m) {
       auto* ha = static_cast<HomeAssistant*>(self);
       std::lock_guard lock(ha->mutex_);
@@ -238,6 +257,63 @@ TEST_F(MqttTest, ARetainedCommandIsNeverReplayedAndABrokerRestartIsSurvived) {
   const std::size_t before = ha_->count();
   ha_->Publish(T("set"), "UNLOCK");
   EXPECT_EQ(Result(before)["ok"], true);
+}
+
+TEST_F(MqttTest, HomeAssistantOnlineOpenUnpairAndTheLastWill) {
+  const std::string config_topic = "homeassistant/device/latchkey_" + lock_ + "/config";
+  ASSERT_TRUE(ha_->WaitFor(config_topic, 0));
+  // Home Assistant restarted: it says so, and gets every lock again.
+  std::size_t from = ha_->count();
+  ha_->Publish("homeassistant/status", "online");
+  ASSERT_TRUE(ha_->WaitFor(config_topic, from)) << "not announced again when HA came online";
+
+  from = ha_->count();
+  ha_->Publish(T("set"), "OPEN");
+  const Json result = Result(from);
+  EXPECT_EQ(result["ok"], true) << result.dump();
+  EXPECT_EQ(result["action"], "OPEN");
+  ASSERT_TRUE(ha_->WaitFor(T("state"), from, [](auto& m) { return m.payload == "OPEN"; }, 1s));
+
+  // Unpaired: its device is removed from HA (an empty retained document).
+  from = ha_->count();
+  ASSERT_EQ(demo_->Call("DELETE", "/api/v1/locks/" + lock_, nullptr, demo_->owner_token()).status, 200);
+  ASSERT_TRUE(ha_->WaitFor(config_topic, from, [](auto& m) { return m.payload.empty(); })) << "the device stayed";
+
+  // The hub dies without a goodbye: the broker publishes its last will.
+  from = ha_->count();
+  demo_->Kill();
+  ASSERT_TRUE(ha_->WaitFor("latchkey/status", from, [](auto& m) { return m.payload == "offline"; })) << "no last will";
+}
+
+// mqtts:// with the broker's CA given in [mqtt] ca_file of `latchkey hub --config`: connected and
+// announced; without it (the system's store does not know this CA) the hub never connects.
+TEST(MqttTlsTest, MqttsVerifiesTheBrokerAgainstTheConfiguredCa) {
+  TempDir dir("latchkey-mqtts");
+  const std::string command = "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj "
+                              "/CN=broker -addext subjectAltName=IP:127.0.0.1 -keyout " +
+                              dir.path() + "/broker.key -out " + dir.path() + "/broker.pem 2>/dev/null";
+  ASSERT_EQ(std::system(command.c_str()), 0) << command;
+  Broker broker(dir.path());
+  broker.UseTls(dir.path() + "/broker.pem", dir.path() + "/broker.key");
+  ASSERT_NO_FATAL_FAILURE(broker.Start());
+  HomeAssistant ha(broker.port(), dir.path() + "/broker.pem");
+  const std::string url = "mqtts://127.0.0.1:" + std::to_string(broker.port());
+
+  const auto run_hub = [&](const std::string& name, const std::string& ca_line) {
+    auto hub = std::make_unique<LatchkeyProcess>();
+    const std::string config = hub->dir() + "/hub.toml";
+    std::ofstream(config) << "[mqtt]\nurl = \"" << url << "\"\nbase_topic = \"" << name << "\"\n" << ca_line;
+    hub->Spawn({"hub", "--data", hub->dir() + "/data", "--http", "127.0.0.1:" + std::to_string(FreeLoopbackPort()),
+                "--config", config});
+    return hub;
+  };
+  auto good = run_hub("trusted", "ca_file = \"" + dir.path() + "/broker.pem\"\n");
+  EXPECT_TRUE(ha.WaitFor("trusted/status", 0, [](auto& m) { return m.payload == "online"; }, 10s)) << good->Log();
+
+  auto bad = run_hub("untrusted", "");
+  EXPECT_FALSE(ha.WaitFor("untrusted/status", 0, {}, 3s)) << "connected to a broker whose certificate it cannot verify";
+  EXPECT_TRUE(WaitUntil([&] { return bad->Log().find("certificate verify failed") != std::string::npos; }, 5s))
+      << "the refusal is not in the log:\n" << bad->Log();
 }
 
 }  // namespace

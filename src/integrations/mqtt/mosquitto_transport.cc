@@ -46,6 +46,11 @@ core::Result<std::unique_ptr<MosquittoTransport>> MosquittoTransport::Create(boo
     mosquitto_tls_opts_set(m, /*SSL_VERIFY_PEER=*/1, "tlsv1.2", nullptr);
     mosquitto_tls_insecure_set(m, false);  // the broker's name must match its certificate
   }
+  // The library's own errors (a refused TLS certificate, an unreachable broker) in the hub's
+  // log; spdlog is safe to call from the network thread.
+  mosquitto_log_callback_set(m, [](struct mosquitto*, void*, int level, const char* text) {
+    if ((level & (MOSQ_LOG_ERR | MOSQ_LOG_WARNING)) != 0) spdlog::warn("mqtt: {}", text);
+  });
   mosquitto_connect_callback_set(m, &MosquittoTransport::OnConnect);
   mosquitto_disconnect_callback_set(m, &MosquittoTransport::OnDisconnect);
   mosquitto_message_callback_set(m, &MosquittoTransport::OnMessage);
