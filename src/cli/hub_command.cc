@@ -139,6 +139,19 @@ core::Result<std::unique_ptr<integrations::mqtt::MqttBridge>> StartMqtt(asio::io
   return bridge;
 }
 
+// The Matter bridge, when enabled: a sidecar the hub supervises, with its own account's token.
+core::Result<std::unique_ptr<integrations::matter::MatterSidecar>> StartMatter(
+    asio::io_context& io, hub::Hub& hub, const integrations::matter::MatterOptions& matter, const std::string& data_dir) {
+  using integrations::matter::MatterSidecar;
+  if (!matter.enabled) return std::unique_ptr<MatterSidecar>();
+  auto token = hub.IntegrationToken("matter");
+  LATCHKEY_TRY(token);
+  auto sidecar = std::make_unique<MatterSidecar>(io, matter, data_dir, hub.url(), hub.tls_cert_path(), *token);
+  LATCHKEY_TRY(sidecar->Start());
+  hub.set_matter(sidecar.get());
+  return sidecar;
+}
+
 }  // namespace
 
 core::Status LoadHubConfig(HubCommandOptions& options) {
@@ -165,6 +178,27 @@ core::Status LoadHubConfig(HubCommandOptions& options) {
         if (!mvalue.is_string()) return core::Status::Invalid(options.config + ": mqtt." + std::string(mkey.str()) + " must be a string");
         if (mkey == "url" && options.mqtt_url_from_flag) continue;
         *field = *mvalue.value<std::string>();
+      }
+      continue;
+    }
+    if (key == "matter") {
+      const toml::table* matter = value.as_table();
+      if (matter == nullptr) return core::Status::Invalid(options.config + ": [matter] must be a table");
+      for (const auto& [mkey, mvalue] : *matter) {
+        const std::string name = "matter." + std::string(mkey.str());
+        if (mkey == "enabled") {
+          if (!mvalue.is_boolean()) return core::Status::Invalid(options.config + ": " + name + " must be true or false");
+          if (*mvalue.value<bool>()) options.matter.enabled = true;  // the flag can only turn it on
+        } else if (mkey == "port") {
+          const auto port = mvalue.value<int64_t>();
+          if (!port || *port < 1 || *port > 65535) return core::Status::Invalid(options.config + ": " + name + " must be 1..65535");
+          if (!options.matter_port_from_flag) options.matter.port = static_cast<uint16_t>(*port);
+        } else if (mkey == "sidecar" || mkey == "node") {
+          if (!mvalue.is_string()) return core::Status::Invalid(options.config + ": " + name + " must be a string");
+          (mkey == "sidecar" ? options.matter.sidecar : options.matter.node) = *mvalue.value<std::string>();
+        } else {
+          return core::Status::Invalid(options.config + ": unknown key '" + name + "'");
+        }
       }
       continue;
     }
@@ -254,11 +288,18 @@ int RunHub(const HubCommandOptions& options_in) {
     spdlog::error("hub: {}", mqtt.status().ToString());
     return 2;
   }
+  auto matter = StartMatter(io, hub, options.matter, options.data_dir);
+  if (!matter.ok()) {
+    spdlog::error("hub: {}", matter.status().ToString());
+    return 2;
+  }
   PrintLogin(hub, options.data_dir);
   asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code& ec, int) {
     if (ec) return;
     if (*mqtt) (*mqtt)->Stop();
+    hub.set_matter(nullptr);
+    if (*matter) (*matter)->Stop();
     hub.Drain([&io] { io.stop(); });
   });
   io.run();
@@ -344,8 +385,10 @@ int RunDemo(const DemoOptions& options) {
     });
   }
   auto mqtt = StartMqtt(io, hub, options.mqtt);
-  if (!mqtt.ok()) {
-    spdlog::error("demo: {}", mqtt.status().ToString());
+  auto matter = mqtt.ok() ? StartMatter(io, hub, options.matter, hub_options.data_dir)
+                          : core::Result<std::unique_ptr<integrations::matter::MatterSidecar>>(mqtt.status());
+  if (!mqtt.ok() || !matter.ok()) {
+    spdlog::error("demo: {}", (mqtt.ok() ? matter.status() : mqtt.status()).ToString());
     for (auto& c : children) ::kill(c.pid, SIGTERM);
     return 2;
   }
@@ -357,6 +400,8 @@ int RunDemo(const DemoOptions& options) {
   signals.async_wait([&](const boost::system::error_code& ec, int) {
     if (ec) return;
     if (*mqtt) (*mqtt)->Stop();
+    hub.set_matter(nullptr);
+    if (*matter) (*matter)->Stop();
     hub.Drain([&io] { io.stop(); });
   });
   io.run();

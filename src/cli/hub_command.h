@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "core/status.h"
+#include "integrations/matter/matter_sidecar.h"
 #include "integrations/mqtt/mqtt_options.h"
 
 namespace latchkey::cli {
@@ -48,6 +49,10 @@ struct HubCommandOptions {
   // the file's url). Off while the url is empty.
   integrations::mqtt::MqttOptions mqtt;
   bool mqtt_url_from_flag = false;
+  // The Matter bridge (docs/integrations.md): `[matter] enabled = true`, `port = 5540`,
+  // `sidecar = "/path/main.js"`, `node = "node"`, or --matter and --matter-port N (the flags win).
+  integrations::matter::MatterOptions matter;
+  bool matter_port_from_flag = false;
 };
 
 // Reads `options.config` (when set) into `options`; an error names the file and the key.
@@ -68,6 +73,7 @@ struct DemoOptions {
   std::size_t http_max_connections = 0;
   std::size_t http_max_connections_per_address = 0;
   integrations::mqtt::MqttOptions mqtt;  // --mqtt URL
+  integrations::matter::MatterOptions matter;  // --matter, --matter-port N
 };
 int RunDemo(const DemoOptions& options);
 

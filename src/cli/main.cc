@@ -47,6 +47,10 @@ void AddWebhookAndConnectionFlags(CLI::App* command, Options& options) {
                       "hub's own (HOST[:PORT], ADDRESS/BITS[:PORT], [IPv6][:PORT], a host name); repeatable");
   command->add_option("--mqtt", options.mqtt.url,
                       "Home Assistant over MQTT: the broker, mqtt://HOST[:PORT] or mqtts://HOST[:PORT]");
+  command->add_flag("--matter", options.matter.enabled,
+                    "Run the Matter bridge (Apple Home, Google Home, Alexa, SmartThings; docs/integrations.md)");
+  command->add_option("--matter-port", options.matter.port, "The Matter bridge's UDP port (5540)")
+      ->check(CLI::Range(1, 65535));
   command->add_option("--http-max-connections", options.http_max_connections, "HTTP connections in total (512)")
       ->check(CLI::Range(1, 100000));
   command->add_option("--http-max-connections-per-address", options.http_max_connections_per_address,
@@ -88,7 +92,8 @@ int main(int argc, char** argv) {
                   "TOML file with data = \"...\", http = \"...\", metrics_open_on_loopback = true|false, "
                   "tls = true|false, tls_cert = \"...\", tls_key = \"...\", webhook_cacert = \"...\", "
                   "webhook_allow = [\"...\"], http_max_connections = N, http_max_connections_per_address = N, "
-                  "and [mqtt] url, username, password, ca_file, base_topic, discovery_prefix");
+                  "[mqtt] url, username, password, ca_file, base_topic, discovery_prefix, "
+                  "and [matter] enabled, port, sidecar, node");
   hub->add_flag("--metrics-loopback", hub_options.metrics_open_on_loopback,
                 "Serve GET /metrics to loopback clients without a token");
 
@@ -114,6 +119,7 @@ int main(int argc, char** argv) {
     hub_options.webhook_cacert_from_flag = hub->count("--webhook-cacert") > 0;
     hub_options.webhook_allow_from_flag = hub->count("--webhook-allow") > 0;
     hub_options.mqtt_url_from_flag = hub->count("--mqtt") > 0;
+    hub_options.matter_port_from_flag = hub->count("--matter-port") > 0;
     hub_options.http_max_connections_from_flag = hub->count("--http-max-connections") > 0;
     hub_options.http_max_connections_per_address_from_flag = hub->count("--http-max-connections-per-address") > 0;
     return latchkey::cli::RunHub(hub_options);

@@ -70,12 +70,19 @@ struct MetaRoutes {
   bool metrics_open_on_loopback = false;
 };
 
+// the integrations' own endpoints (the Matter bridge: matter_control.h)
+struct IntegrationRoutes {
+  Gate gate;
+  MatterControl* const* matter;  // the hub's, set after the routes exist (null: Matter is off)
+};
+
 void RegisterAuthRoutes(AuthRoutes ctx, Router& router);
 void RegisterLockRoutes(LockRoutes ctx, Router& router);
 void RegisterLockDataRoutes(LockDataRoutes ctx, Router& router);
 void RegisterEventRoutes(EventRoutes ctx, Router& router);
 void RegisterWebhookRoutes(WebhookRoutes ctx, Router& router);
 void RegisterMetaRoutes(MetaRoutes ctx, Router& router);
+void RegisterIntegrationRoutes(IntegrationRoutes ctx, Router& router);
 
 namespace api {
 

@@ -32,7 +32,7 @@ class Post : public std::enable_shared_from_this<Post> {
     } else {
       plain_.emplace(io);
     }
-    out_.method(http::verb::post);
+    out_.method(request_.method);
     out_.target(request_.url.target);
     out_.version(11);
     out_.set(http::field::host, request_.url.host_header);

@@ -17,6 +17,8 @@
 #include "hub/webhook_url.h"  // WebhookUrl: the parsed http[s]://HOST[:PORT]/target
 #include "platform/asio.h"
 
+#include <boost/beast/http/verb.hpp>
+
 namespace latchkey::hub {
 
 struct HttpPostResult {
@@ -42,6 +44,8 @@ struct HttpPostResult {
 
 struct HttpPostRequest {
   WebhookUrl url;
+  // POST unless told otherwise (the Matter sidecar's control API also takes GET and DELETE).
+  boost::beast::http::verb method = boost::beast::http::verb::post;
   // The client context for an https:// URL (MakeWebhookTlsContext: verify_peer, TLS 1.2+). An
   // https:// URL without one fails before connecting: nothing is ever sent unverified.
   std::shared_ptr<TlsContext> tls;

@@ -132,6 +132,7 @@ core::Result<std::shared_ptr<TlsContext>> Hub::SetUpTls(const asio::ip::address&
     cert = files->cert_path;
     key = files->key_path;
   }
+  tls_cert_path_ = cert;
   auto context = MakeServerTlsContext(cert, key);
   LATCHKEY_TRY(context);
   auto fingerprint = CertificateFingerprint(cert);
@@ -152,6 +153,7 @@ void Hub::RegisterRoutes() {
   RegisterLockDataRoutes(LockDataRoutes{gate(), *sessions_}, router_);
   RegisterEventRoutes(EventRoutes{gate(), *store_, io_, rendered_events_}, router_);
   RegisterWebhookRoutes(WebhookRoutes{gate(), *store_, *webhooks_}, router_);
+  RegisterIntegrationRoutes(IntegrationRoutes{gate(), &matter_}, router_);
   RegisterMetaRoutes(MetaRoutes{gate(), *store_, *sessions_, *stream_, limiter_, router_, options_.metrics_open_on_loopback},
                      router_);
   RegisterWebAppRoutes(router_);

@@ -23,6 +23,7 @@
 
 namespace latchkey::hub {
 
+class MatterControl;
 class Stream;
 class Webhooks;
 
@@ -91,6 +92,14 @@ class Hub {
   // knows; the owner may narrow its role and locks like any account's). Each call mints a fresh
   // API token for it and revokes its older ones; the token never leaves this process.
   core::Result<std::unique_ptr<HubClient>> IntegrationClient(const std::string& name);
+  // The same account's fresh token itself, for an integration in another process (the Matter
+  // sidecar), which gets it in its environment.
+  core::Result<std::string> IntegrationToken(const std::string& name);
+  // The Matter bridge behind /api/v1/integrations/matter (matter_control.h); null: off. It must
+  // outlive the hub's serving, or be set back to null first.
+  void set_matter(MatterControl* matter) { matter_ = matter; }
+  // Where the hub's certificate is (PEM) when it serves HTTPS, for a local client to trust it.
+  const std::string& tls_cert_path() const { return tls_cert_path_; }
   int64_t NowMs() const { return env_.NowMs(); }
   // Stable for this hub's data folder: "hub-" and the first 8 bytes of its link key, in hex.
   const std::string& id() const { return hub_id_; }
@@ -121,6 +130,8 @@ class Hub {
   std::array<uint8_t, 32> csrf_key_{};  // from DATA/hub.key at Start
   std::string tls_fingerprint_;
   std::string hub_id_;
+  std::string tls_cert_path_;
+  MatterControl* matter_ = nullptr;
   std::string url_host_;
   std::unique_ptr<boost::asio::steady_timer> drain_timer_;
 

@@ -1,4 +1,5 @@
-// Hub::IntegrationClient: a HubClient in this process. Requests go through the router exactly as
+// Hub::IntegrationClient and IntegrationToken: an integration's account and token, and a HubClient
+// in this process. Requests go through the router exactly as
 // an HTTP request with the token in its Authorization header would (from 127.0.0.1), and the
 // stream through Stream::Watch (the filter of every WebSocket client).
 #include <spdlog/spdlog.h>
@@ -51,6 +52,12 @@ class LocalClient : public HubClient {
 }  // namespace
 
 core::Result<std::unique_ptr<HubClient>> Hub::IntegrationClient(const std::string& name) {
+  auto token = IntegrationToken(name);
+  LATCHKEY_TRY(token);
+  return std::unique_ptr<HubClient>(std::make_unique<LocalClient>(router_, *stream_, name, std::move(token).value()));
+}
+
+core::Result<std::string> Hub::IntegrationToken(const std::string& name) {
   auto existing = store_->GetAccount(name);
   LATCHKEY_TRY(existing);
   if (!*existing) {
@@ -76,7 +83,7 @@ core::Result<std::unique_ptr<HubClient>> Hub::IntegrationClient(const std::strin
   record.name = "integration";
   record.created_at_ms = NowMs();
   LATCHKEY_TRY(store_->PutToken(record, token.hash));
-  return std::unique_ptr<HubClient>(std::make_unique<LocalClient>(router_, *stream_, name, token.token));
+  return token.token;
 }
 
 }  // namespace latchkey::hub

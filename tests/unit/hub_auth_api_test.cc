@@ -16,6 +16,7 @@
 #include "core/event.h"
 #include "crypto/sodium_crypto.h"
 #include "hub/hub.h"
+#include "hub/matter_control.h"
 #include "hub/testing/fake_env.h"
 #include "platform/time_format.h"
 #include "store/sqlite_db.h"
@@ -579,6 +580,44 @@ TEST_F(HubAuthApiTest, ForwardedBodiesAreCheckedByTheHubWithTheLocksTables) {
   const Answer good = Call("POST", base + "/users", Json{{"name", "Mia"}}, Owner());
   EXPECT_EQ(good.status, 503u) << good.json.dump();
   EXPECT_EQ(good.json["error"].value("code", ""), "lock_offline");
+}
+
+// /api/v1/integrations/matter: owner and admin only; the hub answers for a bridge that is off and
+// asks the bridge (MatterControl) when one is set, passing its answers through.
+TEST_F(HubAuthApiTest, TheMatterEndpointsAreForOwnerAndAdminAndReachTheBridge) {
+  const std::string base = "/api/v1/integrations/matter";
+  const Answer off = Call("GET", base, nullptr, Owner());
+  EXPECT_EQ(off.status, 200u);
+  EXPECT_EQ(off.json, (Json{{"enabled", false}, {"running", false}}));
+  EXPECT_EQ(Call("POST", base + "/commissioning", nullptr, Owner()).status, 409u);
+  const std::string member = MakeAccount("mia", "member");
+  EXPECT_EQ(Call("GET", base, nullptr, member).status, 403u);
+  EXPECT_EQ(Call("GET", base).status, 401u);
+
+  struct Bridge : MatterControl {
+    void Status(Done done) override { done(200, Json{{"enabled", true}, {"running", true}, {"pairing_code", "123"}}); }
+    void OpenCommissioning(Done done) override {
+      ++opened;
+      done(200, Json{{"pairing_code", "456"}});
+    }
+    void RemoveFabric(uint64_t index, Done done) override {
+      removed.push_back(index);
+      done(index == 1 ? 200 : 404, Json::object());
+    }
+    int opened = 0;
+    std::vector<uint64_t> removed;
+  } bridge;
+  hub_->set_matter(&bridge);
+  const std::string admin = MakeAccount("ada", "admin");
+  EXPECT_EQ(Call("GET", base, nullptr, admin).json["pairing_code"], "123");
+  EXPECT_EQ(Call("POST", base + "/commissioning", nullptr, admin).json["pairing_code"], "456");
+  EXPECT_EQ(bridge.opened, 1);
+  EXPECT_EQ(Call("DELETE", base + "/fabrics/1", nullptr, Owner()).status, 200u);
+  EXPECT_EQ(Call("DELETE", base + "/fabrics/2", nullptr, Owner()).status, 404u);
+  EXPECT_EQ(Call("DELETE", base + "/fabrics/x1", nullptr, Owner()).status, 400u);
+  EXPECT_EQ(Call("DELETE", base + "/fabrics/1", nullptr, member).status, 403u);
+  EXPECT_EQ(bridge.removed, (std::vector<uint64_t>{1, 2}));
+  hub_->set_matter(nullptr);
 }
 
 }  // namespace
