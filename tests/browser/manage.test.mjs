@@ -156,3 +156,13 @@ test('a lock is removed from the hub and paired again with its setup code', asyn
   assert.equal(await card.getAttribute('aria-label'), 'Garden gate');
   assert.deepEqual(page.problems, []);
 });
+
+test('the Integrations page says how to turn the Matter bridge and MQTT on while they are off', async () => {
+  await page.getByRole('navigation').getByRole('link', { name: 'Integrations' }).click();
+  await page.getByRole('heading', { name: 'Integrations' }).waitFor();
+  await page.getByText('The Matter bridge is off.').waitFor();
+  assert.equal(await page.locator('svg.qr').count(), 0, 'no QR code without a bridge');
+  await page.getByText('--mqtt mqtt://your-broker:1883').waitFor();
+  const status = await demo.api('GET', '/api/v1/integrations/matter');
+  assert.deepEqual(status, { enabled: false, running: false });
+});

@@ -28,6 +28,7 @@ import type {
   SimDecision,
   UserInput,
   Webhook,
+  MatterStatus,
 } from './types';
 
 const BASE = '/api/v1';
@@ -252,6 +253,9 @@ export const api = {
   me: () => call<Account>('GET', '/me', undefined, 8_000),
 
   locks: () => call<Lock[]>('GET', '/locks'),
+  matter: () => call<MatterStatus>('GET', '/integrations/matter'),
+  openMatterCommissioning: () => call<MatterStatus>('POST', '/integrations/matter/commissioning'),
+  removeMatterFabric: (index: number) => call<unknown>('DELETE', `/integrations/matter/fabrics/${index}`),
   lock: (id: string) => call<Lock>('GET', lockPath(id)),
   command: (id: string, action: 'lock' | 'unlock' | 'unlatch', body: { pin?: string; timeout_s?: number } = {}) =>
     call<CommandDone>('POST', `${lockPath(id)}/${action}`, body),

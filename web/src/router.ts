@@ -1,4 +1,4 @@
-// Hash routing (`#/`, `#/locks/<id>`, `#/history`, `#/accounts`, `#/webhooks`, `#/tokens`): the hub serves
+// Hash routing (`#/`, `#/locks/<id>`, `#/history`, `#/accounts`, `#/webhooks`, `#/tokens`, `#/integrations`): the hub serves
 // only real files, so every screen lives behind `#`.
 import { useEffect, useState } from 'preact/hooks';
 
@@ -9,6 +9,7 @@ export type Route =
   | { name: 'accounts' }
   | { name: 'webhooks' }
   | { name: 'tokens' }
+  | { name: 'integrations' }
   | { name: 'missing'; path: string };
 
 export function parseRoute(hash: string): Route {
@@ -16,7 +17,7 @@ export function parseRoute(hash: string): Route {
   const parts = path.split('/').filter(Boolean).map(decodeURIComponent);
   if (parts.length === 0) return { name: 'home' };
   if (parts[0] === 'locks' && parts.length === 2) return { name: 'lock', id: parts[1]! };
-  if (parts.length === 1 && (parts[0] === 'history' || parts[0] === 'accounts' || parts[0] === 'webhooks' || parts[0] === 'tokens')) {
+  if (parts.length === 1 && (parts[0] === 'history' || parts[0] === 'accounts' || parts[0] === 'webhooks' || parts[0] === 'tokens' || parts[0] === 'integrations')) {
     return { name: parts[0] };
   }
   return { name: 'missing', path };

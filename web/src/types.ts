@@ -287,3 +287,14 @@ export interface Delivery {
 export type StreamMessage =
   | { type: 'event'; lock: string; event: LockEvent }
   | ({ type: 'state'; lock: string } & Lock);
+
+/** GET /api/v1/integrations/matter (docs/integrations.md). */
+export interface MatterStatus {
+  enabled: boolean;
+  running: boolean;
+  udp_port?: number;
+  pairing_code?: string;
+  qr_payload?: string;
+  commissioned?: boolean;
+  commissioned_fabrics?: { index: number; label: string; vendor_id: number }[];
+}

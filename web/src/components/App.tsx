@@ -6,6 +6,7 @@ import { Accounts } from './Accounts';
 import { Alerts } from './Alerts';
 import { Header } from './Header';
 import { History } from './History';
+import { Integrations } from './Integrations';
 import { Home } from './Home';
 import { LockPage } from './LockPage';
 import { Login } from './Login';
@@ -56,6 +57,9 @@ export function App() {
       break;
     case 'tokens':
       screen = <Tokens />;
+      break;
+    case 'integrations':
+      screen = canManage() ? <Integrations /> : <NotAllowed />;
       break;
     default:
       screen = <NotFound />;

@@ -43,6 +43,13 @@ export function Header({ route }: Props) {
               </a>
             </li>
           )}
+          {canManage() && (
+            <li>
+              <a href="#/integrations" aria-current={current('integrations')}>
+                Integrations
+              </a>
+            </li>
+          )}
           <li>
             <a href="#/tokens" aria-current={current('tokens')}>
               Tokens
