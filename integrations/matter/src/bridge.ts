@@ -97,37 +97,11 @@ export class Bridge {
   // Builds the node from the hub's lock list; the caller has already checked the hub and token.
   async start(account: string, locks: HubLock[]) {
     this.#account = account;
-    const { port, setup } = this.#options;
     setLockCommands({
       lockIdOf: endpointId => this.#byEndpoint.get(endpointId),
       command: (lockId, action, pin, timeoutS, origin) => this.#command(lockId, action, pin, timeoutS, origin),
     });
-
-    this.#server = await ServerNode.create({
-      id: "latchkey-bridge",
-      network: { port },
-      commissioning: { passcode: setup.passcode, discriminator: setup.discriminator },
-      productDescription: { name: "latchkey bridge", deviceType: AggregatorEndpoint.deviceType },
-      basicInformation: {
-        vendorName: "latchkey",
-        vendorId: VendorId(0xfff1), // the test vendor id: latchkey has no certified vendor id
-        productName: "latchkey bridge",
-        productLabel: "Door lock bridge",
-        nodeLabel: "latchkey",
-        hardwareVersion: 1,
-        hardwareVersionString: "1",
-        softwareVersion: 1,
-        softwareVersionString: "0.1.0",
-        productId: 0x8000,
-        serialNumber: `latchkey-${setup.discriminator}`,
-        uniqueId: `latchkey-bridge-${setup.discriminator}`,
-      },
-    });
-    this.#aggregator = new Endpoint(AggregatorEndpoint, { id: "aggregator" });
-    await this.#server.add(this.#aggregator);
-    for (const lock of locks) await this.#add(lock);
-
-    await this.#server.start();
+    await this.#buildNode(locks);
 
     // A bridge waiting to be commissioned keeps advertising (matter.js closes a window after 15 minutes).
     this.#windowTimer = setInterval(() => {
@@ -155,6 +129,67 @@ export class Bridge {
       () => this.#sync().catch(e => this.#log(`re-list failed: ${e}`)),
       this.#options.relistSeconds * 1000,
     );
+  }
+
+  // The server node with its aggregator and one endpoint per lock, started.
+  async #buildNode(locks: HubLock[]) {
+    const { port, setup } = this.#options;
+    const server = await ServerNode.create({
+      id: "latchkey-bridge",
+      network: { port },
+      commissioning: { passcode: setup.passcode, discriminator: setup.discriminator },
+      productDescription: { name: "latchkey bridge", deviceType: AggregatorEndpoint.deviceType },
+      basicInformation: {
+        vendorName: "latchkey",
+        vendorId: VendorId(0xfff1), // the test vendor id: latchkey has no certified vendor id
+        productName: "latchkey bridge",
+        productLabel: "Door lock bridge",
+        nodeLabel: "latchkey",
+        hardwareVersion: 1,
+        hardwareVersionString: "1",
+        softwareVersion: 1,
+        softwareVersionString: "0.1.0",
+        productId: 0x8000,
+        serialNumber: `latchkey-${setup.discriminator}`,
+        uniqueId: `latchkey-bridge-${setup.discriminator}`,
+      },
+    });
+    this.#server = server;
+    this.#aggregator = new Endpoint(AggregatorEndpoint, { id: "aggregator" });
+    await server.add(this.#aggregator);
+    for (const lock of locks) await this.#add(lock);
+    await server.start();
+
+    // Removing the last fabric makes matter.js reset the node to factory state and bring it back
+    // online, commissionable. The reset node does not deliver the bridged endpoints' events any
+    // more (matter.js 0.17.9), so the bridge builds a fresh node once the reset is done.
+    let decommissioned = false;
+    server.lifecycle.decommissioned.on(() => {
+      decommissioned = true;
+      this.#log("the last fabric is gone: the bridge resets and waits to be commissioned again");
+    });
+    server.lifecycle.online.on(() => {
+      if (!decommissioned || server !== this.#server) return;
+      decommissioned = false;
+      setTimeout(() => {
+        this.#syncing = this.#syncing
+          .then(() => this.#rebuild(server))
+          .catch(e => {
+            this.#log(`rebuilding the Matter node failed: ${e instanceof Error ? e.stack : e}; exiting (the hub restarts the sidecar)`);
+            process.exit(1);
+          });
+      }, 0);
+    });
+  }
+
+  async #rebuild(old: ServerNode) {
+    if (old !== this.#server) return;
+    this.#locks.clear();
+    this.#byEndpoint.clear();
+    await old.close();
+    const locks = await this.#hub.locks();
+    await this.#buildNode(locks);
+    this.#log(`Matter node rebuilt with ${locks.length} lock(s); pairing code ${this.status().pairing_code}`);
   }
 
   async close() {

@@ -1,0 +1,80 @@
+// The Matter bridge's end-to-end test driver: a real matter.js controller that commissions the
+// bridge and checks it against the hub (SMART-HOME.md section 1, Tests).
+//
+//   node integrations/matter/dist/test/controller.js --hub URL --token OWNER_TOKEN --code PAIRING_CODE
+//        [--ca PEM] [--pin 123456] [--port 5550] [--rounds 20] [--keep]
+//
+// Prints `[ check ]` and `[ measure ]` lines; exits 0 only when every check passed.
+//
+// matter.js reads its configuration when first imported: this file sets it (a fresh storage
+// folder, no argv) and then loads the checks.
+
+import { config } from "@matter/nodejs/config";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+export interface ControllerArgs {
+  hub: string;
+  token: string;
+  code: string;
+  ca?: string;
+  pin: string;
+  port: number;
+  rounds: number;
+  keep: boolean;
+  storage: string;
+}
+
+function usage(message: string): never {
+  console.error(`controller: ${message}`);
+  console.error(
+    "usage: node integrations/matter/dist/test/controller.js --hub URL --token OWNER_TOKEN --code PAIRING_CODE [--ca PEM] [--pin 123456] [--port 5550] [--rounds 20] [--keep]",
+  );
+  process.exit(2);
+}
+
+function parseArgs(argv: string[]): ControllerArgs {
+  const values: Record<string, string> = {};
+  let keep = false;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === "--keep") {
+      keep = true;
+      continue;
+    }
+    const match = /^--(hub|token|code|ca|pin|port|rounds)(?:=(.*))?$/.exec(arg);
+    if (!match) usage(`unknown argument ${arg}`);
+    const value = match[2] ?? argv[++i];
+    if (value === undefined) usage(`${arg} needs a value`);
+    values[match[1]] = value;
+  }
+  for (const name of ["hub", "token", "code"]) if (!values[name]) usage(`--${name} is required`);
+  const code = values.code.replace(/[-\s]/g, "");
+  if (!/^\d{11}(\d{10})?$/.test(code)) usage(`--code ${values.code}: a manual pairing code has 11 or 21 digits`);
+  const port = Number(values.port ?? 5550);
+  const rounds = Number(values.rounds ?? 20);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) usage(`--port ${values.port}`);
+  if (!Number.isInteger(rounds) || rounds < 1) usage(`--rounds ${values.rounds}`);
+  return {
+    hub: values.hub,
+    token: values.token,
+    code,
+    ca: values.ca,
+    pin: values.pin ?? "123456",
+    port,
+    rounds,
+    keep,
+    storage: mkdtempSync(join(tmpdir(), "latchkey-matter-controller-")),
+  };
+}
+
+const args = parseArgs(process.argv.slice(2));
+config.defaultStoragePath = args.storage;
+config.loadProcessArgv = false;
+config.loadProcessEnv = false;
+config.loadConfigFile = false;
+config.trapProcessSignals = false;
+
+const { runChecks } = await import("./checks.js");
+process.exit(await runChecks(args));

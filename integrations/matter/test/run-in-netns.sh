@@ -1,0 +1,142 @@
+#!/usr/bin/env bash
+# The Matter bridge end to end: in a fresh user + network namespace (loopback only, multicast on,
+# so mDNS works without touching the machine's network), start `latchkey demo --matter --locks 2`,
+# wait for the bridge's pairing code, and run the matter.js test controller against it.
+#
+#   integrations/matter/test/run-in-netns.sh path/to/latchkey [controller options...]
+#
+# MATTER_SIDECAR_MANUAL=1: start the demo without --matter and the sidecar by hand (account
+# `matter`, role admin, and a token minted for it through the API), for hubs without --matter.
+# LATCHKEY_MATTER_KEEP=1 keeps the work folder (logs, data) and prints its path.
+# Needs `npm run build` in integrations/matter first. Exit status: the controller's.
+set -euo pipefail
+
+here="$(cd "$(dirname "$0")" && pwd)"
+package="$(cd "$here/.." && pwd)"
+
+if [ $# -lt 1 ]; then
+  echo "usage: $0 path/to/latchkey [controller options...]" >&2
+  exit 2
+fi
+latchkey="$(cd "$(dirname "$1")" && pwd)/$(basename "$1")"
+shift
+if [ ! -x "$latchkey" ]; then
+  echo "run-in-netns: $latchkey is not an executable latchkey binary" >&2
+  exit 2
+fi
+for built in "$package/dist/main.js" "$package/dist/test/controller.js"; do
+  if [ ! -f "$built" ]; then
+    echo "run-in-netns: $built is missing; run 'npm run build' in $package" >&2
+    exit 2
+  fi
+done
+
+# ---- outside: enter the namespace (this same script runs again inside) ----
+if [ -z "${LATCHKEY_MATTER_IN_NETNS:-}" ]; then
+  if ! err="$(unshare -rn true 2>&1)"; then
+    echo "run-in-netns: cannot make a user + network namespace with 'unshare -rn' (${err:-no reason given})." >&2
+    echo "run-in-netns: the Matter test needs one for mDNS on loopback without touching this machine's network;" >&2
+    echo "run-in-netns: enable unprivileged user namespaces (sysctl kernel.unprivileged_userns_clone=1) or run where they are allowed." >&2
+    exit 3
+  fi
+  started=$(date +%s%N)
+  status=0
+  LATCHKEY_MATTER_IN_NETNS=1 unshare -rn "$0" "$latchkey" "$@" || status=$?
+  elapsed_ms=$((($(date +%s%N) - started) / 1000000))
+  echo "[ measure ] matter_e2e_run_s = $((elapsed_ms / 1000)).$(((elapsed_ms % 1000) / 100))"
+  exit $status
+fi
+
+# ---- inside the namespace ----
+ip link set lo up
+ip link set lo multicast on
+ip route add 224.0.0.0/4 dev lo
+
+work="$(mktemp -d /tmp/latchkey-matter-e2e.XXXXXX)"
+http="127.0.0.1:18080"
+url="http://$http"
+password="matter-e2e-$RANDOM-$RANDOM"
+pids=()
+cleanup() {
+  local pid
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  if [ -n "${LATCHKEY_MATTER_KEEP:-}" ]; then echo "run-in-netns: logs and data kept in $work"; else rm -rf "$work"; fi
+}
+trap cleanup EXIT
+
+json() { node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const v=JSON.parse(s)'"$1"';if(v===undefined)process.exit(1);console.log(v)})'; }
+
+# Waits up to $2 seconds for the file $1 to match the extended regex $3; prints the match.
+wait_for_line() {
+  local file=$1 seconds=$2 pattern=$3 i
+  for ((i = 0; i < seconds * 10; i++)); do
+    if grep -Eo "$pattern" "$file" 2>/dev/null | head -1 | grep .; then return 0; fi
+    sleep 0.1
+  done
+  return 1
+}
+
+demo_args=(demo --data "$work/data" --http "$http" --locks 2 --motor-ms 0)
+if [ -z "${MATTER_SIDECAR_MANUAL:-}" ]; then demo_args+=(--matter); fi
+LATCHKEY_OWNER_PASSWORD="$password" "$latchkey" "${demo_args[@]}" >"$work/demo.log" 2>&1 &
+pids+=($!)
+demo_pid=$!
+
+for ((i = 0; i < 100; i++)); do
+  curl -fs "$url/healthz" >/dev/null 2>&1 && break
+  if ! kill -0 "$demo_pid" 2>/dev/null; then
+    echo "run-in-netns: latchkey demo exited:" >&2
+    tail -20 "$work/demo.log" >&2
+    exit 1
+  fi
+  sleep 0.1
+done
+
+login() { curl -fsS -X POST "$url/api/v1/auth/login" -d "{\"username\":\"$1\",\"password\":\"$2\"}" | json '.token'; }
+owner_token="$(login owner "$password")"
+
+log="$work/demo.log"
+if [ -n "${MATTER_SIDECAR_MANUAL:-}" ]; then
+  # The hub would do this itself with --matter: an admin account `matter` and a token for it.
+  matter_password="matter-$RANDOM-$RANDOM-$RANDOM"
+  curl -fsS -X POST "$url/api/v1/accounts" -H "Authorization: Bearer $owner_token" \
+    -d "{\"username\":\"matter\",\"password\":\"$matter_password\",\"role\":\"admin\"}" >/dev/null
+  matter_session="$(login matter "$matter_password")"
+  matter_token="$(curl -fsS -X POST "$url/api/v1/tokens" -H "Authorization: Bearer $matter_session" \
+    -d '{"name":"matter bridge"}' | json '.token')"
+  log="$work/sidecar.log"
+  LATCHKEY_HUB_URL="$url" LATCHKEY_TOKEN="$matter_token" LATCHKEY_MATTER_STORAGE="$work/matter" \
+    LATCHKEY_MATTER_CONTROL_PORT=18090 LATCHKEY_MATTER_CONTROL_SECRET="control-$RANDOM$RANDOM" \
+    node "$package/dist/main.js" >"$log" 2>&1 &
+  pids+=($!)
+fi
+
+if ! line="$(wait_for_line "$log" 60 'matter: pairing code [0-9-]+')"; then
+  echo "run-in-netns: no 'matter: pairing code' line within 60 s in $log:" >&2
+  tail -30 "$log" >&2
+  exit 1
+fi
+code="${line##* }"
+echo "run-in-netns: bridge up, pairing code $code"
+
+# The sidecar's memory, from /proc (whoever started it).
+sidecar_rss() {
+  local p
+  for p in /proc/[0-9]*; do
+    if tr '\0' ' ' <"$p/cmdline" 2>/dev/null | grep -q 'integrations/matter/dist/main.js'; then
+      awk '/^VmRSS/ {print $2}' "$p/status"
+      return
+    fi
+  done
+}
+
+status=0
+node "$package/dist/test/controller.js" --hub "$url" --token "$owner_token" --code "$code" "$@" || status=$?
+rss="$(sidecar_rss || true)"
+[ -n "$rss" ] && echo "[ measure ] sidecar_rss_kb = $rss"
+if [ $status -ne 0 ]; then
+  echo "run-in-netns: the controller failed (exit $status); the bridge's log:" >&2
+  grep -E '^matter:|matter: ' "$log" | tail -40 >&2 || true
+fi
+exit $status
