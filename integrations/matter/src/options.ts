@@ -51,7 +51,7 @@ function port(env: NodeJS.ProcessEnv, name: string, fallback?: number): number {
 
 // With no interface but loopback (a test's network namespace), mDNS must be told to use `lo`:
 // matter.js leaves internal interfaces out of its announcements.
-function defaultInterface(): string | undefined {
+export function defaultInterface(): string | undefined {
   const all = networkInterfaces();
   const external = Object.values(all).some(infos => infos?.some(info => !info.internal));
   if (external) return undefined;
