@@ -289,6 +289,34 @@ export async function runChecks(args: ControllerArgs): Promise<number> {
       note(`sim/network answered HTTP ${cut.status}; reachability not checked`);
     }
 
+    // A lock paired now appears on the bridge without re-commissioning; unpaired, it leaves.
+    if (args.pairAddress && args.pairCode) {
+      const pairStart = performance.now();
+      const paired = await hub.request("POST", "/api/v1/locks", { address: args.pairAddress, setup_code: args.pairCode, name: "Lock 3" });
+      const newId: string | undefined = paired.body?.id;
+      check("the owner pairs another lock", paired.status >= 200 && paired.status < 300 && !!newId, `HTTP ${paired.status} ${newId ?? JSON.stringify(paired.body)}`);
+      if (newId) {
+        const hasNew = () => allEndpoints(node).some(e => (e.maybeStateOf(BridgedDeviceBasicInformationClient) as any)?.uniqueId === newId);
+        const appearedMs = await waitFor(hasNew, 30000, 50);
+        check("the new lock appears on the bridge without re-commissioning", appearedMs !== undefined);
+        if (appearedMs !== undefined) {
+          measure("pair_to_bridged_endpoint_ms", Math.round(performance.now() - pairStart), "ms");
+          const endpoint = allEndpoints(node).find(e => (e.maybeStateOf(BridgedDeviceBasicInformationClient) as any)?.uniqueId === newId)!;
+          try {
+            await (endpoint.commandsOf(DoorLockClient) as any).lockDoor({});
+            check("the new lock obeys lockDoor", true);
+          } catch (e) {
+            check("the new lock obeys lockDoor", false, errorText(e));
+          }
+        }
+        const removed = await hub.request("DELETE", `/api/v1/locks/${encodeURIComponent(newId)}`);
+        check("the owner unpairs it", removed.status >= 200 && removed.status < 300, `HTTP ${removed.status}`);
+        const goneMs = await waitFor(() => !hasNew(), 30000, 50);
+        check("the unpaired lock leaves the bridge", goneMs !== undefined);
+        if (goneMs !== undefined) measure("unpair_to_endpoint_gone_ms", Math.round(goneMs), "ms");
+      }
+    }
+
     // Round trip: command -> answer, without PIN (the remote PIN budget is for people, not benchmarks).
     await hub.request("PATCH", `${path}/settings`, { require_pin_for_remote: false });
     await waitFor(() => doorLock().requirePinForRemoteOperation === false, 5000);

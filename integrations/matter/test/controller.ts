@@ -3,6 +3,7 @@
 //
 //   node integrations/matter/dist/test/controller.js --hub URL --token OWNER_TOKEN --code PAIRING_CODE
 //        [--ca PEM] [--pin 123456] [--port 5550] [--rounds 20] [--keep]
+//        [--pair-address HOST:PORT --pair-code SETUP-CODE]   (a lock to pair during the test)
 //
 // Prints `[ check ]` and `[ measure ]` lines; exits 0 only when every check passed.
 //
@@ -24,12 +25,16 @@ export interface ControllerArgs {
   rounds: number;
   keep: boolean;
   storage: string;
+  // A lock waiting to be paired (its link address and setup code): paired during the test, it must
+  // appear on the bridge without re-commissioning, and leave it when unpaired.
+  pairAddress?: string;
+  pairCode?: string;
 }
 
 function usage(message: string): never {
   console.error(`controller: ${message}`);
   console.error(
-    "usage: node integrations/matter/dist/test/controller.js --hub URL --token OWNER_TOKEN --code PAIRING_CODE [--ca PEM] [--pin 123456] [--port 5550] [--rounds 20] [--keep]",
+    "usage: node integrations/matter/dist/test/controller.js --hub URL --token OWNER_TOKEN --code PAIRING_CODE [--ca PEM] [--pin 123456] [--port 5550] [--rounds 20] [--keep] [--pair-address HOST:PORT --pair-code SETUP-CODE]",
   );
   process.exit(2);
 }
@@ -43,7 +48,7 @@ function parseArgs(argv: string[]): ControllerArgs {
       keep = true;
       continue;
     }
-    const match = /^--(hub|token|code|ca|pin|port|rounds)(?:=(.*))?$/.exec(arg);
+    const match = /^--(hub|token|code|ca|pin|port|rounds|pair-address|pair-code)(?:=(.*))?$/.exec(arg);
     if (!match) usage(`unknown argument ${arg}`);
     const value = match[2] ?? argv[++i];
     if (value === undefined) usage(`${arg} needs a value`);
@@ -65,6 +70,8 @@ function parseArgs(argv: string[]): ControllerArgs {
     port,
     rounds,
     keep,
+    pairAddress: values["pair-address"],
+    pairCode: values["pair-code"],
     storage: mkdtempSync(join(tmpdir(), "latchkey-matter-controller-")),
   };
 }

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The Matter bridge end to end: in a fresh user + network namespace (loopback only, multicast on,
 # so mDNS works without touching the machine's network), start `latchkey demo --matter --locks 2`,
-# wait for the bridge's pairing code, and run the matter.js test controller against it.
+# wait for the bridge's pairing code, and run the matter.js test controller against it (with a
+# third simulated lock, unpaired, that the controller pairs to see it appear on the bridge).
 #
 #   integrations/matter/test/run-in-netns.sh path/to/latchkey [controller options...]
 #
@@ -131,8 +132,19 @@ sidecar_rss() {
   done
 }
 
+# A third lock, not paired yet: the controller pairs it and expects it on the bridge.
+"$latchkey" lock --data "$work/lock-3" --listen 127.0.0.1:0 --motor-ms 0 --name "Lock 3" >"$work/lock-3.log" 2>&1 &
+pids+=($!)
+pair=()
+if setup_line="$(wait_for_line "$work/lock-3.log" 10 'setup code: [A-Z0-9-]+')" &&
+  address_line="$(wait_for_line "$work/lock-3.log" 10 'listening on [0-9.]+:[0-9]+')"; then
+  pair=(--pair-address "${address_line##* }" --pair-code "${setup_line##* }")
+else
+  echo "run-in-netns: the third lock did not start; pairing is not checked" >&2
+fi
+
 status=0
-node "$package/dist/test/controller.js" --hub "$url" --token "$owner_token" --code "$code" "$@" || status=$?
+node "$package/dist/test/controller.js" --hub "$url" --token "$owner_token" --code "$code" "${pair[@]}" "$@" || status=$?
 rss="$(sidecar_rss || true)"
 [ -n "$rss" ] && echo "[ measure ] sidecar_rss_kb = $rss"
 if [ $status -ne 0 ]; then
