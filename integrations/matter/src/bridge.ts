@@ -83,6 +83,7 @@ export class Bridge {
   #relistTimer?: NodeJS.Timeout;
   #windowTimer?: NodeJS.Timeout;
   #syncing: Promise<void> = Promise.resolve();
+  #closing = false;
 
   constructor(options: BridgeOptions) {
     this.#options = options;
@@ -120,6 +121,11 @@ export class Bridge {
         this.#log(`hub stream lost (${reason}); again in ${Math.round(retryInMs / 1000)} s`);
       },
       message: message => this.#onMessage(message),
+      refused: status => {
+        // A revoked or expired token: the hub restarts the sidecar with a fresh one.
+        this.#log(`the hub refused the token on the stream (HTTP ${status}); exiting`);
+        void this.close().finally(() => process.exit(1));
+      },
     });
     for (const lock of locks) {
       if (typeof lock.last_event_seq === "number") this.#stream.lastSeq.set(lock.id, lock.last_event_seq);
@@ -183,7 +189,7 @@ export class Bridge {
   }
 
   async #rebuild(old: ServerNode) {
-    if (old !== this.#server) return;
+    if (old !== this.#server || this.#closing) return;
     this.#locks.clear();
     this.#byEndpoint.clear();
     await old.close();
@@ -193,9 +199,11 @@ export class Bridge {
   }
 
   async close() {
+    this.#closing = true;
     clearInterval(this.#relistTimer);
     clearInterval(this.#windowTimer);
     this.#stream?.close();
+    await this.#syncing.catch(() => {});
     await this.#server?.close();
     this.#hub.close();
   }
@@ -307,11 +315,13 @@ export class Bridge {
       },
       doorLock: { ...state.doorLock, ...fixed },
     } as any);
-    const entry: Bridged = { lockId: lock.id, endpoint, type, doorSensor, unbolting, lock, queue: Promise.resolve() };
+    // State and events that arrive while the endpoint initializes wait for it.
+    const added = this.#aggregator.add(endpoint);
+    const entry: Bridged = { lockId: lock.id, endpoint, type, doorSensor, unbolting, lock, queue: added.then(() => {}, () => {}) };
     this.#locks.set(lock.id, entry);
     this.#byEndpoint.set(endpointId, lock.id);
     try {
-      await this.#aggregator.add(endpoint);
+      await added;
     } catch (e) {
       this.#locks.delete(lock.id);
       this.#byEndpoint.delete(endpointId);
@@ -349,8 +359,11 @@ export class Bridge {
   }
 
   // Re-reads the lock list: adds locks that appeared, drops those gone, refreshes the rest.
+  // Serialized with adding, removing and rebuilding; a failure is the caller's to log and does not
+  // stop what comes after.
   #sync(): Promise<void> {
-    this.#syncing = this.#syncing.then(async () => {
+    const run = this.#syncing.then(async () => {
+      if (this.#closing) return;
       const locks = await this.#hub.locks();
       const seen = new Set(locks.map(l => l.id));
       for (const lock of locks) {
@@ -360,7 +373,8 @@ export class Bridge {
       }
       for (const id of [...this.#locks.keys()]) if (!seen.has(id)) await this.#remove(id);
     });
-    return this.#syncing;
+    this.#syncing = run.catch(() => {});
+    return run;
   }
 
   #onMessage(message: any) {

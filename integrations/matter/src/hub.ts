@@ -170,6 +170,8 @@ export interface StreamHandlers {
   message(message: any): void;
   connected(): void;
   disconnected(reason: string, retryInMs: number): void;
+  // The hub refused the token (401): retrying cannot help.
+  refused(status: number): void;
 }
 
 // Keeps the stream open: reconnects with back-off (1 s doubling to 30 s) and asks for the
@@ -235,6 +237,14 @@ export class HubStream {
       this.#timer = setTimeout(() => this.#connect(), wait);
     };
     socket.on("unexpected-response", (_req, res) => {
+      if (res.statusCode === 401) {
+        reported = true;
+        clearInterval(this.#pingTimer);
+        this.#closed = true;
+        socket.terminate();
+        this.#handlers.refused(401);
+        return;
+      }
       retry(`HTTP ${res.statusCode}`);
       socket.terminate();
     });
