@@ -55,24 +55,6 @@ export function operatingModeOf(mode: string | undefined): DoorLock.OperatingMod
   }
 }
 
-// A Matter write of operatingMode, as latchkey's setting (lockdown is never set from Matter).
-export function modeOfOperatingMode(mode: DoorLock.OperatingMode): string | undefined {
-  switch (mode) {
-    case DoorLock.OperatingMode.Normal:
-      return "normal";
-    case DoorLock.OperatingMode.Vacation:
-      return "vacation";
-    case DoorLock.OperatingMode.Privacy:
-      return "privacy";
-    case DoorLock.OperatingMode.NoRemoteLockUnlock:
-      return "no_remote";
-    case DoorLock.OperatingMode.Passage:
-      return "passage";
-    default:
-      return undefined;
-  }
-}
-
 export function sourceOf(source: string | undefined): DoorLock.OperationSource {
   switch (source) {
     case "keypad":
