@@ -37,9 +37,9 @@ const wire::FieldTable<StateAnswer>& StateAnswer::Fields() {
           .Lenient()
           .Whole(
               [](const Json& j, A& a) -> core::Status {
-                auto status = wire::DecodeStatus(Form::kLink, j);
-                LATCHKEY_TRY(status);
-                a.status = *status;
+                auto decoded = wire::DecodeStatus(Form::kLink, j);
+                LATCHKEY_TRY(decoded);
+                a.status = *decoded;
                 return core::Status::Ok();
               },
               [](const A& a, Json& j) { j.update(wire::EncodeStatus(Form::kLink, a.status)); })
@@ -47,9 +47,9 @@ const wire::FieldTable<StateAnswer>& StateAnswer::Fields() {
           .Custom(
               "settings",
               [](const Json& v, A& a) -> core::Status {
-                auto settings = wire::DecodeSettings(Form::kLink, v);
-                LATCHKEY_TRY(settings);
-                a.settings = *settings;
+                auto decoded = wire::DecodeSettings(Form::kLink, v);
+                LATCHKEY_TRY(decoded);
+                a.settings = *decoded;
                 return core::Status::Ok();
               },
               [](const A& a, Json& j) { j["settings"] = wire::EncodeSettings(Form::kLink, a.settings); },
@@ -57,9 +57,9 @@ const wire::FieldTable<StateAnswer>& StateAnswer::Fields() {
           .Custom(
               "capabilities",
               [](const Json& v, A& a) -> core::Status {
-                auto caps = wire::DecodeCapabilities(Form::kLink, v);
-                LATCHKEY_TRY(caps);
-                a.capabilities = *caps;
+                auto decoded = wire::DecodeCapabilities(Form::kLink, v);
+                LATCHKEY_TRY(decoded);
+                a.capabilities = *decoded;
                 return core::Status::Ok();
               },
               [](const A& a, Json& j) { j["capabilities"] = wire::EncodeCapabilities(Form::kLink, a.capabilities); },
