@@ -121,13 +121,24 @@ core::Result<hub::HttpServerLimits> HttpLimits(std::size_t total, std::size_t pe
   return limits;
 }
 
+// A `locks = ["id", ...]` of an integration's table.
+core::Result<std::vector<std::string>> LockList(const std::string& file, const std::string& name, const toml::node& value) {
+  const toml::array* list = value.as_array();
+  if (list == nullptr || (!list->empty() && !list->is_homogeneous(toml::node_type::string))) {
+    return core::Status::Invalid(file + ": " + name + " must be a list of lock ids");
+  }
+  std::vector<std::string> out;
+  for (const auto& entry : *list) out.push_back(*entry.value<std::string>());
+  return out;
+}
+
 // Home Assistant over MQTT, when a broker is configured: a client of `hub` with its own account.
 core::Result<std::unique_ptr<integrations::mqtt::MqttBridge>> StartMqtt(asio::io_context& io, hub::Hub& hub,
                                                                         const integrations::mqtt::MqttOptions& mqtt) {
   using integrations::mqtt::MqttBridge;
   if (mqtt.url.empty()) return std::unique_ptr<MqttBridge>();
   LATCHKEY_TRY(integrations::mqtt::Validate(mqtt));
-  auto client = hub.IntegrationClient("mqtt");
+  auto client = hub.IntegrationClient("mqtt", mqtt.locks);
   LATCHKEY_TRY(client);
   auto transport = integrations::mqtt::MosquittoTransport::Create(io, mqtt, "latchkey-" + hub.id());
   LATCHKEY_TRY(transport);
@@ -144,7 +155,7 @@ core::Result<std::unique_ptr<integrations::matter::MatterSidecar>> StartMatter(
     asio::io_context& io, hub::Hub& hub, const integrations::matter::MatterOptions& matter, const std::string& data_dir) {
   using integrations::matter::MatterSidecar;
   if (!matter.enabled) return std::unique_ptr<MatterSidecar>();
-  auto token = hub.IntegrationToken("matter");
+  auto token = hub.IntegrationToken("matter", matter.locks);
   LATCHKEY_TRY(token);
   auto sidecar = std::make_unique<MatterSidecar>(io, matter, data_dir, hub.url(), hub.tls_cert_path(), *token);
   LATCHKEY_TRY(sidecar->Start());
@@ -167,6 +178,12 @@ core::Status LoadHubConfig(HubCommandOptions& options) {
       const toml::table* mqtt = value.as_table();
       if (mqtt == nullptr) return core::Status::Invalid(options.config + ": [mqtt] must be a table");
       for (const auto& [mkey, mvalue] : *mqtt) {
+        if (mkey == "locks") {
+          auto locks = LockList(options.config, "mqtt.locks", mvalue);
+          LATCHKEY_TRY(locks);
+          options.mqtt.locks = std::move(locks).value();
+          continue;
+        }
         std::string* field = mkey == "url"                ? &options.mqtt.url
                              : mkey == "username"         ? &options.mqtt.username
                              : mkey == "password"         ? &options.mqtt.password
@@ -193,6 +210,10 @@ core::Status LoadHubConfig(HubCommandOptions& options) {
           const auto port = mvalue.value<int64_t>();
           if (!port || *port < 1 || *port > 65535) return core::Status::Invalid(options.config + ": " + name + " must be 1..65535");
           if (!options.matter_port_from_flag) options.matter.port = static_cast<uint16_t>(*port);
+        } else if (mkey == "locks") {
+          auto locks = LockList(options.config, name, mvalue);
+          LATCHKEY_TRY(locks);
+          options.matter.locks = std::move(locks).value();
         } else if (mkey == "sidecar" || mkey == "node") {
           if (!mvalue.is_string()) return core::Status::Invalid(options.config + ": " + name + " must be a string");
           (mkey == "sidecar" ? options.matter.sidecar : options.matter.node) = *mvalue.value<std::string>();

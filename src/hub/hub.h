@@ -91,10 +91,14 @@ class Hub {
   // the account `name` (made on first use: role admin, every lock, no password that anybody
   // knows; the owner may narrow its role and locks like any account's). Each call mints a fresh
   // API token for it and revokes its older ones; the token never leaves this process.
-  core::Result<std::unique_ptr<HubClient>> IntegrationClient(const std::string& name);
+  // `locks`: the token is limited to these locks (the configuration's list; absent: every lock
+  // the account sees).
+  core::Result<std::unique_ptr<HubClient>> IntegrationClient(
+      const std::string& name, const std::optional<std::vector<std::string>>& locks = std::nullopt);
   // The same account's fresh token itself, for an integration in another process (the Matter
   // sidecar), which gets it in its environment.
-  core::Result<std::string> IntegrationToken(const std::string& name);
+  core::Result<std::string> IntegrationToken(const std::string& name,
+                                             const std::optional<std::vector<std::string>>& locks = std::nullopt);
   // The Matter bridge behind /api/v1/integrations/matter (matter_control.h); null: off. It must
   // outlive the hub's serving, or be set back to null first.
   void set_matter(MatterControl* matter) { matter_ = matter; }

@@ -51,13 +51,15 @@ class LocalClient : public HubClient {
 
 }  // namespace
 
-core::Result<std::unique_ptr<HubClient>> Hub::IntegrationClient(const std::string& name) {
-  auto token = IntegrationToken(name);
+core::Result<std::unique_ptr<HubClient>> Hub::IntegrationClient(const std::string& name,
+                                                                const std::optional<std::vector<std::string>>& locks) {
+  auto token = IntegrationToken(name, locks);
   LATCHKEY_TRY(token);
   return std::unique_ptr<HubClient>(std::make_unique<LocalClient>(router_, *stream_, name, std::move(token).value()));
 }
 
-core::Result<std::string> Hub::IntegrationToken(const std::string& name) {
+core::Result<std::string> Hub::IntegrationToken(const std::string& name,
+                                                const std::optional<std::vector<std::string>>& locks) {
   auto existing = store_->GetAccount(name);
   LATCHKEY_TRY(existing);
   if (!*existing) {
@@ -81,6 +83,7 @@ core::Result<std::string> Hub::IntegrationToken(const std::string& name) {
   record.username = name;
   record.kind = "api";
   record.name = "integration";
+  record.locks = locks;  // narrower than the account's list, never wider (Directory intersects them)
   record.created_at_ms = NowMs();
   LATCHKEY_TRY(store_->PutToken(record, token.hash));
   return token.token;

@@ -620,5 +620,33 @@ TEST_F(HubAuthApiTest, TheMatterEndpointsAreForOwnerAndAdminAndReachTheBridge) {
   hub_->set_matter(nullptr);
 }
 
+// An integration acts as its own account with a token the hub makes at each start: the account
+// is made once (admin, every lock, no usable password), each new token revokes the previous one,
+// the configuration's lock list narrows it, and the owner's account cannot be taken over.
+TEST_F(HubAuthApiTest, AnIntegrationHasItsOwnAccountAndANarrowableToken) {
+  PutLock("lk-a");
+  PutLock("lk-b");
+  auto first = hub_->IntegrationToken("mqtt");
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  const Answer me = Call("GET", "/api/v1/me", nullptr, *first);
+  EXPECT_EQ(me.json["username"], "mqtt");
+  EXPECT_EQ(me.json["role"], "admin");
+  EXPECT_EQ(Call("GET", "/api/v1/locks", nullptr, *first).json.size(), 2u);
+
+  auto narrow = hub_->IntegrationToken("mqtt", std::vector<std::string>{"lk-b"});
+  ASSERT_TRUE(narrow.ok());
+  EXPECT_EQ(Call("GET", "/api/v1/me", nullptr, *first).status, 401u) << "the previous token is revoked";
+  const Answer locks = Call("GET", "/api/v1/locks", nullptr, *narrow);
+  ASSERT_EQ(locks.json.size(), 1u);
+  EXPECT_EQ(locks.json[0]["id"], "lk-b");
+  EXPECT_EQ(Call("GET", "/api/v1/locks/lk-a", nullptr, *narrow).status, 404u);
+
+  // The owner narrows the account itself: the integration follows.
+  ASSERT_EQ(Call("PATCH", "/api/v1/accounts/mqtt", Json{{"role", "member"}}, Owner()).status, 200u);
+  EXPECT_EQ(Call("GET", "/api/v1/me", nullptr, *narrow).json["role"], "member");
+  EXPECT_FALSE(hub_->IntegrationToken("owner").ok()) << "an integration never acts as the owner";
+  EXPECT_EQ(Call("POST", "/api/v1/auth/login", Json{{"username", "mqtt"}, {"password", "mqtt"}}).status, 401u);
+}
+
 }  // namespace
 }  // namespace latchkey::hub

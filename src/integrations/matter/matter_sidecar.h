@@ -18,7 +18,9 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "core/status.h"
 #include "hub/matter_control.h"
@@ -31,6 +33,8 @@ struct MatterOptions {
   // The sidecar's entry point and Node; empty: LATCHKEY_MATTER_SIDECAR (the build's) and `node`.
   std::string sidecar;
   std::string node = "node";
+  // Only these locks (by id) on the bridge; absent: every lock the account `matter` sees.
+  std::optional<std::vector<std::string>> locks;
 };
 
 class MatterSidecar : public hub::MatterControl {

@@ -3,7 +3,9 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "core/status.h"
 
@@ -15,6 +17,8 @@ struct MqttOptions {
   std::string ca_file;  // mqtts: the broker's CA (PEM); empty: the system's store
   std::string base_topic = "latchkey";
   std::string discovery_prefix = "homeassistant";
+  // Only these locks (by id); absent: every lock the integration's account sees.
+  std::optional<std::vector<std::string>> locks;
 };
 
 struct BrokerAddress {
