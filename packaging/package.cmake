@@ -20,7 +20,8 @@ add_custom_command(OUTPUT ${LATCHKEY_MAN_GZ}
 add_custom_target(latchkey_man ALL DEPENDS ${LATCHKEY_MAN_GZ})
 add_dependencies(latchkey latchkey_man)  # cpack after building only `latchkey` finds it too
 install(FILES ${LATCHKEY_MAN_GZ} DESTINATION share/man/man1)
-install(FILES ${PROJECT_SOURCE_DIR}/README.md ${LATCHKEY_PACKAGING_DIR}/copyright DESTINATION share/doc/latchkey)
+install(FILES ${PROJECT_SOURCE_DIR}/README.md ${PROJECT_SOURCE_DIR}/docs/integrations.md ${LATCHKEY_PACKAGING_DIR}/copyright
+        DESTINATION share/doc/latchkey)
 
 set(CPACK_GENERATOR DEB)
 set(CPACK_PACKAGE_NAME latchkey)

@@ -85,7 +85,7 @@ echo "stripped binary: $size bytes"
 [ "$(in_root latchkey --version)" = "latchkey 0.1.0" ] || fail "latchkey --version"
 help=$(in_root latchkey hub --help)
 # The options the README and hub.toml talk about.
-for option in --config --data --http --tls-cert --tls-key --tls --webhook-cacert --metrics-loopback; do
+for option in --config --data --http --tls-cert --tls-key --tls --webhook-cacert --metrics-loopback --mqtt --matter; do
   grep -q -- "$option" <<<"$help" || fail "latchkey hub --help does not name $option"
 done
 for command in hub lock demo login locks unlock history link; do
