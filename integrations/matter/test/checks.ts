@@ -4,9 +4,11 @@
 import { ControllerBehavior, Endpoint, Environment, Seconds, ServerNode } from "@matter/main";
 import { BridgedDeviceBasicInformationClient } from "@matter/main/behaviors/bridged-device-basic-information";
 import { DoorLockClient } from "@matter/main/behaviors/door-lock";
+import { OperationalCredentialsClient } from "@matter/main/behaviors/operational-credentials";
 import { PowerSourceClient } from "@matter/main/behaviors/power-source";
 import { DoorLock } from "@matter/main/clusters/door-lock";
 import { PowerSource } from "@matter/main/clusters/power-source";
+import { randomBytes } from "node:crypto";
 import { rmSync } from "node:fs";
 import { HubClient, HubEvent, HubLock } from "../src/hub.js";
 import { lockStateOf } from "../src/mapping.js";
@@ -68,13 +70,96 @@ function errorText(e: unknown) {
   return String(e);
 }
 
-export async function runChecks(args: ControllerArgs): Promise<number> {
+const INTEGRATION = "/api/v1/integrations/matter";
+const FABRIC_LABEL = "latchkey test";
+// The hub's own budget in front of the locks (docs/hub.md "Remote PIN attempts"): wrong remote PINs
+// per account in a rolling hour; the one more that spends it makes further PIN commands 429.
+const HUB_WRONG_PINS_PER_ACCOUNT = 3;
+
+const digitsOf = (code: unknown) => String(code ?? "").replace(/\D/g, "");
+
+// matter.js's environment (log level, mDNS interface); answers the interface, if any.
+function configureEnvironment(): string | undefined {
   const vars = Environment.default.vars;
   vars.set("log.level", process.env.LATCHKEY_MATTER_LOG_LEVEL || "error");
   vars.set("log.format", "plain");
   const netInterface = process.env.LATCHKEY_MATTER_INTERFACE || defaultInterface();
   if (netInterface) vars.set("mdns.networkInterface", netInterface);
+  return netInterface;
+}
 
+function createController(args: ControllerArgs) {
+  return ServerNode.create(ServerNode.RootEndpoint.with(ControllerBehavior), {
+    id: "latchkey-test-controller",
+    network: { port: args.port },
+    controller: { adminFabricLabel: FABRIC_LABEL, ble: false },
+  } as any);
+}
+
+function fabricsText(body: any) {
+  return JSON.stringify(body?.commissioned_fabrics ?? body);
+}
+
+// ---- the hub's API for the integration, before commissioning (owner, and a member's 403) ----
+async function integrationChecksBefore(hub: HubClient, args: ControllerArgs) {
+  const answer = await hub.request("GET", INTEGRATION);
+  const body = answer.body ?? {};
+  check("api: GET /api/v1/integrations/matter (owner) answers 200", answer.status === 200, `HTTP ${answer.status}`);
+  check("api: enabled and running", body.enabled === true && body.running === true, JSON.stringify({ enabled: body.enabled, running: body.running }));
+  check("api: pairing_code is the one the bridge printed", digitsOf(body.pairing_code) === args.code, `${body.pairing_code}`);
+  check("api: qr_payload is an MT: payload", typeof body.qr_payload === "string" && body.qr_payload.startsWith("MT:"), String(body.qr_payload));
+  check(
+    "api: no fabric before commissioning",
+    Array.isArray(body.commissioned_fabrics) && body.commissioned_fabrics.length === 0 && body.commissioned === false,
+    `commissioned ${body.commissioned}, fabrics ${fabricsText(body)}`,
+  );
+
+  // A member account may not see or change the integration.
+  const username = `member-${randomBytes(4).toString("hex")}`;
+  const password = randomBytes(12).toString("base64url");
+  const created = await hub.request("POST", "/api/v1/accounts", { username, password, role: "member" });
+  check("api: the owner creates a member account", created.status === 201, `HTTP ${created.status} ${username}`);
+  const anonymous = new HubClient(args.hub, "", args.ca);
+  const login = await anonymous.request("POST", "/api/v1/auth/login", { username, password });
+  anonymous.close();
+  const memberToken: string | undefined = login.body?.token;
+  check("api: the member logs in", login.status === 200 && !!memberToken, `HTTP ${login.status}`);
+  if (!memberToken) return;
+  const member = new HubClient(args.hub, memberToken, args.ca);
+  const get = await member.request("GET", INTEGRATION);
+  check("api: a member gets 403 on GET /api/v1/integrations/matter", get.status === 403, `HTTP ${get.status} ${JSON.stringify(get.body?.error ?? get.body)}`);
+  const post = await member.request("POST", `${INTEGRATION}/commissioning`);
+  check("api: a member gets 403 on POST .../commissioning", post.status === 403, `HTTP ${post.status}`);
+  member.close();
+}
+
+// ---- after commissioning: our fabric is listed; a second window can be opened ----
+async function integrationChecksAfter(hub: HubClient, node: any) {
+  const ourIndex = (node.maybeStateOf(OperationalCredentialsClient) as any)?.currentFabricIndex;
+  const answer = await hub.request("GET", INTEGRATION);
+  const fabrics: any[] = answer.body?.commissioned_fabrics ?? [];
+  const ours = fabrics.find(f => f.label === FABRIC_LABEL);
+  check(
+    "api: after commissioning, commissioned_fabrics lists the controller's fabric",
+    answer.status === 200 && answer.body?.commissioned === true && fabrics.length === 1 && ours !== undefined &&
+      (ourIndex === undefined || ours.index === ourIndex),
+    `fabrics ${fabricsText(answer.body)}; our fabric index on the bridge ${ourIndex}`,
+  );
+  const window = await hub.request("POST", `${INTEGRATION}/commissioning`);
+  check(
+    "api: POST .../commissioning (owner) opens a second window: 200 with a pairing code",
+    window.status === 200 && /^\d{11}$/.test(digitsOf(window.body?.pairing_code)) && String(window.body?.qr_payload ?? "").startsWith("MT:"),
+    `HTTP ${window.status} pairing_code ${window.body?.pairing_code}`,
+  );
+}
+
+// The bridged endpoint of a lock (by the uniqueId of its BridgedDeviceBasicInformation), if any.
+function endpointOf(node: Endpoint, lockId: string): Endpoint | undefined {
+  return allEndpoints(node).find(e => (e.maybeStateOf(BridgedDeviceBasicInformationClient) as any)?.uniqueId === lockId && e.maybeStateOf(DoorLockClient));
+}
+
+export async function runChecks(args: ControllerArgs): Promise<number> {
+  const netInterface = configureEnvironment();
   const hub = new HubClient(args.hub, args.token, args.ca);
   let hubLocks: HubLock[];
   try {
@@ -86,11 +171,9 @@ export async function runChecks(args: ControllerArgs): Promise<number> {
   check("the hub lists locks", hubLocks.length > 0, `${hubLocks.length} lock(s)`);
   if (!hubLocks.length) return 1;
 
-  const controller = await ServerNode.create(ServerNode.RootEndpoint.with(ControllerBehavior), {
-    id: "latchkey-test-controller",
-    network: { port: args.port },
-    controller: { adminFabricLabel: "latchkey test", ble: false },
-  } as any);
+  if (args.hubIntegration) await integrationChecksBefore(hub, args);
+
+  const controller = await createController(args);
 
   try {
     await controller.start();
@@ -108,6 +191,7 @@ export async function runChecks(args: ControllerArgs): Promise<number> {
     const commissioningMs = performance.now() - started;
     check("commission with the pairing code", true);
     measure("commissioning_ms", Math.round(commissioningMs), "ms");
+    if (args.hubIntegration) await integrationChecksAfter(hub, node);
 
     // The bridged locks, by the uniqueId of their BridgedDeviceBasicInformation.
     let bridged: BridgedLock[] = [];
@@ -317,6 +401,11 @@ export async function runChecks(args: ControllerArgs): Promise<number> {
       }
     }
 
+    // ---- a lockout refuses Matter too (on the second lock, so the first keeps its state) ----
+    const other = hubLocks.length > 1 ? bridged.find(b => b.lockId === hubLocks[1].id) : undefined;
+    check("a second bridged lock for the lockout check", other !== undefined);
+    if (other) await lockoutChecks(hub, args, other, wrong);
+
     // Round trip: command -> answer, without PIN (the remote PIN budget is for people, not benchmarks).
     await hub.request("PATCH", `${path}/settings`, { require_pin_for_remote: false });
     await waitFor(() => doorLock().requirePinForRemoteOperation === false, 5000);
@@ -341,6 +430,9 @@ export async function runChecks(args: ControllerArgs): Promise<number> {
       measure("command_round_trip_max_ms", times[times.length - 1].toFixed(1), "ms");
     }
     await hub.request("POST", `${path}/lock`, {});
+    // The controller's copy of the state (stored with --keep) ends Locked: --reconnect then moves
+    // the bolt before it connects, to tell a fresh read from this copy.
+    await waitFor(() => doorLock().lockState === DoorLock.LockState.Locked, 3000);
 
     // ---- leave the bridge as it was (unless --keep): our fabric goes ----
     if (!args.keep) {
@@ -350,15 +442,192 @@ export async function runChecks(args: ControllerArgs): Promise<number> {
       } catch (e) {
         note(`decommissioning failed: ${errorText(e)}`);
       }
+    } else {
+      note(`kept commissioned (--keep); the controller's storage is ${args.storage}`);
     }
     return finish();
   } finally {
     await controller.close().catch(() => {});
-    rmSync(args.storage, { recursive: true, force: true });
+    if (!args.keepStorage) rmSync(args.storage, { recursive: true, force: true });
+  }
+}
+
+// Wrong PINs through Matter until the lock's wrong_code_limit: the lock locks its remote class out,
+// and then the RIGHT PIN through Matter is refused too, by the lock (history: a wrong_code_limit
+// alarm and a lock_operation_error `lockout` by actor matter).
+//
+// The hub's own limit must not be what refuses: the hub counts wrong remote PINs per account (the
+// sidecar's account `matter`, on all locks together), and the wrong PIN that makes
+// HUB_WRONG_PINS_PER_ACCOUNT blocks that account's PIN commands with 429 before they reach a lock.
+// The wrong-PIN check on the first lock spent one, so the lock's limit here is
+// HUB_WRONG_PINS_PER_ACCOUNT - 1 - 1 = 1: one wrong PIN locks the lock's remote class out, the
+// account stays at 2 wrong PINs, and the right PIN still reaches the lock, which refuses it with
+// `lockout` (not counted by the hub). The per-lock budget (5 an hour) is not near.
+async function lockoutChecks(hub: HubClient, args: ControllerArgs, target: BridgedLock, wrong: string) {
+  const spentBefore = 1; // the wrong-PIN check on the first lock
+  const limit = HUB_WRONG_PINS_PER_ACCOUNT - 1 - spentBefore;
+  const path = `/api/v1/locks/${encodeURIComponent(target.lockId)}`;
+  const doorLock = () => target.endpoint.stateOf(DoorLockClient) as any;
+  const commands = target.endpoint.commandsOf(DoorLockClient) as any;
+  const events = target.endpoint.eventsOf(DoorLockClient) as any;
+  const alarms: any[] = [];
+  const errors: any[] = [];
+  events.doorLockAlarm?.on((payload: any) => alarms.push(payload));
+  events.lockOperationError?.on((payload: any) => errors.push(payload));
+
+  const before = (await hub.call("GET", path)) as HubLock;
+  const original = before.settings?.wrong_code_limit;
+  note(`lockout on ${target.lockId}: wrong_code_limit ${original}; set to ${limit} (the Matter account has ${HUB_WRONG_PINS_PER_ACCOUNT - spentBefore} wrong PINs left this hour at the hub)`);
+  const patch = await hub.request("PATCH", `${path}/settings`, { wrong_code_limit: limit });
+  check(`lockout: the owner sets wrong_code_limit ${limit} on ${target.lockId}`, patch.status === 200, `HTTP ${patch.status}`);
+  const limitMs = await waitFor(() => doorLock().wrongCodeEntryLimit === limit, 5000);
+  check("lockout: wrongCodeEntryLimit follows the setting", limitMs !== undefined, String(doorLock().wrongCodeEntryLimit));
+  const pin = await hub.request("POST", `${path}/credentials`, { type: "pin", data: args.pin });
+  check("lockout: the owner adds the PIN to the second lock", pin.status === 201 || pin.status === 409, `HTTP ${pin.status}`);
+
+  const seq = ((await hub.call("GET", path)) as HubLock).last_event_seq ?? 0;
+  let refusedWrong = 0;
+  for (let i = 0; i < limit; i++) {
+    try {
+      await commands.unlockDoor({ pinCode: pinBytes(wrong) });
+    } catch {
+      refusedWrong++;
+    }
+  }
+  check(`lockout: ${limit} wrong PIN(s) through Matter are refused`, refusedWrong === limit, `${refusedWrong} of ${limit}`);
+
+  try {
+    await commands.unlockDoor({ pinCode: pinBytes(args.pin) });
+    check("lockout: then the RIGHT PIN through Matter is refused too", false, "the command succeeded");
+  } catch (e) {
+    check("lockout: then the RIGHT PIN through Matter is refused too", true, errorText(e));
+  }
+  const after = (await hub.call("GET", path)) as HubLock;
+  check("lockout: the second lock stayed locked", after.lock_state === "locked", after.lock_state);
+
+  const history = await historyAfter(hub, target.lockId, seq);
+  const alarm = history.find(e => e.kind === "alarm" && e.alarm === "wrong_code_limit");
+  const lockout = history.find(e => e.kind === "lock_operation_error" && e.error === "lockout");
+  const shown = history.map(e => `${e.kind}${e.error ? "/" + e.error : ""}${e.alarm ? "/" + e.alarm : ""}${e.actor ? " by " + e.actor : ""}`);
+  check("lockout: history shows the wrong_code_limit alarm", alarm !== undefined, shown.join(", "));
+  // A refusal during a lockout records no operation event (LOCK-SEMANTICS.md 7.1); should the lock
+  // ever log one, it must say `lockout`. Which refusal it was (the lock's `lockout`, not the hub's
+  // 429) is in the hub's answer, which the bridge logs: run-in-netns.sh checks that line.
+  const granted = history.find(e => e.kind === "lock_operation");
+  check(
+    "lockout: history shows no operation for the right PIN (nothing granted)",
+    granted === undefined && (lockout === undefined || (lockout.actor === "matter" && lockout.source === "remote")),
+    lockout ? `lock_operation_error lockout by ${lockout.actor}` : "no lock_operation_error during the lockout (none is recorded)",
+  );
+  const alarmMs = await waitFor(() => alarms.some(a => a.alarmCode === DoorLock.AlarmCode.WrongCodeEntryLimit), 3000);
+  check("lockout: DoorLockAlarm WrongCodeEntryLimit over Matter", alarmMs !== undefined, JSON.stringify(alarms.map(a => a.alarmCode)));
+
+  // Put the setting back (the lockout itself runs out after lockout_s).
+  if (typeof original === "number") await hub.request("PATCH", `${path}/settings`, { wrong_code_limit: original });
+}
+
+// ---- --reconnect: after the hub (and with it the bridge) restarted, the fabric is still there ----
+export async function runReconnect(args: ControllerArgs): Promise<number> {
+  configureEnvironment();
+  const hub = new HubClient(args.hub, args.token, args.ca);
+  let hubLocks: HubLock[];
+  try {
+    hubLocks = await hub.locks();
+  } catch (e) {
+    console.log(`[ check ] FAIL reconnect: the hub answers GET /api/v1/locks with the owner token: ${errorText(e)}`);
+    return 1;
+  }
+  if (!hubLocks.length) {
+    check("reconnect: the hub lists locks", false);
+    return finish();
+  }
+  const lockId = hubLocks[0].id;
+  const path = `/api/v1/locks/${encodeURIComponent(lockId)}`;
+
+  // The lock's link comes back after the hub: wait until it is online, then move the bolt while no
+  // controller is connected, so that the state read after reconnecting cannot be the stored copy.
+  const onlineMs = await waitFor(async () => ((await hub.call("GET", path)) as HubLock).online !== false, 15000, 100);
+  check(`reconnect: ${lockId} is online at the restarted hub`, onlineMs !== undefined);
+  const moved = await hub.request("POST", `${path}/unlock`, {});
+  check("reconnect: the owner unlocks it through the hub before the controller connects", moved.status === 200, `HTTP ${moved.status}`);
+
+  if (args.hubIntegration) {
+    const answer = await hub.request("GET", INTEGRATION);
+    const fabrics: any[] = answer.body?.commissioned_fabrics ?? [];
+    check(
+      "reconnect: api lists the controller's fabric after the hub restarted",
+      answer.status === 200 && answer.body?.running === true && fabrics.some(f => f.label === FABRIC_LABEL),
+      `HTTP ${answer.status} fabrics ${fabricsText(answer.body)}`,
+    );
   }
 
-  function finish() {
-    console.log(failures === 0 ? "controller: every check passed" : `controller: ${failures} check(s) failed`);
-    return failures === 0 ? 0 : 1;
+  const controller = await createController(args);
+  try {
+    const started = performance.now();
+    await controller.start();
+    const peers = [...(controller.peers as any)] as any[];
+    check("reconnect: the controller's storage holds the commissioned bridge (no commissioning)", peers.length === 1, `${peers.length} peer(s)`);
+    const node = peers[0];
+    if (!node) return finish();
+
+    let endpoint: Endpoint | undefined;
+    const storedState = (() => {
+      const e = endpointOf(node, lockId);
+      return e ? (e.stateOf(DoorLockClient) as any).lockState : undefined;
+    })();
+    const freshMs = await waitFor(() => {
+      endpoint = endpointOf(node, lockId);
+      return endpoint !== undefined && (endpoint.stateOf(DoorLockClient) as any).lockState === DoorLock.LockState.Unlocked;
+    }, 30000, 10);
+    check(
+      `reconnect: lockState of ${lockId} reads Unlocked from the bridge`,
+      freshMs !== undefined,
+      `stored copy ${storedState}, now ${endpoint ? (endpoint.stateOf(DoorLockClient) as any).lockState : "no endpoint"}`,
+    );
+    if (freshMs === undefined || !endpoint) return finish();
+    measure("reconnect_ms", Math.round(performance.now() - started), "ms");
+
+    const commands = endpoint.commandsOf(DoorLockClient) as any;
+    try {
+      const t0 = performance.now();
+      await commands.lockDoor({});
+      measure("reconnect_lock_door_ms", Math.round(performance.now() - t0), "ms");
+      check("reconnect: lockDoor succeeds", true);
+    } catch (e) {
+      check("reconnect: lockDoor succeeds", false, errorText(e));
+    }
+    const after = (await hub.call("GET", path)) as HubLock;
+    check("reconnect: the hub shows the lock locked", after.lock_state === "locked", after.lock_state);
+    const target = endpoint;
+    const lockedMs = await waitFor(() => (target.stateOf(DoorLockClient) as any).lockState === DoorLock.LockState.Locked, 3000);
+    check("reconnect: lockState reads Locked", lockedMs !== undefined);
+
+    try {
+      await node.decommission();
+      check("reconnect: decommission (our fabric removed from the bridge)", true);
+    } catch (e) {
+      check("reconnect: decommission (our fabric removed from the bridge)", false, errorText(e));
+    }
+    if (args.hubIntegration) {
+      // The bridge resets and rebuilds its node when its last fabric goes; poll until it lists none.
+      let last: any;
+      const others: string[] = [];
+      const goneMs = await waitFor(async () => {
+        last = await hub.request("GET", INTEGRATION).catch(e => ({ status: 0, body: errorText(e) }));
+        if (last.status !== 200) others.push(`HTTP ${last.status} ${JSON.stringify(last.body?.error?.code ?? last.body)}`);
+        return last.status === 200 && Array.isArray(last.body?.commissioned_fabrics) && last.body.commissioned_fabrics.length === 0;
+      }, 10000, 100);
+      check("reconnect: api lists no fabric after decommissioning", goneMs !== undefined, `HTTP ${last?.status} ${fabricsText(last?.body)}`);
+      if (others.length) note(`GET ${INTEGRATION} while the bridge reset: ${[...new Set(others)].join("; ")} (${others.length}x)`);
+    }
+    return finish();
+  } finally {
+    await controller.close().catch(() => {});
+    hub.close();
   }
+}
+
+function finish() {
+  console.log(failures === 0 ? "controller: every check passed" : `controller: ${failures} check(s) failed`);
+  return failures === 0 ? 0 : 1;
 }
