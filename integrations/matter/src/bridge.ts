@@ -47,10 +47,11 @@ interface Bridged {
 
 export interface BridgeStatus {
   running: boolean;
-  pairing_code: string;
-  qr_payload: string;
-  commissioned: boolean;
-  commissioned_fabrics: { index: number; label: string; vendor_id: number }[];
+  // Absent while the node is being replaced (running false).
+  pairing_code?: string;
+  qr_payload?: string;
+  commissioned?: boolean;
+  commissioned_fabrics?: { index: number; label: string; vendor_id: number }[];
   locks: number;
   hub_stream: boolean;
 }
@@ -213,8 +214,15 @@ export class Bridge {
   }
 
   status(): BridgeStatus {
-    const codes = this.#server.state.commissioning.pairingCodes;
-    const fabrics = this.#server.env.get(FabricManager).fabrics;
+    let codes, fabrics;
+    try {
+      codes = this.#server.state.commissioning.pairingCodes;
+      fabrics = this.#server.env.get(FabricManager).fabrics;
+    } catch {
+      // Between closing a node and starting its replacement (after the last fabric went): not
+      // an error for the caller, the bridge is briefly not running.
+      return { running: false, locks: this.#locks.size, hub_stream: this.#streamUp };
+    }
     return {
       running: true,
       pairing_code: codes.manualPairingCode,

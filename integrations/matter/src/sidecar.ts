@@ -77,7 +77,7 @@ export async function runSidecar(options: Options, die: (message: string) => nev
   log(`qr ${status.qr_payload}`);
   log(
     `bridge on UDP port ${options.matterPort}${options.netInterface ? ` (mDNS on ${options.netInterface})` : ""}, ` +
-      `control on 127.0.0.1:${options.controlPort}, ${status.commissioned ? `commissioned (${status.commissioned_fabrics.length} fabric(s))` : "waiting to be commissioned"}`,
+      `control on 127.0.0.1:${options.controlPort}, ${status.commissioned ? `commissioned (${status.commissioned_fabrics?.length ?? 0} fabric(s))` : "waiting to be commissioned"}`,
   );
 
   let stopping = false;
@@ -85,7 +85,8 @@ export async function runSidecar(options: Options, die: (message: string) => nev
     if (stopping) return;
     stopping = true;
     log(`${signal}: stopping`);
-    const force = setTimeout(() => process.exit(0), 5000);
+    // Before the hub gives up waiting (5 s, then SIGKILL): the sidecar ends on its own terms.
+    const force = setTimeout(() => process.exit(0), 3500);
     force.unref();
     control.close();
     await bridge.close().catch(e => log(`stopping the node: ${e}`));
