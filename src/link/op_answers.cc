@@ -44,26 +44,8 @@ const wire::FieldTable<StateAnswer>& StateAnswer::Fields() {
               },
               [](const A& a, Json& j) { j.update(wire::EncodeStatus(Form::kLink, a.status)); })
           .Field("name", &A::name, {.max_bytes = 256})
-          .Custom(
-              "settings",
-              [](const Json& v, A& a) -> core::Status {
-                auto decoded = wire::DecodeSettings(Form::kLink, v);
-                LATCHKEY_TRY(decoded);
-                a.settings = *decoded;
-                return core::Status::Ok();
-              },
-              [](const A& a, Json& j) { j["settings"] = wire::EncodeSettings(Form::kLink, a.settings); },
-              /*required=*/true)
-          .Custom(
-              "capabilities",
-              [](const Json& v, A& a) -> core::Status {
-                auto decoded = wire::DecodeCapabilities(Form::kLink, v);
-                LATCHKEY_TRY(decoded);
-                a.capabilities = *decoded;
-                return core::Status::Ok();
-              },
-              [](const A& a, Json& j) { j["capabilities"] = wire::EncodeCapabilities(Form::kLink, a.capabilities); },
-              /*required=*/true)
+          .Record("settings", &A::settings, wire::SettingsFields(Form::kLink))
+          .Record("capabilities", &A::capabilities, wire::CapabilitiesFields(Form::kLink))
           .Field("simulated", &A::simulated)
           .Field("sim_control_url", &A::sim_control_url, {.max_bytes = 256})
           .Field("sim_control_secret", &A::sim_control_secret, {.max_bytes = 256})

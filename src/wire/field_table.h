@@ -17,7 +17,7 @@
 // null_when_absent). A plain member is required unless may_be_absent (then it keeps the
 // default it has in the struct passed to Decode); with omit_default its default is also left
 // out on encode (a schedule's index 0: not chosen yet, which the lock chooses). Anything else is
-// a Custom field.
+// a Custom field, or a Record (a sub-document with a table of its own).
 //
 // Decode checks the keys first (an unknown one is refused unless the table is Lenient(), keys
 // named by Allow() pass and are left to someone else), then nulls if RefuseNulls(), then reads
@@ -122,6 +122,20 @@ class FieldTable {
   FieldTable&& Custom(std::string name, Read read, Write write, bool required = false) && {
     entries_.push_back(Entry{std::move(name), nullptr, std::move(read), std::move(write), required});
     return std::move(*this);
+  }
+  // A required sub-document read and written by its own table (a lock's battery in its status,
+  // the settings in a state answer).
+  template <typename M>
+  FieldTable&& Record(std::string name, M T::*member, const FieldTable<M>& sub) && {
+    Read read = [name, member, &sub](const Json& v, T& out) -> core::Status {
+      if (!v.is_object()) return core::Status::Invalid(name + ": must be a JSON object");
+      auto decoded = sub.Decode(v);
+      LATCHKEY_TRY(decoded);
+      out.*member = *decoded;
+      return core::Status::Ok();
+    };
+    Write write = [name, member, &sub](const T& in, Json& object) { object[name] = sub.Encode(in.*member); };
+    return std::move(*this).Custom(std::move(name), std::move(read), std::move(write), /*required=*/true);
   }
   // Fields read together from the whole object (one of several shapes, chosen by a field):
   // `read` gets the object once every field before it has been read; their keys need Allow().

@@ -18,29 +18,14 @@ FieldTable<core::BatteryStatus> BatteryTable() {
       .Field("external_power", &BatteryStatus::external_power);
 }
 
-// A sub-document of `table`'s records in `S`'s field `name`, read and written by `sub`.
-template <typename S, typename M>
-FieldTable<S>&& Sub(FieldTable<S>&& table, const char* name, M S::*member, const FieldTable<M>& sub) {
-  return std::move(table).Custom(
-      name,
-      [name, member, &sub](const Json& v, S& out) -> core::Status {
-        if (!v.is_object()) return core::Status::Invalid(std::string(name) + ": must be a JSON object");
-        auto decoded = sub.Decode(v);
-        LATCHKEY_TRY(decoded);
-        out.*member = *decoded;
-        return core::Status::Ok();
-      },
-      [name, member, &sub](const S& in, Json& j) { j[name] = sub.Encode(in.*member); }, /*required=*/true);
-}
-
 FieldTable<core::LockStatus> StatusTable() {
   using core::LockStatus;
   static const auto battery = BatteryTable();
-  return Sub(FieldTable<LockStatus>("state")
-                 .Lenient()
-                 .Field("lock_state", &LockStatus::lock_state)
-                 .Field("door_state", &LockStatus::door_state),
-             "battery", &LockStatus::battery, battery)
+  return FieldTable<LockStatus>("state")
+      .Lenient()
+      .Field("lock_state", &LockStatus::lock_state)
+      .Field("door_state", &LockStatus::door_state)
+      .Record("battery", &LockStatus::battery, battery)
       .Field("operating_mode", &LockStatus::operating_mode)
       .Field("clock_trusted", &LockStatus::clock_trusted)
       .Field("lockout_remaining_ms", &LockStatus::lockout_remaining_ms)
