@@ -190,6 +190,17 @@ node "$package/dist/test/controller.js" "${controller_args[@]}" --token "$owner_
 rss="$(sidecar_rss || true)"
 [ -n "$rss" ] && echo "[ measure ] sidecar_rss_kb = $rss"
 
+# The web app's Integrations page shows this bridge (QR code, pairing code, the fabric the
+# controller kept), in Chromium inside this namespace.
+if [ $status -eq 0 ] && [ -n "$restart" ]; then
+  browser_dir="$(cd "$package/../../tests/browser" && pwd)"
+  if [ ! -d "$browser_dir/node_modules" ]; then
+    check "web app: the Integrations page" FAIL "tests/browser/node_modules is missing (scripts/install-deps)"
+  else
+    node "$browser_dir/matter_page.mjs" --url "$url" --password "$password" || status=$?
+  fi
+fi
+
 # The lockout check's right PIN: the hub's answer, as the bridge logs it, must be the lock's own
 # refusal `denied (lockout)`, not the hub's remote-PIN limit (429 rate_limited).
 if [ $status -eq 0 ]; then
