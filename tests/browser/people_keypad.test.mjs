@@ -45,6 +45,17 @@ test('the lock page has the people, history, settings and virtual door sections'
   assert.ok(await page.getByTestId('virtual-door').isVisible());
 });
 
+test('the hourly budget of wrong attempts is a setting the owner can change', async () => {
+  const [id] = demo.lockIds;
+  const field = page.getByLabel('Wrong attempts per hour, at most');
+  assert.equal(await field.inputValue(), '10', 'the default');
+  await field.fill('20');
+  await page.getByRole('button', { name: 'Save settings' }).click();
+  await page.getByText('Settings saved.').waitFor();
+  assert.equal((await demo.api('GET', `/api/v1/locks/${id}`)).settings.max_wrong_per_hour, 20);
+  await demo.api('PATCH', `/api/v1/locks/${id}/settings`, { max_wrong_per_hour: 10 });
+});
+
 test('a new person with a PIN: the PIN is shown once, then never again', async () => {
   await page.getByRole('button', { name: 'Add person' }).click();
   const dialog = page.getByRole('dialog');

@@ -61,6 +61,7 @@ export interface Settings {
   lockout_s: number;
   lockout_escalation: boolean;
   lockout_max_s: number;
+  max_wrong_per_hour: number;
   expiring_user_timeout_min: number;
   require_pin_for_remote: boolean;
   one_touch_locking: boolean;

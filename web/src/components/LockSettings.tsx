@@ -9,13 +9,20 @@ import { useAction } from '../useAction';
 import { ModeControl } from './ModeControl';
 import { ErrorText } from './ErrorText';
 
-type NumberKey = 'auto_relock_s' | 'wrong_code_limit' | 'lockout_s' | 'lockout_max_s' | 'expiring_user_timeout_min' | 'multi_factor_window_s' | 'door_ajar_s';
+type NumberKey = 'auto_relock_s' | 'wrong_code_limit' | 'lockout_s' | 'lockout_max_s' | 'max_wrong_per_hour' | 'expiring_user_timeout_min' | 'multi_factor_window_s' | 'door_ajar_s';
 
 const NUMBERS: { key: NumberKey; label: string; min: number; max: number; hint: string }[] = [
   { key: 'auto_relock_s', label: 'Auto-relock (seconds)', min: 0, max: 86400, hint: '0 turns auto-relock off.' },
   { key: 'wrong_code_limit', label: 'Wrong-code limit', min: 1, max: 255, hint: 'Wrong attempts before a lockout.' },
   { key: 'lockout_s', label: 'Lockout (seconds)', min: 1, max: 3600, hint: '' },
   { key: 'lockout_max_s', label: 'Longest lockout (seconds)', min: 1, max: 86400, hint: 'Escalating lockouts double up to this.' },
+  {
+    key: 'max_wrong_per_hour',
+    label: 'Wrong attempts per hour, at most',
+    min: 1,
+    max: 60,
+    hint: 'A rolling budget at the door and for remote PINs each, whatever the lockouts allow.',
+  },
   { key: 'expiring_user_timeout_min', label: 'Expiring user lasts (minutes)', min: 1, max: 2880, hint: 'After its first use.' },
   { key: 'multi_factor_window_s', label: 'Multi-factor window (seconds)', min: 1, max: 60, hint: '' },
   { key: 'door_ajar_s', label: 'Door-ajar alarm after (seconds)', min: 0, max: 3600, hint: '0: no ajar alarm.' },
