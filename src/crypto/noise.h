@@ -1,6 +1,9 @@
-// The link's secure channel: the Noise Protocol Framework, revision 34 (LINK.md, Security).
-// Include this one header; it is split in two only to keep each file small:
-//   noise_cipher.h     CipherState (the transport), SymmetricState, HMAC/HKDF over BLAKE2b
+// The secure channels of the link (LINK.md, Security) and of phone keys (PHONE-KEYS.md section
+// 2): the Noise Protocol Framework, revision 34. Include this one header; it is split in three
+// only to keep each file small:
+//   noise_suite.h      the two suites' HASH, HMAC, HKDF and AEAD (ChaChaPoly_BLAKE2b for the
+//                      link, AESGCM_SHA256 for phones)
+//   noise_cipher.h     CipherState (the transport), SymmetricState
 //   noise_handshake.h  key pairs, the XX / XXpsk3 / IK handshakes, TransportPair
 //
 // A session: Handshake::Start, then WriteMessage / ReadMessage in turn (writes_next() says
@@ -9,4 +12,5 @@
 #pragma once
 
 #include "crypto/noise_cipher.h"     // IWYU pragma: export
+#include "crypto/noise_suite.h"      // IWYU pragma: export
 #include "crypto/noise_handshake.h"  // IWYU pragma: export

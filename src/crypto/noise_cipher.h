@@ -1,10 +1,7 @@
-// The Noise Protocol Framework (revision 34), sections 4-5: the crypto functions of
-// 25519/ChaChaPoly/BLAKE2b (section 12), CipherState and SymmetricState.
-// Everything sits on libsodium; HMAC-BLAKE2b and HKDF are written here because libsodium has
-// no HMAC over BLAKE2b.
+// The Noise Protocol Framework (revision 34), section 5: CipherState and SymmetricState, over
+// either suite of noise_suite.h (the link's ChaChaPoly/BLAKE2b unless told otherwise).
 #pragma once
 
-#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -13,27 +10,9 @@
 #include <vector>
 
 #include "core/status.h"
+#include "crypto/noise_suite.h"  // IWYU pragma: export
 
 namespace latchkey::crypto {
-
-inline constexpr size_t kNoiseDhLen = 32;
-inline constexpr size_t kNoiseKeyLen = 32;
-inline constexpr size_t kNoiseTagLen = 16;
-inline constexpr size_t kNoiseHashLen = 64;
-inline constexpr size_t kNoiseBlockLen = 128;
-// Section 3: every Noise message, handshake or transport, fits a 16-bit length prefix.
-inline constexpr size_t kNoiseMaxMessageLen = 65535;
-
-using NoiseHash = std::array<uint8_t, kNoiseHashLen>;
-using NoiseKey = std::array<uint8_t, kNoiseKeyLen>;
-
-// HMAC (RFC 2104) over unkeyed BLAKE2b-512, as section 4.3 builds it from HASH.
-NoiseHash HmacBlake2b(std::span<const uint8_t> key, std::span<const uint8_t> data);
-
-// Section 4.3 HKDF: fills outputs[0..n) for n of 2 or 3 from the chaining key and input key
-// material. Other n are a programming error and leave outputs untouched.
-void NoiseHkdf(std::span<const uint8_t> chaining_key, std::span<const uint8_t> ikm,
-               std::span<NoiseHash> outputs);
 
 // A key and a 64-bit nonce counter. Rekey is left out: a session lives far shorter than the
 // 2^64-1 messages after which the nonce is spent, and reaching that limit is an error rather than
@@ -44,7 +23,8 @@ void NoiseHkdf(std::span<const uint8_t> chaining_key, std::span<const uint8_t> i
 class CipherState {
  public:
   CipherState() = default;
-  explicit CipherState(std::span<const uint8_t, kNoiseKeyLen> key);
+  explicit CipherState(std::span<const uint8_t, kNoiseKeyLen> key,
+                       NoiseSuite suite = NoiseSuite::kChaChaPolyBlake2b);
   ~CipherState();
   CipherState(CipherState&& other) noexcept;
   CipherState& operator=(CipherState&& other) noexcept;
@@ -52,6 +32,7 @@ class CipherState {
   CipherState& operator=(const CipherState&) = delete;
 
   bool has_key() const { return has_key_; }
+  NoiseSuite suite() const { return suite_; }
   uint64_t nonce() const { return nonce_; }
   // Section 5.1 SetNonce exists for transports that reorder; ours never do, so only tests use it
   // (to reach the nonce limit).
@@ -70,14 +51,16 @@ class CipherState {
   void Wipe();
 
   NoiseKey key_{};
+  NoiseSuite suite_ = NoiseSuite::kChaChaPolyBlake2b;
   uint64_t nonce_ = 0;
   bool has_key_ = false;
 };
 
-// Section 5.2: the chaining key and handshake hash that every handshake token feeds.
+// Section 5.2: the chaining key and handshake hash that every handshake token feeds. The suite
+// must be the one the protocol name ends with; the name itself is only hashed, never parsed.
 class SymmetricState {
  public:
-  explicit SymmetricState(std::string_view protocol_name);
+  SymmetricState(std::string_view protocol_name, NoiseSuite suite);
   ~SymmetricState();
   SymmetricState(SymmetricState&&) noexcept = default;
   SymmetricState& operator=(SymmetricState&&) noexcept = default;
@@ -99,8 +82,9 @@ class SymmetricState {
  private:
   void InitializeKey(const NoiseHash& temp_k);
 
-  NoiseHash ck_{};
-  NoiseHash h_{};
+  NoiseSuite suite_;
+  NoiseHash ck_;
+  NoiseHash h_;
   CipherState cipher_;
 };
 

@@ -29,16 +29,24 @@ constexpr std::span<const Token> kXxPsk3Messages[] = {kXx1, kXx2, kXxPsk3_3};
 constexpr std::span<const Token> kIkMessages[] = {kIk1, kIk2};
 
 struct PatternSpec {
-  std::string_view protocol_name;
+  // Indexed by NoiseSuite: the names are spelled out so that NoiseProtocolName can hand out a
+  // string_view with nothing to own it.
+  std::array<std::string_view, 2> protocol_names;
   bool responder_static_premessage;  // "<- s" before the first message
   bool psk;                          // section 9.2: then every "e" also calls MixKey
   std::span<const std::span<const Token>> messages;
 };
 
-constexpr PatternSpec kXxSpec{"Noise_XX_25519_ChaChaPoly_BLAKE2b", false, false, kXxMessages};
-constexpr PatternSpec kXxPsk3Spec{"Noise_XXpsk3_25519_ChaChaPoly_BLAKE2b", false, true,
-                                  kXxPsk3Messages};
-constexpr PatternSpec kIkSpec{"Noise_IK_25519_ChaChaPoly_BLAKE2b", true, false, kIkMessages};
+constexpr PatternSpec kXxSpec{
+    {"Noise_XX_25519_ChaChaPoly_BLAKE2b", "Noise_XX_25519_AESGCM_SHA256"}, false, false, kXxMessages};
+constexpr PatternSpec kXxPsk3Spec{
+    {"Noise_XXpsk3_25519_ChaChaPoly_BLAKE2b", "Noise_XXpsk3_25519_AESGCM_SHA256"}, false, true,
+    kXxPsk3Messages};
+constexpr PatternSpec kIkSpec{
+    {"Noise_IK_25519_ChaChaPoly_BLAKE2b", "Noise_IK_25519_AESGCM_SHA256"}, true, false, kIkMessages};
+
+static_assert(static_cast<size_t>(NoiseSuite::kChaChaPolyBlake2b) == 0 &&
+              static_cast<size_t>(NoiseSuite::kAesGcmSha256) == 1);
 
 const PatternSpec& Spec(NoisePattern pattern) {
   switch (pattern) {
@@ -110,7 +118,10 @@ Result<NoiseKeypair> KeypairFromPrivate(std::span<const uint8_t> priv) {
   return kp;
 }
 
-std::string_view NoiseProtocolName(NoisePattern pattern) { return Spec(pattern).protocol_name; }
+std::string_view NoiseProtocolName(NoisePattern pattern, NoiseSuite suite) {
+  if (!ValidSuite(suite)) return {};
+  return Spec(pattern).protocol_names[static_cast<size_t>(suite)];
+}
 
 Handshake::Handshake(NoisePattern pattern, bool initiator, SymmetricState symmetric)
     : pattern_(pattern), initiator_(initiator), symmetric_(std::move(symmetric)) {}
@@ -121,6 +132,7 @@ Handshake::~Handshake() {
 
 Result<Handshake> Handshake::Start(const HandshakeConfig& config) {
   if (!ValidPattern(config.pattern)) return Status::Invalid("noise: unknown pattern");
+  if (!ValidSuite(config.suite)) return Status::Invalid("noise: unknown suite");
   const PatternSpec& spec = Spec(config.pattern);
   const bool wants_rs = spec.responder_static_premessage && config.initiator;
   if (wants_rs && !config.rs) {
@@ -138,7 +150,7 @@ Result<Handshake> Handshake::Start(const HandshakeConfig& config) {
     return Status::Invalid("noise: ephemeral public key does not match");
   }
 
-  SymmetricState symmetric(spec.protocol_name);
+  SymmetricState symmetric(NoiseProtocolName(config.pattern, config.suite), config.suite);
   symmetric.MixHash(config.prologue);
   if (spec.responder_static_premessage) {
     symmetric.MixHash(config.initiator ? *config.rs : config.s.pub);

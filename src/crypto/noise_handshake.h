@@ -1,6 +1,8 @@
-// Noise (revision 34) handshakes for the link: XX between a paired hub and lock, XXpsk3 for
-// pairing (the psk is derived from the lock's setup code), and IK. Only these three patterns are
-// in the table; adding one is a table row, not new code.
+// Noise (revision 34) handshakes. The link runs XX between a paired hub and lock and XXpsk3 for
+// pairing (the psk is derived from the lock's setup code), over ChaChaPoly/BLAKE2b; a phone runs
+// XX until it has pinned the lock's static key and IK after, over AESGCM/SHA256
+// (docs/phone-keys.md). Only these three patterns are in the table; adding one is a table row,
+// not new code. Any pattern runs over either suite.
 #pragma once
 
 #include <array>
@@ -32,11 +34,16 @@ core::Result<NoiseKeypair> KeypairFromPrivate(std::span<const uint8_t> priv);
 
 enum class NoisePattern { kXX, kXXpsk3, kIK };
 
-// "Noise_XX_25519_ChaChaPoly_BLAKE2b" and so on: the name that seeds the handshake hash.
-std::string_view NoiseProtocolName(NoisePattern pattern);
+// "Noise_XX_25519_ChaChaPoly_BLAKE2b", "Noise_IK_25519_AESGCM_SHA256" and so on: the name that
+// seeds the handshake hash. Empty for a suite outside the enum.
+std::string_view NoiseProtocolName(NoisePattern pattern,
+                                   NoiseSuite suite = NoiseSuite::kChaChaPolyBlake2b);
 
 struct HandshakeConfig {
   NoisePattern pattern = NoisePattern::kXX;
+  // The link's suite unless told otherwise; both sides must agree, or the first authenticated
+  // message fails (the suite is in the protocol name, which seeds the handshake hash).
+  NoiseSuite suite = NoiseSuite::kChaChaPolyBlake2b;
   bool initiator = false;
   // Copied into the handshake hash by Start; need not outlive it.
   std::span<const uint8_t> prologue;
@@ -80,7 +87,8 @@ class Handshake {
   bool failed() const { return failed_; }
   // True when the next call should be WriteMessage (and the handshake is still going).
   bool writes_next() const;
-  // Identifies the session (channel binding); final once finished().
+  // Identifies the session (channel binding); final once finished(). HASHLEN bytes: 64 for
+  // ChaChaPoly/BLAKE2b, 32 for AESGCM/SHA256.
   const NoiseHash& handshake_hash() const { return symmetric_.handshake_hash(); }
   // The peer's static key once a message (or IK's pre-message) has carried it. The caller must
   // check it against the key it trusts: Noise only proves the peer holds its private half.

@@ -1,5 +1,6 @@
-// The Noise handshakes and transport of LINK.md (Security): the cacophony vectors byte for byte,
-// then the failures the link relies on (tampering, truncation, replay, wrong psk).
+// The Noise handshakes and transport of LINK.md (Security): the cacophony vectors of both suites
+// byte for byte, then the failures the link relies on (tampering, truncation, replay, wrong psk).
+// The phone suite's own checks (nonce placement, phone sessions) are in noise_aesgcm_test.cc.
 #include <algorithm>
 #include <array>
 #include <cstdint>
@@ -16,71 +17,37 @@
 #include <nlohmann/json.hpp>
 
 #include "crypto/noise.h"
+#include "noise_test_util.h"
 
 namespace latchkey::crypto {
 namespace {
 
-using Bytes = std::vector<uint8_t>;
+using noise_test::Array32;
+using noise_test::Bytes;
+using noise_test::FromHex;
+using noise_test::KeypairHex;
+using noise_test::Str;
+using noise_test::ToHex;
 using nlohmann::json;
 
 constexpr NoisePattern kAllPatterns[] = {NoisePattern::kXX, NoisePattern::kXXpsk3,
                                          NoisePattern::kIK};
 
-Bytes FromHex(std::string_view hex) {
-  Bytes out;
-  auto nibble = [](char c) -> int {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-  };
-  if (hex.size() % 2 != 0) ADD_FAILURE() << "odd hex length: " << hex;
-  for (size_t i = 0; i + 1 < hex.size(); i += 2) {
-    const int hi = nibble(hex[i]);
-    const int lo = nibble(hex[i + 1]);
-    if (hi < 0 || lo < 0) ADD_FAILURE() << "bad hex: " << hex;
-    out.push_back(static_cast<uint8_t>(hi * 16 + lo));
-  }
-  return out;
-}
-
-std::string ToHex(std::span<const uint8_t> bytes) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  for (uint8_t b : bytes) {
-    out.push_back(kDigits[b >> 4]);
-    out.push_back(kDigits[b & 0xf]);
-  }
-  return out;
-}
-
-Bytes Str(std::string_view s) { return Bytes(s.begin(), s.end()); }
-
-std::array<uint8_t, 32> Array32(const Bytes& bytes) {
-  std::array<uint8_t, 32> out{};
-  EXPECT_EQ(bytes.size(), out.size());
-  std::copy_n(bytes.begin(), std::min(bytes.size(), out.size()), out.begin());
-  return out;
-}
-
-NoiseKeypair KeypairHex(const std::string& hex) {
-  auto kp = KeypairFromPrivate(FromHex(hex));
-  EXPECT_TRUE(kp.ok()) << kp.status().ToString();
-  return kp.ok() ? *kp : NoiseKeypair{};
-}
-
 // ---- The cacophony vectors ----
 
-json LoadVectors() {
-  std::ifstream in(LATCHKEY_TESTDATA_DIR "/noise/cacophony-25519-chachapoly-blake2b.json");
+json LoadVectors(NoiseSuite suite) {
+  std::ifstream in(suite == NoiseSuite::kAesGcmSha256
+                       ? LATCHKEY_TESTDATA_DIR "/noise/cacophony-25519-aesgcm-sha256.json"
+                       : LATCHKEY_TESTDATA_DIR "/noise/cacophony-25519-chachapoly-blake2b.json");
   return json::parse(in, nullptr, /*allow_exceptions=*/false);
 }
 
-HandshakeConfig VectorConfig(const json& v, NoisePattern pattern, bool initiator,
+HandshakeConfig VectorConfig(const json& v, NoisePattern pattern, NoiseSuite suite, bool initiator,
                              const Bytes& prologue) {
   const std::string side = initiator ? "init_" : "resp_";
   HandshakeConfig config;
   config.pattern = pattern;
+  config.suite = suite;
   config.initiator = initiator;
   config.prologue = prologue;
   if (v.contains(side + "static")) config.s = KeypairHex(v[side + "static"].get<std::string>());
@@ -98,11 +65,11 @@ HandshakeConfig VectorConfig(const json& v, NoisePattern pattern, bool initiator
 
 // Both sides with the vector's fixed keys; every message, handshake and transport, must come
 // out byte for byte. Messages alternate initiator->responder, responder->initiator throughout.
-void RunVector(const json& v, NoisePattern pattern) {
+void RunVector(const json& v, NoisePattern pattern, NoiseSuite suite) {
   const Bytes init_prologue = FromHex(v["init_prologue"].get<std::string>());
   const Bytes resp_prologue = FromHex(v["resp_prologue"].get<std::string>());
-  const HandshakeConfig init_config = VectorConfig(v, pattern, true, init_prologue);
-  const HandshakeConfig resp_config = VectorConfig(v, pattern, false, resp_prologue);
+  const HandshakeConfig init_config = VectorConfig(v, pattern, suite, true, init_prologue);
+  const HandshakeConfig resp_config = VectorConfig(v, pattern, suite, false, resp_prologue);
   auto init = Handshake::Start(init_config);
   auto resp = Handshake::Start(resp_config);
   ASSERT_TRUE(init.ok()) << init.status().ToString();
@@ -130,6 +97,7 @@ void RunVector(const json& v, NoisePattern pattern) {
       EXPECT_EQ(*pt, payload);
       ASSERT_EQ(init->finished(), resp->finished());
       if (init->finished()) {
+        EXPECT_EQ(init->handshake_hash().size(), NoiseHashLen(suite));
         EXPECT_EQ(ToHex(init->handshake_hash()), v["handshake_hash"].get<std::string>());
         EXPECT_EQ(ToHex(resp->handshake_hash()), v["handshake_hash"].get<std::string>());
         auto i = init.value().Split();
@@ -143,6 +111,7 @@ void RunVector(const json& v, NoisePattern pattern) {
       TransportPair& reader = from_init ? *resp_transport : *init_transport;
       auto ct = writer.send.Encrypt({}, payload);
       ASSERT_TRUE(ct.ok()) << ct.status().ToString();
+      EXPECT_EQ(writer.send.suite(), suite);
       EXPECT_EQ(ToHex(*ct), expected);
       auto pt = reader.recv.Decrypt({}, *ct);
       ASSERT_TRUE(pt.ok()) << pt.status().ToString();
@@ -158,17 +127,18 @@ void RunVector(const json& v, NoisePattern pattern) {
   EXPECT_EQ(*resp->remote_static(), init_config.s.pub);
 }
 
-// Runs every vector named exactly after the pattern; returns how many there were.
-size_t RunVectorsFor(NoisePattern pattern) {
-  const json doc = LoadVectors();
+// Runs every vector of the suite's file named exactly after the pattern; returns how many there
+// were.
+size_t RunVectorsFor(NoisePattern pattern, NoiseSuite suite = NoiseSuite::kChaChaPolyBlake2b) {
+  const json doc = LoadVectors(suite);
   EXPECT_FALSE(doc.is_discarded()) << "cannot read the cacophony vectors";
   if (doc.is_discarded() || !doc.contains("vectors")) return 0;
   size_t count = 0;
   for (const json& v : doc["vectors"]) {
     const std::string name = v.value("protocol_name", "");
-    if (name != NoiseProtocolName(pattern)) continue;
+    if (name != NoiseProtocolName(pattern, suite)) continue;
     SCOPED_TRACE(name);
-    RunVector(v, pattern);
+    RunVector(v, pattern, suite);
     ++count;
   }
   return count;
@@ -190,6 +160,41 @@ TEST(NoiseVectors, EveryIkVectorReproduces) {
   const size_t n = RunVectorsFor(NoisePattern::kIK);
   RecordProperty("vectors", static_cast<int>(n));
   EXPECT_GE(n, 1u) << "no Noise_IK vector found: the test would pass vacuously";
+}
+
+// The phone suite (PHONE-KEYS.md section 2): the same runner, the AESGCM/SHA256 file.
+TEST(NoiseVectors, EveryAesGcmXxVectorReproduces) {
+  const size_t n = RunVectorsFor(NoisePattern::kXX, NoiseSuite::kAesGcmSha256);
+  RecordProperty("vectors", static_cast<int>(n));
+  EXPECT_GE(n, 1u) << "no Noise_XX_25519_AESGCM_SHA256 vector found";
+}
+
+TEST(NoiseVectors, EveryAesGcmXxpsk3VectorReproduces) {
+  const size_t n = RunVectorsFor(NoisePattern::kXXpsk3, NoiseSuite::kAesGcmSha256);
+  RecordProperty("vectors", static_cast<int>(n));
+  EXPECT_GE(n, 1u) << "no Noise_XXpsk3_25519_AESGCM_SHA256 vector found";
+}
+
+TEST(NoiseVectors, EveryAesGcmIkVectorReproduces) {
+  const size_t n = RunVectorsFor(NoisePattern::kIK, NoiseSuite::kAesGcmSha256);
+  RecordProperty("vectors", static_cast<int>(n));
+  EXPECT_GE(n, 1u) << "no Noise_IK_25519_AESGCM_SHA256 vector found";
+}
+
+// Every vector of the AESGCM file is either run above or of a pattern we do not implement, so a
+// renamed or added vector cannot slip past unnoticed.
+TEST(NoiseVectors, AesGcmFileHasNoOtherSupportedVector) {
+  const json doc = LoadVectors(NoiseSuite::kAesGcmSha256);
+  ASSERT_FALSE(doc.is_discarded());
+  size_t supported = 0;
+  for (const json& v : doc["vectors"]) {
+    const std::string name = v.value("protocol_name", "");
+    EXPECT_TRUE(name.ends_with("_25519_AESGCM_SHA256")) << name;
+    for (NoisePattern pattern : kAllPatterns) {
+      if (name == NoiseProtocolName(pattern, NoiseSuite::kAesGcmSha256)) ++supported;
+    }
+  }
+  EXPECT_EQ(supported, 3u) << "one vector each for XX, XXpsk3 and IK";
 }
 
 // ---- Live handshakes with random keys ----
