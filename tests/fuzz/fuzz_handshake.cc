@@ -1,8 +1,9 @@
 // libFuzzer target: the Noise handshakes of the link (XX between paired peers, XXpsk3 for
-// pairing) and the transport CipherState, fed what an attacker on the network can send.
+// pairing) and the transport CipherState, fed what an attacker on the network can send; over the
+// link's suite (ChaChaPoly/BLAKE2b) or the phones' (AESGCM/SHA256, PHONE-KEYS.md section 2).
 //
-// Input: [control][bytes...]. Bit 0 of `control` picks XX or XXpsk3; bits 1..6 (mod 8) pick
-// what `bytes` are:
+// Input: [control][bytes...]. Bit 0 of `control` picks XX or XXpsk3, bit 4 the suite (set:
+// AESGCM/SHA256); bits 1..3 pick what `bytes` are:
 //   0  the first message to a fresh responder (the lock): any bytes;
 //   1  the third message to a responder that read a real initiator's message 1 and answered;
 //   2  a mutation (length change + XOR mask) of the real third message; for XXpsk3 with bit 7
@@ -54,9 +55,10 @@ NoiseKey PairingKey() {
   return link::PairingPsk(code);
 }
 
-HandshakeConfig Config(NoisePattern pattern, bool initiator, bool wrong_psk = false) {
+HandshakeConfig Config(NoisePattern pattern, NoiseSuite suite, bool initiator, bool wrong_psk = false) {
   HandshakeConfig c;
   c.pattern = pattern;
+  c.suite = suite;
   c.initiator = initiator;
   c.prologue = std::span(reinterpret_cast<const uint8_t*>(kPrologue.data()), kPrologue.size());
   c.s = initiator ? FixedKeypair(3, 1) : FixedKeypair(5, 2);
@@ -80,8 +82,8 @@ struct Transcript {
   NoisePublicKey initiator_pub{}, responder_pub{};
 };
 
-Transcript Record(NoisePattern pattern) {
-  const HandshakeConfig ic = Config(pattern, true), rc = Config(pattern, false);
+Transcript Record(NoisePattern pattern, NoiseSuite suite) {
+  const HandshakeConfig ic = Config(pattern, suite, true), rc = Config(pattern, suite, false);
   Handshake init = Start(ic), resp = Start(rc);
   Transcript t;
   t.initiator_pub = ic.s.pub;
@@ -99,9 +101,12 @@ Transcript Record(NoisePattern pattern) {
   return t;
 }
 
-const Transcript& Real(NoisePattern pattern) {
-  static const Transcript xx = Record(NoisePattern::kXX);
-  static const Transcript psk = Record(NoisePattern::kXXpsk3);
+const Transcript& Real(NoisePattern pattern, NoiseSuite suite) {
+  static const Transcript xx = Record(NoisePattern::kXX, NoiseSuite::kChaChaPolyBlake2b);
+  static const Transcript psk = Record(NoisePattern::kXXpsk3, NoiseSuite::kChaChaPolyBlake2b);
+  static const Transcript xx_gcm = Record(NoisePattern::kXX, NoiseSuite::kAesGcmSha256);
+  static const Transcript psk_gcm = Record(NoisePattern::kXXpsk3, NoiseSuite::kAesGcmSha256);
+  if (suite == NoiseSuite::kAesGcmSha256) return pattern == NoisePattern::kXX ? xx_gcm : psk_gcm;
   return pattern == NoisePattern::kXX ? xx : psk;
 }
 
@@ -126,8 +131,8 @@ Bytes Mutate(const Bytes& base, std::span<const uint8_t> mutation) {
 }
 
 // Mode 0: any first message to the lock.
-void FirstMessage(NoisePattern pattern, std::span<const uint8_t> msg) {
-  Handshake resp = Start(Config(pattern, false));
+void FirstMessage(NoisePattern pattern, NoiseSuite suite, std::span<const uint8_t> msg) {
+  Handshake resp = Start(Config(pattern, suite, false));
   FUZZ_CHECK(!resp.writes_next(), "the responder reads first");
   FUZZ_CHECK(!resp.WriteMessage({}).ok() && !resp.failed(), "the responder wrote out of turn");
   auto payload = resp.ReadMessage(msg);
@@ -151,16 +156,16 @@ void FirstMessage(NoisePattern pattern, std::span<const uint8_t> msg) {
   FUZZ_CHECK(!resp.writes_next() && !resp.finished(), "after message 2 the responder reads");
   // Whoever sent that message 1 cannot finish without the keys; a real message 3 of another
   // session must fail too.
-  if (msg.size() != Real(pattern).msg1.size() || !std::equal(msg.begin(), msg.end(), Real(pattern).msg1.begin())) {
-    FUZZ_CHECK(!resp.ReadMessage(Real(pattern).msg3).ok(), "message 3 of another session accepted");
+  if (msg.size() != Real(pattern, suite).msg1.size() || !std::equal(msg.begin(), msg.end(), Real(pattern, suite).msg1.begin())) {
+    FUZZ_CHECK(!resp.ReadMessage(Real(pattern, suite).msg3).ok(), "message 3 of another session accepted");
     CheckPoisoned(resp);
   }
 }
 
 // Modes 1 and 2: the third message.
-void ThirdMessage(NoisePattern pattern, std::span<const uint8_t> msg, bool wrong_psk) {
-  const Transcript& real = Real(pattern);
-  Handshake resp = Start(Config(pattern, false, wrong_psk));
+void ThirdMessage(NoisePattern pattern, NoiseSuite suite, std::span<const uint8_t> msg, bool wrong_psk) {
+  const Transcript& real = Real(pattern, suite);
+  Handshake resp = Start(Config(pattern, suite, false, wrong_psk));
   FUZZ_CHECK(resp.ReadMessage(real.msg1).ok(), "real message 1 read");
   auto m2 = resp.WriteMessage({});
   FUZZ_CHECK(m2.ok() && *m2 == real.msg2, "message 2 is not deterministic");
@@ -178,9 +183,9 @@ void ThirdMessage(NoisePattern pattern, std::span<const uint8_t> msg, bool wrong
 }
 
 // Modes 3 and 4: the second message, read by the hub.
-void SecondMessage(NoisePattern pattern, std::span<const uint8_t> msg) {
-  const Transcript& real = Real(pattern);
-  Handshake init = Start(Config(pattern, true));
+void SecondMessage(NoisePattern pattern, NoiseSuite suite, std::span<const uint8_t> msg) {
+  const Transcript& real = Real(pattern, suite);
+  Handshake init = Start(Config(pattern, suite, true));
   auto m1 = init.WriteMessage({});
   FUZZ_CHECK(m1.ok() && *m1 == real.msg1, "message 1 is not deterministic");
   auto payload = init.ReadMessage(msg);
@@ -210,7 +215,7 @@ bool CheckDecrypt(const latchkey::core::Result<Bytes>& r, const CipherState& cs,
                   uint64_t nonce_before, std::span<const uint8_t> ad, std::span<const uint8_t> ciphertext) {
   if (r.ok()) {
     FUZZ_CHECK(cs.nonce() == nonce_before + 1, "a decrypt that passed did not move the nonce");
-    CipherState sender(key);
+    CipherState sender(key, cs.suite());
     sender.set_nonce_for_testing(nonce_before);
     auto genuine = sender.Encrypt(ad, *r);
     FUZZ_CHECK(genuine.ok() && std::equal(genuine->begin(), genuine->end(), ciphertext.begin(), ciphertext.end()),
@@ -223,9 +228,9 @@ bool CheckDecrypt(const latchkey::core::Result<Bytes>& r, const CipherState& cs,
 }
 
 // Mode 5: records of [op][len][len bytes], the sender and receiver sharing a key.
-void Transport(std::span<const uint8_t> script) {
+void Transport(NoiseSuite suite, std::span<const uint8_t> script) {
   const NoiseKey key = TransportKey(9);
-  CipherState send(key), recv(key);
+  CipherState send(key, suite), recv(key, suite);
   std::optional<Bytes> last;  // the last ciphertext delivered
   std::size_t pos = 0;
   int ops = 0;
@@ -262,8 +267,8 @@ void Transport(std::span<const uint8_t> script) {
         } else {
           FUZZ_CHECK(!CheckDecrypt(pt, recv, key, nonce, {}, tampered), "a tampered message was accepted");
           // The sender moved on: resynchronise as a reconnect would, with a fresh pair.
-          send = CipherState(key);
-          recv = CipherState(key);
+          send = CipherState(key, suite);
+          recv = CipherState(key, suite);
           last.reset();
         }
         break;
@@ -272,7 +277,7 @@ void Transport(std::span<const uint8_t> script) {
         if (last) FUZZ_CHECK(!CheckDecrypt(recv.Decrypt({}, *last), recv, key, nonce, {}, *last), "a replay was accepted");
         break;
       default: {  // a message under the other direction's key (reflection)
-        CipherState other(TransportKey(10));
+        CipherState other(TransportKey(10), suite);
         auto ct = other.Encrypt({}, arg);
         FUZZ_CHECK(ct.ok(), "Encrypt");
         FUZZ_CHECK(!CheckDecrypt(recv.Decrypt({}, *ct), recv, key, nonce, {}, *ct), "a reflected message was accepted");
@@ -287,7 +292,7 @@ void Transport(std::span<const uint8_t> script) {
 }
 
 // Mode 6: [8 bytes of nonce][ad length][ad][ciphertext].
-void DecryptAnything(std::span<const uint8_t> bytes) {
+void DecryptAnything(NoiseSuite suite, std::span<const uint8_t> bytes) {
   if (bytes.size() < 9) return;
   uint64_t nonce = 0;
   for (int i = 0; i < 8; ++i) nonce = nonce << 8 | bytes[static_cast<std::size_t>(i)];
@@ -295,7 +300,7 @@ void DecryptAnything(std::span<const uint8_t> bytes) {
   const auto ad = bytes.subspan(9, ad_len);
   const auto ciphertext = bytes.subspan(9 + ad_len);
   const NoiseKey key = TransportKey(9);
-  CipherState cs(key);
+  CipherState cs(key, suite);
   cs.set_nonce_for_testing(nonce);
   (void)CheckDecrypt(cs.Decrypt(ad, ciphertext), cs, key, nonce, ad, ciphertext);
   CipherState none;
@@ -303,14 +308,14 @@ void DecryptAnything(std::span<const uint8_t> bytes) {
 }
 
 // Mode 7: [cut1][cut2][payload bytes], the payloads of messages 1, 2 and 3.
-void WholeHandshake(NoisePattern pattern, std::span<const uint8_t> bytes) {
+void WholeHandshake(NoisePattern pattern, NoiseSuite suite, std::span<const uint8_t> bytes) {
   if (bytes.size() < 2) return;
   const std::span<const uint8_t> rest = bytes.subspan(2);
   const std::size_t a = std::min<std::size_t>(bytes[0] * 8, rest.size());
   const std::size_t b = std::min<std::size_t>(a + bytes[1] * 8, rest.size());
   const std::span<const uint8_t> payloads[] = {rest.first(a), rest.subspan(a, b - a), rest.subspan(b)};
-  const Transcript& real = Real(pattern);
-  Handshake init = Start(Config(pattern, true)), resp = Start(Config(pattern, false));
+  const Transcript& real = Real(pattern, suite);
+  Handshake init = Start(Config(pattern, suite, true)), resp = Start(Config(pattern, suite, false));
   for (std::size_t i = 0; i < 3; ++i) {
     Handshake& writer = i % 2 == 0 ? init : resp;
     Handshake& reader = i % 2 == 0 ? resp : init;
@@ -321,7 +326,8 @@ void WholeHandshake(NoisePattern pattern, std::span<const uint8_t> bytes) {
     FUZZ_CHECK(payload.ok() && std::equal(payload->begin(), payload->end(), payloads[i].begin(), payloads[i].end()),
                "a handshake payload did not come through");
   }
-  FUZZ_CHECK(init.finished() && resp.finished() && init.handshake_hash() == resp.handshake_hash(),
+  FUZZ_CHECK(init.finished() && resp.finished() && init.handshake_hash() == resp.handshake_hash() &&
+                 init.handshake_hash().size() == NoiseHashLen(suite),
              "the two sides disagree on the session");
   FUZZ_CHECK(init.remote_static() && *init.remote_static() == real.responder_pub && resp.remote_static() &&
                  *resp.remote_static() == real.initiator_pub,
@@ -350,16 +356,18 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
   if (size < 1 || size > 1 + link::kMaxFrame) return 0;
   const uint8_t control = data[0];
   const NoisePattern pattern = control & 1 ? NoisePattern::kXXpsk3 : NoisePattern::kXX;
+  const NoiseSuite suite = control & 0x10 ? NoiseSuite::kAesGcmSha256 : NoiseSuite::kChaChaPolyBlake2b;
   const std::span<const uint8_t> bytes(data + 1, size - 1);
+  const Transcript& real = Real(pattern, suite);
   switch (((control >> 1) & 0x3F) % 8) {
-    case 0: FirstMessage(pattern, bytes); break;
-    case 1: ThirdMessage(pattern, bytes, false); break;
-    case 2: ThirdMessage(pattern, Mutate(Real(pattern).msg3, bytes), pattern == NoisePattern::kXXpsk3 && (control & 0x80)); break;
-    case 3: SecondMessage(pattern, bytes); break;
-    case 4: SecondMessage(pattern, Mutate(Real(pattern).msg2, bytes)); break;
-    case 5: Transport(bytes); break;
-    case 6: DecryptAnything(bytes); break;
-    default: WholeHandshake(pattern, bytes); break;
+    case 0: FirstMessage(pattern, suite, bytes); break;
+    case 1: ThirdMessage(pattern, suite, bytes, false); break;
+    case 2: ThirdMessage(pattern, suite, Mutate(real.msg3, bytes), pattern == NoisePattern::kXXpsk3 && (control & 0x80)); break;
+    case 3: SecondMessage(pattern, suite, bytes); break;
+    case 4: SecondMessage(pattern, suite, Mutate(real.msg2, bytes)); break;
+    case 5: Transport(suite, bytes); break;
+    case 6: DecryptAnything(suite, bytes); break;
+    default: WholeHandshake(pattern, suite, bytes); break;
   }
   return 0;
 }
