@@ -23,9 +23,12 @@ class Clock {
 };
 
 using Digest = std::array<uint8_t, 32>;
+using Ed25519PublicKey = std::array<uint8_t, 32>;
+using Ed25519Signature = std::array<uint8_t, 64>;
 
 // BLAKE2b for the core: the keyed digest that stands in for credential data (keyed with a
-// per-lock secret that the adapter holds), and the unkeyed hash of the event chain.
+// per-lock secret that the adapter holds), and the unkeyed hash of the event chain. Ed25519
+// verification for what the home's hub signs (phone-key certificates, phone_key.h).
 class Crypto {
  public:
   virtual ~Crypto() = default;
@@ -33,6 +36,10 @@ class Crypto {
   virtual Digest KeyedDigest(std::span<const uint8_t> data) const = 0;
   // BLAKE2b-256 over `prev || data` (no key).
   virtual Digest ChainHash(const Digest& prev, std::span<const uint8_t> data) const = 0;
+  // Whether `signature` is a valid Ed25519 signature (RFC 8032) by `public_key` over `message`;
+  // refuses non-canonical signatures and small-order keys, as libsodium does.
+  virtual bool VerifyEd25519(const Ed25519PublicKey& public_key, std::span<const uint8_t> message,
+                             const Ed25519Signature& signature) const = 0;
 };
 
 // A local civil time: what a wall clock in the lock's time zone shows.

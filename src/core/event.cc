@@ -1,76 +1,11 @@
 #include "core/event.h"
 
-#include <algorithm>
 #include <string_view>
-#include <utility>
+
+#include "core/cbor.h"
 
 namespace latchkey::core {
 namespace {
-
-// Deterministic CBOR (RFC 8949 4.2.1) for the few shapes an event has.
-class CborWriter {
- public:
-  void Head(uint8_t major, uint64_t value) {
-    const auto m = static_cast<uint8_t>(major << 5);
-    if (value < 24) {
-      out_.push_back(static_cast<uint8_t>(m | value));
-    } else if (value <= 0xFF) {
-      out_.push_back(m | 24);
-      Be(value, 1);
-    } else if (value <= 0xFFFF) {
-      out_.push_back(m | 25);
-      Be(value, 2);
-    } else if (value <= 0xFFFFFFFFull) {
-      out_.push_back(m | 26);
-      Be(value, 4);
-    } else {
-      out_.push_back(m | 27);
-      Be(value, 8);
-    }
-  }
-  void Int(int64_t v) {
-    if (v >= 0) Head(0, static_cast<uint64_t>(v));
-    else Head(1, static_cast<uint64_t>(-(v + 1)));
-  }
-  void Text(std::string_view s) {
-    Head(3, s.size());
-    out_.insert(out_.end(), s.begin(), s.end());
-  }
-  void Bool(bool b) { out_.push_back(b ? 0xF5 : 0xF4); }
-  void Raw(const std::vector<uint8_t>& bytes) { out_.insert(out_.end(), bytes.begin(), bytes.end()); }
-  std::vector<uint8_t> Take() { return std::move(out_); }
-
- private:
-  void Be(uint64_t v, int bytes) {
-    for (int i = bytes - 1; i >= 0; --i) out_.push_back(static_cast<uint8_t>(v >> (8 * i)));
-  }
-  std::vector<uint8_t> out_;
-};
-
-// A map under construction: encoded (key, value) pairs, sorted by encoded key on output.
-class CborMap {
- public:
-  template <typename F>
-  void Add(std::string_view key, F&& write_value) {
-    CborWriter k, v;
-    k.Text(key);
-    write_value(v);
-    entries_.emplace_back(k.Take(), v.Take());
-  }
-  std::vector<uint8_t> Encode() {
-    std::sort(entries_.begin(), entries_.end());
-    CborWriter w;
-    w.Head(5, entries_.size());
-    for (const auto& [k, v] : entries_) {
-      w.Raw(k);
-      w.Raw(v);
-    }
-    return w.Take();
-  }
-
- private:
-  std::vector<std::pair<std::vector<uint8_t>, std::vector<uint8_t>>> entries_;
-};
 
 void AddIndexOrAll(CborMap& map, std::string_view key, const IndexOrAll& v) {
   map.Add(key, [&](CborWriter& w) {

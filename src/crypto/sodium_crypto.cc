@@ -29,11 +29,37 @@ core::Digest SodiumCrypto::ChainHash(const core::Digest& prev, std::span<const u
   return out;
 }
 
+bool SodiumCrypto::VerifyEd25519(const core::Ed25519PublicKey& public_key, std::span<const uint8_t> message,
+                                 const core::Ed25519Signature& signature) const {
+  return crypto_sign_verify_detached(signature.data(), message.data(), message.size(), public_key.data()) == 0;
+}
+
 SecretKey RandomKey() {
   InitSodium();
   SecretKey key{};
   randombytes_buf(key.data(), key.size());
   return key;
+}
+
+Ed25519KeyPair NewEd25519KeyPair() {
+  InitSodium();
+  Ed25519KeyPair key;
+  crypto_sign_keypair(key.public_key.data(), key.secret.data());
+  return key;
+}
+
+Ed25519KeyPair Ed25519KeyPairFromSeed(const SecretKey& seed) {
+  InitSodium();
+  Ed25519KeyPair key;
+  crypto_sign_seed_keypair(key.public_key.data(), key.secret.data(), seed.data());
+  return key;
+}
+
+core::Ed25519Signature SignEd25519(const Ed25519KeyPair& key, std::span<const uint8_t> message) {
+  InitSodium();
+  core::Ed25519Signature sig{};
+  crypto_sign_detached(sig.data(), nullptr, message.data(), message.size(), key.secret.data());
+  return sig;
 }
 
 }  // namespace latchkey::crypto
