@@ -226,9 +226,27 @@ def text_parsers():
     write("fuzz_text_parsers", "rfc3339_offset_past_9999", "9999-12-31T23:30:00-01:00")
 
 
+def phone_keys():
+    # Deterministic CBOR (core/phone_key.h): keys and ops sorted by their encoded bytes.
+    def canonical_map(d):
+        items = sorted((cbor(k), cbor(v)) for k, v in d.items())
+        return bytes([0xa0 | len(items)]) + b"".join(k + v for k, v in items)
+
+    cert = {"v": 1, "serial": 7, "lock": "lk-0011223344556677", "user": 3, "phone": b"\x11" * 32,
+            "not_before": 1795600800, "not_after": 1795687200, "ops": ["lock", "unlock"], "auto": False,
+            "epoch": 2, "sig": b"\xaa" * 64}
+    write("fuzz_phone_key", "certificate", canonical_map(cert))
+    write("fuzz_phone_key", "every_lock_guest_auto", canonical_map(
+        dict(cert, lock="*", user=0, auto=True, ops=["lock", "unlock", "unlatch"], serial=2**64 - 1, epoch=2**32 - 1)))
+    write("fuzz_phone_key", "unlatch_only", canonical_map(dict(cert, ops=["unlatch"], user=65535)))
+    write("fuzz_phone_key", "unsorted_keys", cbor(cert))  # refused: the keys are not in canonical order
+    write("fuzz_phone_key", "extra_key", canonical_map(dict(cert, extra=0)))
+
+
 if __name__ == "__main__":
     frames()
     messages()
     handshakes()
     keypad()
     text_parsers()
+    phone_keys()
