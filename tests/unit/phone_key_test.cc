@@ -113,6 +113,21 @@ TEST_F(PhoneKeyTest, EncodingIsPinned) {
   EXPECT_EQ(*decoded, c);
 }
 
+// The example of docs/phone-keys.md: this test's certificate signed by the home key whose seed
+// is 32 bytes of 0x01 (Ed25519 signatures are deterministic, so a phone can reproduce it).
+TEST_F(PhoneKeyTest, DocumentedExampleIsReproduced) {
+  EXPECT_EQ(std::vector<uint8_t>(home_.public_key.begin(), home_.public_key.end()),
+            FromHex("8a88e3dd7409f195fd52db2d3cba5d72ca6709bf1d94121bf3748801b40f6f5c"));
+  const std::vector<uint8_t> expected = FromHex(
+      "ab617601636f707382646c6f636b66756e6c6f636b637369675840e70b3cf9a3ffb988aec1d32f6e18cec4f560d10c47cf7b"
+      "6ab072b31edc6b3f09b099affbb038b4eb0bbb782735d1cb68c85cc4b5f5b065477ed405b57a4e8803646175746ff4646c6f"
+      "636b736c6b2d303031313232333334343535363637376475736572036565706f6368026570686f6e65582011111111111111"
+      "111111111111111111111111111111111111111111111111116673657269616c07696e6f745f61667465721a6b0803206a6e"
+      "6f745f6265666f72651a6b06b1a0");
+  EXPECT_EQ(EncodePhoneKey(cert_), expected);
+  EXPECT_TRUE(Check(*DecodePhoneKey(expected)).ok());
+}
+
 TEST_F(PhoneKeyTest, RoundTripsThroughTheDecoder) {
   for (const PhoneKeyCert& c :
        {cert_, Resigned([](PhoneKeyCert& x) { x.lock = "*"; x.user = 0; x.auto_unlock = true; }),
