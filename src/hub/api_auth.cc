@@ -2,6 +2,7 @@
 #include <filesystem>
 
 #include "hub/api.h"
+#include "hub/hub_client.h"
 #include "hub/stream.h"
 #include "hub/cookie_session.h"
 #include "platform/time_format.h"
@@ -224,6 +225,9 @@ void RegisterAuthRoutes(AuthRoutes ctx, Router& router) {
       if (!f.ok()) return respond(HttpResponse::Error(400, "invalid", f.status().message()));
       if (!ValidUsername(*username)) {
         return respond(HttpResponse::Error(400, "invalid", "username: 1..32 of letters, digits, '-', '_', '.'"));
+      }
+      if (IsIntegrationAccount(*username)) {
+        return respond(HttpResponse::Error(409, "occupied", "the username is reserved for an integration"));
       }
       auto existing = ctx.store.GetAccount(*username);
       if (!existing.ok()) return respond(HttpResponse::Error(500, "internal", existing.status().message()));

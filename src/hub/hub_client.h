@@ -14,10 +14,16 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include <nlohmann/json.hpp>
 
 namespace latchkey::hub {
+
+// The accounts of the integrations (Hub::IntegrationClient / IntegrationToken): reserved, so that
+// no person's account can be made under a name an integration would take over at its next start
+// (revoking the person's sessions and acting with the person's role).
+inline bool IsIntegrationAccount(std::string_view username) { return username == "mqtt" || username == "matter"; }
 
 class HubClient {
  public:

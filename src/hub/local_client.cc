@@ -60,6 +60,7 @@ core::Result<std::unique_ptr<HubClient>> Hub::IntegrationClient(const std::strin
 
 core::Result<std::string> Hub::IntegrationToken(const std::string& name,
                                                 const std::optional<std::vector<std::string>>& locks) {
+  if (!IsIntegrationAccount(name)) return core::Status::Invalid("'" + name + "' is not an integration's account");
   auto existing = store_->GetAccount(name);
   LATCHKEY_TRY(existing);
   if (!*existing) {

@@ -645,6 +645,13 @@ TEST_F(HubAuthApiTest, AnIntegrationHasItsOwnAccountAndANarrowableToken) {
   ASSERT_EQ(Call("PATCH", "/api/v1/accounts/mqtt", Json{{"role", "member"}}, Owner()).status, 200u);
   EXPECT_EQ(Call("GET", "/api/v1/me", nullptr, *narrow).json["role"], "member");
   EXPECT_FALSE(hub_->IntegrationToken("owner").ok()) << "an integration never acts as the owner";
+  EXPECT_FALSE(hub_->IntegrationToken("mia").ok()) << "only the integrations' own names";
+  // Nobody can make a person's account under an integration's name (it would be taken over).
+  for (const char* name : {"mqtt", "matter"}) {
+    const Answer a = Call("POST", "/api/v1/accounts", Json{{"username", name}, {"password", "some-password-1"}, {"role", "member"}},
+                          Owner());
+    EXPECT_EQ(a.status, 409u) << name << ": " << a.Describe();
+  }
   EXPECT_EQ(Call("POST", "/api/v1/auth/login", Json{{"username", "mqtt"}, {"password", "mqtt"}}).status, 401u);
 }
 
