@@ -114,4 +114,35 @@ std::optional<std::string_view> CborReader::Key(std::span<const uint8_t>* encode
   return text;
 }
 
+std::string QuotedKey(std::string_view key) {
+  std::string out = "\"";
+  for (char ch : key.substr(0, 32)) out.push_back(ch >= 0x20 && ch < 0x7F ? ch : '?');
+  return out + (key.size() > 32 ? "...\"" : "\"");
+}
+
+Status ReadCborMap(std::span<const uint8_t> bytes, std::string_view what,
+                   const std::function<CborField(std::string_view key, CborReader& r)>& read_field,
+                   const std::function<std::string(std::string_view key)>& expected, std::size_t* seen) {
+  const auto bad = [&](std::string_view why) { return Status::Invalid(std::string(what) + ": " + std::string(why)); };
+  CborReader r(bytes);
+  const auto n = r.Head(5);
+  if (!n) return bad("not a CBOR map in deterministic encoding");
+  std::span<const uint8_t> previous;
+  for (uint64_t i = 0; i < *n; ++i) {
+    std::span<const uint8_t> encoded;
+    const auto key = r.Key(&encoded, previous);
+    if (!key) return bad("a key that is not text, or keys not in canonical order (or repeated)");
+    switch (read_field(*key, r)) {
+      case CborField::kRead: break;
+      case CborField::kUnknown: return bad("unknown field " + QuotedKey(*key));
+      case CborField::kBad: return Status::Invalid(std::string(*key) + ": " + expected(*key));
+    }
+    previous = encoded;
+  }
+  if (!r.AtEnd()) return bad("bytes after the map");
+  if (seen != nullptr) *seen = static_cast<std::size_t>(*n);
+  return Status::Ok();
+}
+
 }  // namespace latchkey::core
+

@@ -10,11 +10,15 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <span>
+#include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
+
+#include "core/status.h"
 
 namespace latchkey::core {
 
@@ -74,5 +78,20 @@ class CborReader {
   std::span<const uint8_t> in_;
   std::size_t pos_ = 0;
 };
+
+// What a map's field reader made of one value.
+enum class CborField : uint8_t { kRead, kUnknown, kBad };
+
+// Reads a whole document that is one map with text keys in canonical order (each at most once)
+// and nothing after it, handing each key and the reader (positioned at its value) to
+// `read_field`. Refusals are kInvalid: "`what`: ..." for the shape or an unknown key, and
+// "key: `expected(key)`" for a value read_field found bad. Which keys are required is the
+// caller's check: `seen` counts the fields read.
+Status ReadCborMap(std::span<const uint8_t> bytes, std::string_view what,
+                   const std::function<CborField(std::string_view key, CborReader& r)>& read_field,
+                   const std::function<std::string(std::string_view key)>& expected, std::size_t* seen = nullptr);
+
+// A key from outside, safe to quote in a message (printable ASCII, at most 32 characters).
+std::string QuotedKey(std::string_view key);
 
 }  // namespace latchkey::core

@@ -36,6 +36,7 @@ std::vector<uint8_t> CanonicalEncoding(const Event& e) {
       CborMap inner;
       inner.Add("type", [&](CborWriter& iw) { iw.Text(ToString(e.credential->type)); });
       inner.Add("index", [&](CborWriter& iw) { iw.Head(0, e.credential->index); });
+      if (e.credential->serial != 0) inner.Add("serial", [&](CborWriter& iw) { iw.Head(0, e.credential->serial); });
       w.Raw(inner.Encode());
     });
   }
@@ -50,6 +51,7 @@ std::vector<uint8_t> CanonicalEncoding(const Event& e) {
   if (e.from_ms) map.Add("from", [&](CborWriter& w) { w.Int(*e.from_ms); });
   if (e.to_ms) map.Add("to", [&](CborWriter& w) { w.Int(*e.to_ms); });
   if (e.forced) map.Add("forced", [&](CborWriter& w) { w.Bool(*e.forced); });
+  if (e.auto_unlock) map.Add("auto", [&](CborWriter& w) { w.Bool(*e.auto_unlock); });
   return map.Encode();
 }
 

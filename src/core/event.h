@@ -49,6 +49,8 @@ struct Event {
   std::optional<int64_t> from_ms;                  // "from"
   std::optional<int64_t> to_ms;                    // "to"
   std::optional<bool> forced;
+  // lock_operation(_error) by a phone on approach (PHONE-KEYS.md 4): "auto", only when true.
+  std::optional<bool> auto_unlock;
 
   Digest hash{};
 

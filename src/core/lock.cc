@@ -95,6 +95,8 @@ Status Lock::Impl::Load() {
                        rt_.pending_source, rt_.pending_operation};
   }
   relock_due_ = Resume(now, rt_.relock_remaining_ms);
+  auto_quiet_until_ = Resume(now, rt_.auto_unlock_quiet_ms);
+  phone_keys_ = state.phone_keys;
   const bool door_open = rt_.door_state == DoorState::kOpen || rt_.door_state == DoorState::kAjar ||
                          rt_.door_state == DoorState::kForcedOpen;
   if (door_open) {
@@ -152,6 +154,7 @@ Status Lock::Impl::Commit() {
   SaveGuard(door_guard_, DoorFields(rt_), now);
   SaveGuard(remote_guard_, RemoteFields(rt_), now);
   rt_.relock_remaining_ms = relock_due_ ? std::max<int64_t>(1, *relock_due_ - now) : 0;
+  rt_.auto_unlock_quiet_ms = auto_quiet_until_ && *auto_quiet_until_ > now ? *auto_quiet_until_ - now : 0;
   rt_.door_open_ms = door_open_since_ ? now - *door_open_since_ : 0;
   rt_.pending_user = pending_ ? pending_->user : 0;
   rt_.pending_credentials = pending_ ? pending_->presented : std::vector<CredentialRef>{};

@@ -18,9 +18,12 @@
 #include <string_view>
 #include <vector>
 
+#include "core/arrival_token.h"
 #include "core/capabilities.h"
 #include "core/env.h"
 #include "core/event.h"
+#include "core/phone_key.h"
+#include "core/phone_revocations.h"
 #include "core/ports.h"
 #include "core/schedule.h"
 #include "core/settings.h"
@@ -46,6 +49,9 @@ struct LockConfig {
   // trusted until it is set, and schedule-bound users are refused.
   bool rtc_valid = true;
   std::string default_name = "latchkey";
+  // The lock's id, as a phone key's "lock" names it (docs/link.md); empty: no phone key names
+  // this lock except with "*".
+  std::string lock_id;
 };
 
 struct LockEnv {
@@ -112,6 +118,41 @@ struct RemoteCommand {
 
 enum class ScheduleKind : uint8_t { kWeekDay, kYearDay };
 
+// A phone at the door asks for an operation (PHONE-KEYS.md 2): its certificate, the static key
+// its Noise session proved, and, for an unlock on approach, its arrival token.
+struct PhoneRequest {
+  const PhoneKeyCert* certificate = nullptr;  // required
+  X25519PublicKey session_key{};
+  std::optional<Operation> operation;  // lock, unlock or unlatch; nullopt: only the status
+  const ArrivalToken* arrival = nullptr;  // an auto-unlock (operation unlock)
+};
+
+// Why an auto-unlock was refused when the certificate itself passed.
+enum class AutoUnlockRefusal : uint8_t { kNotAllowed, kStaleToken, kUsedToken, kWrongToken, kQuiet };
+template <>
+struct EnumNames<AutoUnlockRefusal> {
+  static constexpr auto kNames = std::to_array<std::string_view>(
+      {"auto_not_allowed", "arrival_stale", "arrival_used", "arrival_mismatch", "auto_suppressed"});
+};
+
+struct PhoneDecision {
+  Decision decision;
+  PhoneKeyVerdict verdict = PhoneKeyVerdict::kAccept;  // the certificate's check
+  std::optional<AutoUnlockRefusal> auto_refusal;
+  // The name of the most specific reason for a refusal: the verdict, the auto-unlock refusal or
+  // the lock's AccessError; empty when granted.
+  std::string_view reason() const;
+};
+
+// What the lock holds of the phone keys (the link's get_state reports it to the hub).
+struct PhoneKeyInfo {
+  bool has_home_key = false;
+  uint64_t revocations_version = 0;
+  uint32_t min_epoch = 0;
+  std::size_t revoked = 0;
+  friend bool operator==(const PhoneKeyInfo&, const PhoneKeyInfo&) = default;
+};
+
 class Lock {
  public:
   // Opens the lock from its store. A new store is initialised with default settings; an
@@ -176,6 +217,25 @@ class Lock {
   // The inside thumbturn (source kManual) or the mechanical key (source kKey) moved the bolt by
   // hand; they always work, in every mode.
   Status ManualOperation(Source source, Operation operation);
+
+  // --- phone keys (PHONE-KEYS.md) ------------------------------------------------------------
+  // The paired hub's home key; only certificates it signed pass. A different key (the lock was
+  // paired to another hub) forgets the revocations and epoch of the old one, which it signed.
+  // Recorded as a change of data_type home_key. nullopt (the lock was unpaired) forgets the key:
+  // no certificate passes until a hub pairs again.
+  Status SetHomeKey(const std::optional<Ed25519PublicKey>& key, const Actor& actor);
+  // A revocation list from the hub or an admin's phone. Refused (kInvalid) without a home key or
+  // when the signature does not verify; a list no newer than the one held changes nothing. A
+  // newer one replaces the list and epoch (a change of data_type phone_revocations).
+  Result<PhoneKeyInfo> ApplyPhoneRevocations(const PhoneRevocations& list, const Actor& actor);
+  PhoneKeyInfo phone_keys() const;
+  // The access decision for a phone: the door class's lockout, CheckPhoneKey (a bad signature or
+  // a phone that is not the certificate's counts as a wrong attempt), for an arrival token the
+  // auto-unlock rules, then steps 2-7 of LOCK-SEMANTICS.md 7 with source phone and credential
+  // {phone_key, serial} (user 0: a certificate-only guest, limited by the certificate's
+  // window). Without an operation it only checks (lockout, certificate) and records nothing
+  // unless the check counts as a wrong attempt.
+  Result<PhoneDecision> PhoneAccess(const PhoneRequest& request);
 
   // --- the physical world (8) ---------------------------------------------------------------
   Status SetDoor(bool open);

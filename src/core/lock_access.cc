@@ -60,6 +60,7 @@ Decision Lock::Impl::Deny(const AccessRequest& request, AccessError error, const
     d.credential = credential->ref;
   }
   if (request.remote && !request.actor.name.empty()) e.actor = std::string(request.actor.name);
+  if (request.auto_unlock) e.auto_unlock = true;
   Record(std::move(e));
   Signal(Signal::kDenied);
   return d;
@@ -158,8 +159,10 @@ Decision Lock::Impl::Decide(const AccessRequest& request) {
     case OperatingMode::kNormal: break;
   }
   // 3. match
-  const StoredCredential* credential = Match(request);
-  User* user = credential != nullptr ? FindUser(credential->user) : nullptr;
+  const StoredCredential* credential = request.phone != nullptr ? request.phone : Match(request);
+  User* user = credential == nullptr          ? nullptr
+               : request.phone_guest != nullptr ? request.phone_guest
+                                                : FindUser(credential->user);
   if (credential == nullptr || user == nullptr) {
     Decision d = Deny(request, AccessError::kInvalidCredential, nullptr);
     WrongAttempt(request);
@@ -228,7 +231,9 @@ Decision Lock::Impl::Grant(const AccessRequest& request, const StoredCredential*
     e.credential = credential->ref;
   }
   if (request.remote && !request.actor.name.empty()) e.actor = std::string(request.actor.name);
+  if (request.auto_unlock) e.auto_unlock = true;
   Record(std::move(e));
+  if (op != Operation::kLock && op != Operation::kNonAccess && !request.auto_unlock) QuietAutoUnlock();
 
   switch (op) {
     case Operation::kNonAccess: break;

@@ -63,6 +63,9 @@ class Lock::Impl {
   void ArmRelock(std::optional<uint32_t> timeout_s);
   void OnModeChange(OperatingMode before, OperatingMode after, Source source);
   void Signal(core::Signal signal);
+  // The door was opened some other way than by an auto-unlock: none for the next 10 minutes.
+  void QuietAutoUnlock() { auto_quiet_until_ = Now() + kAutoUnlockQuietMs; }
+  static constexpr int64_t kAutoUnlockQuietMs = 10 * 60 * 1000;
 
   // --- access (lock_access.cc) ---
   struct AccessRequest {
@@ -72,6 +75,11 @@ class Lock::Impl {
     Operation operation = Operation::kUnlock;
     std::optional<uint32_t> timeout_s;
     Actor actor;
+    // A phone whose certificate passed: its credential {phone_key, serial} replaces step 3's
+    // match, and `phone_guest` stands in for a certificate-only guest (user 0).
+    const StoredCredential* phone = nullptr;
+    User* phone_guest = nullptr;
+    bool auto_unlock = false;
   };
   Decision Decide(const AccessRequest& request);
   // Step 3: the stored credential the request's data is, or nullptr (a wrong attempt).
@@ -126,6 +134,8 @@ class Lock::Impl {
   AttemptGuard door_guard_;    // rt_ holds its durable form (wrong_attempts, lockout_level, ...)
   AttemptGuard remote_guard_;  // and this one's (remote_wrong_attempts, ...)
   std::optional<int64_t> relock_due_;
+  std::optional<int64_t> auto_quiet_until_;  // no auto-unlock before (rt_.auto_unlock_quiet_ms)
+  PhoneKeyState phone_keys_;
   std::optional<uint32_t> relock_timeout_once_;  // unlock with timeout, for the move under way
   std::optional<int64_t> door_open_since_;
   std::optional<int64_t> door_ajar_due_;

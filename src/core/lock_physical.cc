@@ -203,6 +203,7 @@ Status Lock::ManualOperation(Source source, Operation operation) {
     m.rt_.relock_waiting_for_door = false;
   } else {
     m.rt_.lock_state = LockState::kUnlocked;
+    m.QuietAutoUnlock();
     if (m.settings_.operating_mode == OperatingMode::kPrivacy) {
       m.settings_.operating_mode = OperatingMode::kNormal;  // a manual unlock ends privacy
       m.Stage(WriteBatch::PutSettings{m.settings_});

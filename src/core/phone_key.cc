@@ -37,13 +37,6 @@ Status Bad(std::string_view field, std::string_view why) {
   return Status::Invalid(std::string(field) + ": " + std::string(why));
 }
 
-// A key from outside, safe to quote in a message.
-std::string Quoted(std::string_view key) {
-  std::string out = "\"";
-  for (char ch : key.substr(0, 32)) out.push_back(ch >= 0x20 && ch < 0x7F ? ch : '?');
-  return out + (key.size() > 32 ? "...\"" : "\"");
-}
-
 bool UsableLock(std::string_view id) {
   if (id.empty() || id.size() > kMaxPhoneKeyLockId) return false;
   return std::all_of(id.begin(), id.end(), [](char ch) { return ch > 0x20 && ch < 0x7F; });
@@ -76,50 +69,48 @@ bool ReadOps(CborReader& r, PhoneOps* ops) {
   return true;
 }
 
-// One field's value into `c`; false if its value is not of the field's type and range.
-// `known` is false for a key that is not a field.
-bool ReadField(CborReader& r, std::string_view key, PhoneKeyCert* c, bool* known) {
-  *known = true;
+// One field's value into `c`.
+CborField ReadField(CborReader& r, std::string_view key, PhoneKeyCert* c) {
   constexpr auto kMaxInt = static_cast<uint64_t>(std::numeric_limits<int64_t>::max());
+  const auto ok = [](bool read) { return read ? CborField::kRead : CborField::kBad; };
   if (key == "v") {
     const auto v = r.Uint();
-    return v && *v == 1 && (c->v = 1, true);
+    return ok(v && *v == 1);
   }
   if (key == "serial") {
     const auto v = r.Uint();
-    return v && (c->serial = *v, true);
+    return ok(v && (c->serial = *v, true));
   }
   if (key == "lock") {
     const auto v = r.Text();
-    return v && UsableLock(*v) && (c->lock = std::string(*v), true);
+    return ok(v && UsableLock(*v) && (c->lock = std::string(*v), true));
   }
   if (key == "user") {
     const auto v = r.Uint();
-    return v && *v <= std::numeric_limits<UserIndex>::max() && (c->user = static_cast<UserIndex>(*v), true);
+    return ok(v && *v <= std::numeric_limits<UserIndex>::max() && (c->user = static_cast<UserIndex>(*v), true));
   }
-  if (key == "phone") return ReadFixedBytes(r, &c->phone);
+  if (key == "phone") return ok(ReadFixedBytes(r, &c->phone));
   if (key == "not_before" || key == "not_after") {
     const auto v = r.Uint();
-    if (!v || *v > kMaxInt) return false;
+    if (!v || *v > kMaxInt) return CborField::kBad;
     (key == "not_before" ? c->not_before : c->not_after) = static_cast<int64_t>(*v);
-    return true;
+    return CborField::kRead;
   }
-  if (key == "ops") return ReadOps(r, &c->ops);
+  if (key == "ops") return ok(ReadOps(r, &c->ops));
   if (key == "auto") {
     const auto v = r.Bool();
-    return v && (c->auto_unlock = *v, true);
+    return ok(v && (c->auto_unlock = *v, true));
   }
   if (key == "epoch") {
     const auto v = r.Uint();
-    return v && *v <= std::numeric_limits<uint32_t>::max() && (c->epoch = static_cast<uint32_t>(*v), true);
+    return ok(v && *v <= std::numeric_limits<uint32_t>::max() && (c->epoch = static_cast<uint32_t>(*v), true));
   }
-  if (key == "sig") return ReadFixedBytes(r, &c->sig);
-  *known = false;
-  return false;
+  if (key == "sig") return ok(ReadFixedBytes(r, &c->sig));
+  return CborField::kUnknown;
 }
 
 // What a refused field's value should have been, for the message.
-std::string_view Expected(std::string_view key) {
+std::string Expected(std::string_view key) {
   if (key == "v") return "not 1";
   if (key == "lock") return "not a lock id (1..64 printable characters) or \"*\"";
   if (key == "user") return "not an integer in 0..65535";
@@ -153,25 +144,15 @@ std::vector<uint8_t> EncodePhoneKey(const PhoneKeyCert& cert) {
 
 Result<PhoneKeyCert> DecodePhoneKey(std::span<const uint8_t> bytes) {
   if (bytes.size() > kMaxPhoneKeyBytes) return Bad("certificate", "larger than 1024 bytes");
-  CborReader r(bytes);
-  const auto n = r.Head(5);
-  if (!n) return Bad("certificate", "not a CBOR map in deterministic encoding");
-  if (*n != kFieldCount) return Bad("certificate", "not the 11 fields v, serial, lock, user, phone, not_before, not_after, ops, auto, epoch, sig");
   PhoneKeyCert cert;
-  std::span<const uint8_t> previous;
-  for (int i = 0; i < kFieldCount; ++i) {
-    std::span<const uint8_t> encoded;
-    const auto key = r.Key(&encoded, previous);
-    if (!key) return Bad("certificate", "a key that is not text, or keys not in canonical order (or repeated)");
-    bool known = false;
-    if (!ReadField(r, *key, &cert, &known)) {
-      if (!known) return Bad("certificate", "unknown field " + Quoted(*key));
-      return Bad(*key, Expected(*key));
-    }
-    previous = encoded;
+  std::size_t fields = 0;
+  LATCHKEY_TRY(ReadCborMap(
+      bytes, "certificate", [&](std::string_view key, CborReader& r) { return ReadField(r, key, &cert); }, Expected,
+      &fields));
+  // Distinct keys, all known: with eleven of them every field is present.
+  if (fields != kFieldCount) {
+    return Bad("certificate", "not the 11 fields v, serial, lock, user, phone, not_before, not_after, ops, auto, epoch, sig");
   }
-  // Eleven distinct keys, all known: every field is present.
-  if (!r.AtEnd()) return Bad("certificate", "bytes after the map");
   if (cert.not_after <= cert.not_before) return Bad("not_after", "not after not_before");
   // The reader accepts only canonical items, so this holds; checked anyway because the
   // signature is verified over the re-encoding, which must be exactly what arrived.
@@ -197,7 +178,7 @@ PhoneKeyCheck CheckPhoneKey(const Crypto& crypto, const PhoneKeyCert& cert, cons
   if (std::find(ctx.revoked.begin(), ctx.revoked.end(), cert.serial) != ctx.revoked.end()) {
     return refuse(PhoneKeyVerdict::kRevoked);
   }
-  if (!cert.ops.Allows(ctx.op)) return refuse(PhoneKeyVerdict::kOpNotAllowed);
+  if (ctx.op && !cert.ops.Allows(*ctx.op)) return refuse(PhoneKeyVerdict::kOpNotAllowed);
   return {};
 }
 

@@ -101,7 +101,8 @@ struct PhoneKeyContext {
   uint32_t min_epoch = 0;
   std::span<const uint64_t> revoked;         // revoked serials, any order
   X25519PublicKey session_key{};             // the static key the Noise handshake proved
-  Operation op = Operation::kUnlock;         // what the phone asks for
+  // What the phone asks for; nullopt: the status, which any valid certificate may read.
+  std::optional<Operation> op = Operation::kUnlock;
 };
 
 struct PhoneKeyCheck {

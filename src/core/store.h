@@ -6,9 +6,11 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <variant>
 #include <vector>
 
+#include "core/arrival_token.h"
 #include "core/event.h"
 #include "core/schedule.h"
 #include "core/settings.h"
@@ -43,6 +45,9 @@ struct RuntimeState {
   int64_t door_budget_alarm_quiet_ms = 0;
   int64_t remote_budget_alarm_quiet_ms = 0;
   int64_t relock_remaining_ms = 0;       // 0: no relock due
+  // What remains of the 10 minutes without auto-unlock after the door was opened another way
+  // (PHONE-KEYS.md 4).
+  int64_t auto_unlock_quiet_ms = 0;
   bool relock_waiting_for_door = false;  // relock fell due while the door was open
   uint32_t battery_mv = 6000;
   bool external_power = false;
@@ -70,6 +75,19 @@ struct RuntimeState {
   friend bool operator==(const RuntimeState&, const RuntimeState&) = default;
 };
 
+// What the lock knows of its home's phone keys (PHONE-KEYS.md 1, 4), as one record.
+struct PhoneKeyState {
+  std::optional<Ed25519PublicKey> home_key;  // from the paired hub; none: no certificate passes
+  uint64_t revocations_version = 0;          // of the newest revocation list applied
+  uint32_t min_epoch = 0;
+  std::vector<uint64_t> revoked;             // ascending
+  std::vector<UsedArrival> used_arrivals;    // arrival tokens accepted and not yet expired
+  friend bool operator==(const PhoneKeyState&, const PhoneKeyState&) = default;
+};
+// Its stored form (deterministic CBOR, docs/phone-keys.md), strict like the certificate's.
+std::vector<uint8_t> EncodePhoneKeyState(const PhoneKeyState& state);
+Result<PhoneKeyState> DecodePhoneKeyState(std::span<const uint8_t> bytes);
+
 // What a store holds; `Load` fills it.
 struct PersistentState {
   bool initialized = false;  // false: a new lock (nothing stored yet)
@@ -78,6 +96,7 @@ struct PersistentState {
   std::vector<StoredCredential> credentials;
   std::vector<HolidaySchedule> holidays;
   RuntimeState runtime;
+  PhoneKeyState phone_keys;
 };
 
 // One atomic group of writes.
@@ -91,10 +110,12 @@ class WriteBatch {
   struct DeleteHoliday { uint32_t index; };
   struct PutSettings { Settings settings; };
   struct PutRuntime { RuntimeState runtime; };
+  struct PutPhoneKeys { PhoneKeyState phone_keys; };
   struct AppendEvent { Event event; };
   struct DropEventsThrough { uint64_t seq; };  // forget events with seq <= this
   using Op = std::variant<PutUser, DeleteUser, PutCredential, DeleteCredential, PutHoliday,
-                          DeleteHoliday, PutSettings, PutRuntime, AppendEvent, DropEventsThrough>;
+                          DeleteHoliday, PutSettings, PutRuntime, PutPhoneKeys, AppendEvent,
+                          DropEventsThrough>;
 
   void Add(Op op) { ops_.push_back(std::move(op)); }
   const std::vector<Op>& ops() const { return ops_; }

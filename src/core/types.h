@@ -37,7 +37,7 @@ enum class AlarmKind : uint8_t {
 };
 enum class DataType : uint8_t {
   kUser, kPin, kRfid, kFingerprint, kFace, kProgrammingPin, kWeekDaySchedule, kYearDaySchedule,
-  kHolidaySchedule, kSettings, kClock,
+  kHolidaySchedule, kSettings, kClock, kHomeKey, kPhoneRevocations,
 };
 enum class ChangeOperation : uint8_t { kAdd, kModify, kClear };
 enum class EventKind : uint8_t { kLockOperation, kLockOperationError, kAlarm, kDoorState, kChange, kPower };
@@ -71,7 +71,8 @@ LATCHKEY_ENUM_NAMES(AlarmKind, "lock_jammed", "wrong_code_limit", "tamper", "doo
                     "forced_user", "low_battery", "critical_battery", "power_cycled", "lockdown",
                     "events_lost", "factory_reset");
 LATCHKEY_ENUM_NAMES(DataType, "user", "pin", "rfid", "fingerprint", "face", "programming_pin",
-                    "week_day_schedule", "year_day_schedule", "holiday_schedule", "settings", "clock");
+                    "week_day_schedule", "year_day_schedule", "holiday_schedule", "settings", "clock",
+                    "home_key", "phone_revocations");
 LATCHKEY_ENUM_NAMES(ChangeOperation, "add", "modify", "clear");
 LATCHKEY_ENUM_NAMES(EventKind, "lock_operation", "lock_operation_error", "alarm", "door_state", "change", "power");
 LATCHKEY_ENUM_NAMES(Weekday, "mon", "tue", "wed", "thu", "fri", "sat", "sun");
@@ -102,6 +103,8 @@ constexpr bool IsValid(E value) {
 struct CredentialRef {
   CredentialType type = CredentialType::kPin;
   CredentialIndex index = 0;
+  // A phone key has no slot on the lock: it is named by its certificate's serial (index 0).
+  uint64_t serial = 0;
   friend bool operator==(const CredentialRef&, const CredentialRef&) = default;
 };
 

@@ -115,7 +115,9 @@ int RunLockDaemon(const LockDaemonOptions& options) {
   }
   crypto::SodiumCrypto crypto(*digest_key);
   platform::TzZoneRules zones;
-  LockRuntime runtime(io, board, **lock_store, crypto, zones, options.config);
+  core::LockConfig config = options.config;
+  config.lock_id = lock_id;
+  LockRuntime runtime(io, board, **lock_store, crypto, zones, config);
   if (core::Status s = runtime.Start(); !s.ok()) {
     spdlog::error("lock: {}", s.ToString());
     return 1;
@@ -126,7 +128,11 @@ int RunLockDaemon(const LockDaemonOptions& options) {
   SimWorld world(runtime, board,
                  SimWorld::Hooks{[&](bool connected) { link_server->SetNetwork(connected); },
                                  [&] { return ops_holder->StateJson(); }});
-  ops_holder = std::make_unique<LockOps>(runtime, &world, LockOps::Hooks{[&] { link_server->Unpair(); }});
+  ops_holder = std::make_unique<LockOps>(runtime, &world, LockOps::Hooks{[&] {
+    // Unpaired: the old hub's phone keys open nothing from now on.
+    (void)runtime.lock().SetHomeKey(std::nullopt, core::Actor{core::Source::kRemote, "hub", true});
+    link_server->Unpair();
+  }});
   LinkServer server(io, runtime, *ops_holder, **lock_store, *keypair, *setup_code, lock_id);
   link_server = &server;
   runtime.set_listener({[&](const core::Event& event) { server.OnEvent(event); },

@@ -4,6 +4,7 @@
 #include <type_traits>
 #include <variant>
 
+#include "crypto/base64.h"
 #include "device/sim_world.h"
 #include "link/enum_table.h"
 #include "link/list_pages.h"
@@ -273,6 +274,32 @@ Json SetTime(Context& c, const link::SetTimeRequest& r) {
   return LockOps::Ok(link::SetTimeAnswer::Fields().Encode({.time = r.time}));
 }
 
+Json PhoneKeys(const core::PhoneKeyInfo& info) {
+  return LockOps::Ok(link::PhoneKeysAnswer::Fields().Encode(
+      {.home_key = info.has_home_key, .revocations_version = info.revocations_version,
+       .min_epoch = info.min_epoch, .revoked = info.revoked}));
+}
+
+Json SetHomeKey(Context& c, const link::SetHomeKeyRequest& r) {
+  const auto bytes = crypto::Base64Decode(r.key, 32);
+  if (!bytes || bytes->size() != 32) return LockOps::Error("invalid", "key: must be 32 bytes in base64");
+  core::Ed25519PublicKey key{};
+  std::copy(bytes->begin(), bytes->end(), key.begin());
+  const Status s = c.lock().SetHomeKey(key, c.actor);
+  if (!s.ok()) return LockOps::FromStatus(s);
+  return PhoneKeys(c.lock().phone_keys());
+}
+
+Json RevokePhoneKeys(Context& c, const link::RevokePhoneKeysRequest& r) {
+  const auto bytes = crypto::Base64Decode(r.list, core::kMaxPhoneRevocationBytes);
+  if (!bytes) return LockOps::Error("invalid", "list: must be a revocation list in base64");
+  auto list = core::DecodePhoneRevocations(*bytes);
+  if (!list.ok()) return LockOps::FromStatus(list.status());
+  auto applied = c.lock().ApplyPhoneRevocations(*list, c.actor);
+  if (!applied.ok()) return LockOps::FromStatus(applied.status());
+  return PhoneKeys(*applied);
+}
+
 Json Unpair(Context& c, const link::NoArgs&) {
   if (c.hooks.unpair) c.hooks.unpair();
   return LockOps::Ok(Json::object());
@@ -329,6 +356,8 @@ constexpr auto kRoutes = link::EnumTable<Op, Route>({
     Bind<Op::kSetTime, SetTime>(),
     Bind<Op::kUnpair, Unpair>(),
     Bind<Op::kSim, Sim>(),
+    Bind<Op::kSetHomeKey, SetHomeKey>(),
+    Bind<Op::kRevokePhoneKeys, RevokePhoneKeys>(),
 });
 
 }  // namespace

@@ -19,6 +19,17 @@ const wire::FieldTable<SetTimeAnswer>& SetTimeAnswer::Fields() {
   return table;
 }
 
+const wire::FieldTable<PhoneKeysAnswer>& PhoneKeysAnswer::Fields() {
+  using A = PhoneKeysAnswer;
+  static const auto table = wire::FieldTable<A>("result")
+                                .Lenient()
+                                .Field("home_key", &A::home_key)
+                                .Field("revocations_version", &A::revocations_version)
+                                .Field("min_epoch", &A::min_epoch)
+                                .Field("revoked", &A::revoked);
+  return table;
+}
+
 const wire::FieldTable<CredentialResultAnswer>& CredentialResultAnswer::Fields() {
   using A = CredentialResultAnswer;
   static const auto table = wire::FieldTable<A>("result")

@@ -71,6 +71,16 @@ struct ListPageAnswer {
   LATCHKEY_ANSWER(ListPageAnswer);
 };
 
+// set_home_key and revoke_phone_keys: what the lock now holds (core::PhoneKeyInfo), so that
+// the hub knows which revocations each lock has applied.
+struct PhoneKeysAnswer {
+  bool home_key = false;
+  uint64_t revocations_version = 0;
+  uint32_t min_epoch = 0;
+  uint64_t revoked = 0;  // serials on the lock's list
+  LATCHKEY_ANSWER(PhoneKeysAnswer);
+};
+
 #undef LATCHKEY_ANSWER
 
 }  // namespace latchkey::link

@@ -209,6 +209,17 @@ const FieldTable<SetTimeRequest>& SetTimeRequest::Fields() {
   return table;
 }
 
+const FieldTable<SetHomeKeyRequest>& SetHomeKeyRequest::Fields() {
+  static const auto table = Args<SetHomeKeyRequest>().Field("key", &SetHomeKeyRequest::key, {.max_bytes = 44});
+  return table;
+}
+
+const FieldTable<RevokePhoneKeysRequest>& RevokePhoneKeysRequest::Fields() {
+  static const auto table =
+      Args<RevokePhoneKeysRequest>().Field("list", &RevokePhoneKeysRequest::list, {.max_bytes = 11000});
+  return table;
+}
+
 // The row's own fields are checked by its table in sim_inputs.h once `what` names the row.
 const FieldTable<SimRequest>& SimRequest::Fields() {
   // (`what` after the input: on encode it wins over an input's own "what".)

@@ -135,6 +135,17 @@ struct SimRequest {
   LATCHKEY_ARGS(SimRequest);
 };
 
+// Phone keys (PHONE-KEYS.md 1; docs/phone-keys.md): the hub's home key and its signed
+// revocation list, each in base64.
+struct SetHomeKeyRequest {
+  std::string key{};  // the 32-byte Ed25519 public key
+  LATCHKEY_ARGS(SetHomeKeyRequest);
+};
+struct RevokePhoneKeysRequest {
+  std::string list{};  // core/phone_revocations.h, signed by the home key
+  LATCHKEY_ARGS(RevokePhoneKeysRequest);
+};
+
 #undef LATCHKEY_ARGS
 
 // Op -> its request struct.
@@ -166,6 +177,8 @@ LATCHKEY_OP(kClearHoliday, ClearHolidayRequest);
 LATCHKEY_OP(kSetTime, SetTimeRequest);
 LATCHKEY_OP(kUnpair, NoArgs);
 LATCHKEY_OP(kSim, SimRequest);
+LATCHKEY_OP(kSetHomeKey, SetHomeKeyRequest);
+LATCHKEY_OP(kRevokePhoneKeys, RevokePhoneKeysRequest);
 #undef LATCHKEY_OP
 
 template <Op kOp>

@@ -44,6 +44,8 @@ enum class Op {
   kSetTime,
   kUnpair,
   kSim,
+  kSetHomeKey,
+  kRevokePhoneKeys,
   kCount,  // not an op: how many there are
 };
 
@@ -59,7 +61,7 @@ struct latchkey::core::EnumNames<latchkey::link::Op> {
        "list_users",     "get_user",       "set_user",         "clear_user",     "list_credentials",
        "get_credential", "set_credential", "clear_credential", "list_schedules", "set_schedule",
        "clear_schedule", "list_holidays",  "set_holiday",      "clear_holiday",  "set_time",      "unpair",
-       "sim"});
+       "sim",            "set_home_key",   "revoke_phone_keys"});
   static_assert(kNames.size() == latchkey::link::kOpCount, "one name per op");
 };
 

@@ -218,6 +218,18 @@ Status SqliteLockStore::Load(core::PersistentState* out) {
   });
   LATCHKEY_TRY(s);
 
+  // The phone keys' record (core/phone_key_state.cc) lives in meta: one row, added without a
+  // schema step, absent until the lock first learns a home key.
+  auto phone = query("SELECT value FROM meta WHERE key = 'phone_keys'");
+  LATCHKEY_TRY(phone);
+  s = ForEachRow(phone.value(), [&](Statement& row) -> Status {
+    auto decoded = core::DecodePhoneKeyState(row.ColumnBlob(0));
+    if (!decoded.ok()) return Status::IoError("phone_keys row: " + decoded.status().message());
+    out->phone_keys = std::move(decoded).value();
+    return Status::Ok();
+  });
+  LATCHKEY_TRY(s);
+
   auto users = query("SELECT idx, body FROM users ORDER BY idx");
   LATCHKEY_TRY(users);
   s = ForEachRow(users.value(), [&](Statement& row) {
@@ -328,6 +340,11 @@ Status SqliteLockStore::Apply(const WriteBatch::Op& op) {
           LATCHKEY_TRY(body);
           st.put_runtime.Bind(1, *body);
           return st.put_runtime.Run();
+        } else if constexpr (std::is_same_v<T, WriteBatch::PutPhoneKeys>) {
+          const std::vector<uint8_t> body = core::EncodePhoneKeyState(o.phone_keys);
+          st.put_meta.Bind(1, std::string_view("phone_keys"));
+          st.put_meta.Bind(2, std::span<const uint8_t>(body));
+          return st.put_meta.Run();
         } else if constexpr (std::is_same_v<T, WriteBatch::AppendEvent>) {
           const std::string what = "event " + std::to_string(o.event.seq);
           if (o.event.seq == 0 || o.event.seq > static_cast<uint64_t>(kMaxKey)) {

@@ -159,6 +159,7 @@ FieldTable<core::Event> EventTable(Form form) {
       .Custom("from", from.read, from.write)
       .Custom("to", to.read, to.write)
       .Field("forced", &Event::forced)
+      .Field("auto", &Event::auto_unlock)
       .Custom("hash", hash.read, hash.write, /*required=*/true);
 }
 
@@ -230,6 +231,7 @@ FieldTable<core::RuntimeState> RuntimeTable() {
       .Custom("remote_wrong_ages_ms", remote_ages.read, remote_ages.write)
       .Field("relock_remaining_ms", &RuntimeState::relock_remaining_ms)
       .Field("relock_waiting_for_door", &RuntimeState::relock_waiting_for_door)
+      .Field("auto_unlock_quiet_ms", &RuntimeState::auto_unlock_quiet_ms, {.may_be_absent = true, .omit_default = true})
       .Field("battery_mv", &RuntimeState::battery_mv)
       .Field("external_power", &RuntimeState::external_power)
       .Field("low_battery_raised", &RuntimeState::low_battery_raised)

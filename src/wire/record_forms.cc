@@ -103,7 +103,8 @@ FieldTable<core::CredentialRef> CredentialRefTable() {
   return FieldTable<core::CredentialRef>("credential")
       .Lenient()
       .Field("type", &core::CredentialRef::type)
-      .Field("index", &core::CredentialRef::index);
+      .Field("index", &core::CredentialRef::index)
+      .Field("serial", &core::CredentialRef::serial, {.may_be_absent = true, .omit_default = true});
 }
 
 // A member written as text (a time of day, a local date-time): read with the checks and messages

@@ -12,6 +12,7 @@ Status MemoryLockStore::Load(PersistentState* out) {
   for (const auto& [key, cred] : credentials_) out->credentials.push_back(cred);
   for (const auto& [index, holiday] : holidays_) out->holidays.push_back(holiday);
   out->runtime = runtime_;
+  out->phone_keys = phone_keys_;
   return Status::Ok();
 }
 
@@ -42,6 +43,8 @@ Status MemoryLockStore::Write(const WriteBatch& batch) {
             settings_ = o.settings;
           } else if constexpr (std::is_same_v<T, WriteBatch::PutRuntime>) {
             runtime_ = o.runtime;
+          } else if constexpr (std::is_same_v<T, WriteBatch::PutPhoneKeys>) {
+            phone_keys_ = o.phone_keys;
           } else if constexpr (std::is_same_v<T, WriteBatch::AppendEvent>) {
             events_[o.event.seq] = o.event;
           } else if constexpr (std::is_same_v<T, WriteBatch::DropEventsThrough>) {

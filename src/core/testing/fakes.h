@@ -50,6 +50,7 @@ class MemoryLockStore : public LockStore {
   std::map<std::pair<int, CredentialIndex>, StoredCredential> credentials_;
   std::map<uint32_t, HolidaySchedule> holidays_;
   RuntimeState runtime_;
+  PhoneKeyState phone_keys_;
   std::map<uint64_t, Event> events_;
   int fail_writes_ = 0;
   std::size_t writes_ = 0;

@@ -1,0 +1,28 @@
+#include "crypto/base64.h"
+
+#include <sodium.h>
+
+namespace latchkey::crypto {
+
+std::string Base64Encode(std::span<const uint8_t> bytes) {
+  std::string out(sodium_base64_encoded_len(bytes.size(), sodium_base64_VARIANT_ORIGINAL), '\0');
+  sodium_bin2base64(out.data(), out.size(), bytes.data(), bytes.size(), sodium_base64_VARIANT_ORIGINAL);
+  out.pop_back();  // the terminating NUL libsodium writes
+  return out;
+}
+
+std::optional<std::vector<uint8_t>> Base64Decode(std::string_view text, std::size_t max_bytes) {
+  if (text.size() % 4 != 0 || text.size() / 4 * 3 > max_bytes + 2) return std::nullopt;
+  std::vector<uint8_t> out(text.size() / 4 * 3);
+  std::size_t length = 0;
+  const char* end = nullptr;
+  if (sodium_base642bin(out.data(), out.size(), text.data(), text.size(), nullptr, &length, &end,
+                        sodium_base64_VARIANT_ORIGINAL) != 0 ||
+      end != text.data() + text.size() || length > max_bytes) {
+    return std::nullopt;
+  }
+  out.resize(length);
+  return out;
+}
+
+}  // namespace latchkey::crypto
