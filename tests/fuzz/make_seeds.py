@@ -243,6 +243,67 @@ def phone_keys():
     write("fuzz_phone_key", "extra_key", canonical_map(dict(cert, extra=0)))
 
 
+def phone_sessions():
+    # [control][bytes] (see fuzz_phone_session.cc): bit 0 a real phone (bit 1 IK, bit 5 fragments
+    # of 20), bits 2..4 the chunk size of the stream. Messages in deterministic CBOR: keys sorted
+    # by their encoded bytes, nested maps too.
+    def canonical(v):
+        if isinstance(v, dict):
+            items = sorted((cbor(k), canonical(x)) for k, x in v.items())
+            return bytes([0xa0 | len(items)]) + b"".join(k + x for k, x in items)
+        return cbor(v)
+
+    def fragments(message, start=0, size=512):
+        out, seq, chunk = [], start, size - 2
+        for at in range(0, len(message), chunk):
+            more = 1 if at + chunk < len(message) else 0
+            out.append(bytes([seq % 256, more]) + message[at:at + chunk])
+            seq += 1
+        return out
+
+    def stream(*messages, size=512):
+        out, seq = b"", 0
+        for m in messages:
+            for f in fragments(m, seq, size):
+                out += struct.pack(">H", len(f)) + f
+                seq += 1
+        return out
+
+    nonce = bytes(range(16))
+    lock = canonical({"t": "lock", "lock": "lk-0011223344556677"})
+    hello = canonical({"t": "hello", "cert": b"\xc3" * 214, "revocations": b"\x5c" * 40})
+    challenge = canonical({"t": "challenge", "nonce": nonce})
+    req = canonical({"t": "req", "op": "unlock", "nonce": nonce, "arrival": b"\xa7" * 20})
+    ok = canonical({"t": "res", "ok": True,
+                    "result": {"lock_state": "unlocked", "door_state": "closed", "battery_percent": 87}})
+    refused = canonical({"t": "res", "ok": False, "error": {"code": "denied", "reason": "lockout"}})
+    for name, m in (("lock", lock), ("hello", hello), ("challenge", challenge), ("req", req), ("res_ok", ok),
+                    ("res_refused", refused)):
+        write("fuzz_phone_session", "message_" + name, b"\x00" + m)
+    write("fuzz_phone_session", "stream_messages", b"\x00" + stream(lock, hello, challenge, req, ok, refused))
+    write("fuzz_phone_session", "stream_small_fragments", b"\x04" + stream(hello, req, size=20))
+    write("fuzz_phone_session", "stream_xx_first", b"\x08" + stream(hashlib.sha256(b"e").digest()))
+    write("fuzz_phone_session", "stream_ik_first", b"\x0c" + stream(hashlib.sha512(b"ik").digest() * 2))
+    write("fuzz_phone_session", "stream_bad_seq", b"\x00" + struct.pack(">H", 4) + b"\x01\x00ab")
+    write("fuzz_phone_session", "stream_over_limit", b"\x00" + b"\x02\x01" + bytes(513))
+
+    # Scripts for a real session: [op][len][bytes], op % 4: 0 Request (bytes[0] % 4: lock,
+    # unlock, unlatch, status), 1 a plaintext from the phone, 2 a raw fragment, 3 Complete
+    # (refused if bytes[0] is odd).
+    def step(op, arg=b""):
+        return bytes([op, len(arg)]) + arg
+
+    unlock = step(0, b"\x01") + step(3, b"\x00")
+    write("fuzz_phone_session", "real_xx_unlock", b"\x01" + unlock + step(0, b"\x00") + step(3, b"\x01"))
+    write("fuzz_phone_session", "real_ik_unlock", b"\x03" + unlock + step(0, b"\x03") + step(3, b"\x00"))
+    write("fuzz_phone_session", "real_ik_small_fragments", b"\x23" + unlock * 3)
+    write("fuzz_phone_session", "real_stale_req", b"\x03" + step(1, req) + unlock)
+    write("fuzz_phone_session", "real_second_req", b"\x01" + step(0, b"\x01") + step(1, req) + step(3, b"\x00"))
+    write("fuzz_phone_session", "real_wrong_type", b"\x01" + step(1, challenge))
+    write("fuzz_phone_session", "real_raw_fragment", b"\x03" + step(2, b"\x02\x00abc"))
+    write("fuzz_phone_session", "real_eight_failures", b"\x03" + (step(0, b"\x01") + step(3, b"\x01")) * 8)
+
+
 if __name__ == "__main__":
     frames()
     messages()
@@ -250,3 +311,4 @@ if __name__ == "__main__":
     keypad()
     text_parsers()
     phone_keys()
+    phone_sessions()
