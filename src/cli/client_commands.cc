@@ -35,6 +35,7 @@ void ClientCommands::Register(CLI::App& app) {
   RegisterOperations(app);
   RegisterLockData(app);
   RegisterHistory(app);
+  RegisterPhone(app);
 }
 
 CLI::App* ClientCommands::Add(CLI::App* cmd, std::function<int()> run) {

@@ -49,6 +49,7 @@ class ClientCommands {
   void RegisterOperations(CLI::App& app);  // lock, unlock, unlatch
   void RegisterLockData(CLI::App& app);    // users, user, pin, card (client_data_commands.cc)
   void RegisterHistory(CLI::App& app);     // history (history_command.cc)
+  void RegisterPhone(CLI::App& app);       // phone ... (phone_command.cc)
   std::string CommandPath() const;
   bool Given(const std::string& option) const;
 
@@ -77,6 +78,12 @@ class ClientCommands {
   [[noreturn]] void Follow(const ApiClient& client, const std::string& lock_id, uint64_t cursor, const Table& table,
                            const std::vector<std::size_t>& widths);
   bool Matches(const Json& event) const;
+  // phone_command.cc
+  int PhoneInit();
+  int PhoneEnroll();
+  int PhoneKeys();
+  int PhoneAtDoor(const std::string& op);
+  std::string PhoneDir() const;
 
   std::vector<Command> commands_;
   CLI::App* lock_command_ = nullptr;
@@ -107,6 +114,15 @@ class ClientCommands {
   uint32_t limit_ = 20;
   uint64_t after_ = 0;
   bool follow_ = false;
+  // phone
+  std::string phone_dir_;
+  std::string phone_at_;
+  std::string phone_lock_;
+  std::string phone_account_;
+  std::vector<std::string> phone_ops_;
+  uint32_t phone_user_ = 0;
+  uint32_t phone_valid_for_ = 86400;
+  bool phone_auto_ = false;
 };
 
 }  // namespace latchkey::cli

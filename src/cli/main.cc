@@ -19,6 +19,7 @@ void AddLockCommand(CLI::App& app, latchkey::device::LockDaemonOptions& o) {
   cmd->add_option("--data", o.data_dir, "Data folder (store, keys, setup code)")->required();
   cmd->add_option("--listen", o.listen, "Link address HOST:PORT (port 0: any free port)");
   cmd->add_option("--sim-control", o.sim_control, "Loopback HOST:PORT for the simulated world's control API");
+  cmd->add_option("--phone-listen", o.phone_listen, "Phone keys over TCP on HOST:PORT (port 0: any free port)");
   cmd->add_option("--name", o.config.default_name, "The lock's name until the hub sets one");
   cmd->add_option("--motor-ms", o.config.motor_ms, "Bolt travel time in ms (0: instant)")->check(CLI::Range(0, 10000));
   cmd->add_option("--max-users", caps.max_users, "1..65534");

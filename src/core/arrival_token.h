@@ -60,6 +60,14 @@ struct EnumNames<ArrivalVerdict> {
       std::to_array<std::string_view>({"accept", "wrong_lock", "wrong_phone", "wrong_serial", "stale", "used"});
 };
 
+// Why the lock refused an auto-unlock whose certificate passed (the phone is told the name).
+enum class AutoUnlockRefusal : uint8_t { kNotAllowed, kStaleToken, kUsedToken, kWrongToken, kQuiet };
+template <>
+struct EnumNames<AutoUnlockRefusal> {
+  static constexpr auto kNames = std::to_array<std::string_view>(
+      {"auto_not_allowed", "arrival_stale", "arrival_used", "arrival_mismatch", "auto_suppressed"});
+};
+
 // The checks of a token presented in a session whose phone and certificate already passed
 // CheckPhoneKey; `used` is what the lock remembers.
 ArrivalVerdict CheckArrivalToken(const ArrivalToken& token, std::string_view lock_id, const PhoneKeyCert& cert,

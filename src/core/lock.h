@@ -127,14 +127,6 @@ struct PhoneRequest {
   const ArrivalToken* arrival = nullptr;  // an auto-unlock (operation unlock)
 };
 
-// Why an auto-unlock was refused when the certificate itself passed.
-enum class AutoUnlockRefusal : uint8_t { kNotAllowed, kStaleToken, kUsedToken, kWrongToken, kQuiet };
-template <>
-struct EnumNames<AutoUnlockRefusal> {
-  static constexpr auto kNames = std::to_array<std::string_view>(
-      {"auto_not_allowed", "arrival_stale", "arrival_used", "arrival_mismatch", "auto_suppressed"});
-};
-
 struct PhoneDecision {
   Decision decision;
   PhoneKeyVerdict verdict = PhoneKeyVerdict::kAccept;  // the certificate's check

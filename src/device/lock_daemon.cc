@@ -13,6 +13,7 @@
 #include "device/link_server.h"
 #include "device/lock_ops.h"
 #include "device/lock_runtime.h"
+#include "device/phone_listener.h"
 #include "device/sim_control_server.h"
 #include "device/sim_world.h"
 #include "hal/sim/sim_board.h"
@@ -87,6 +88,15 @@ int RunLockDaemon(const LockDaemonOptions& options) {
     return 1;
   }
   auto keypair = crypto::KeypairFromPrivate(*link_key);
+  // The phones' session has a static key of its own (phones pin it): the link's key never
+  // answers a handshake that anyone at the door may start.
+  auto phone_secret = store::LoadOrCreateSecret(dir + "phone.key");
+  auto phone_keypair = phone_secret.ok() ? crypto::KeypairFromPrivate(*phone_secret)
+                                         : core::Result<crypto::NoiseKeypair>(phone_secret.status());
+  if (!phone_keypair.ok()) {
+    spdlog::error("lock: {}", phone_keypair.status().ToString());
+    return 1;
+  }
   auto lock_store = store::SqliteLockStore::Open(dir + "lock.db");
   bool new_code = false;
   auto setup_code = LoadOrCreateSetupCode(dir + "setup-code", &new_code);
@@ -147,6 +157,21 @@ int RunLockDaemon(const LockDaemonOptions& options) {
     spdlog::error("lock: {}", s.ToString());
     return 1;
   }
+  std::unique_ptr<PhoneListener> phone_listener;
+  std::string phone_address;
+  if (!options.phone_listen.empty()) {
+    auto endpoint = Endpoint(options.phone_listen);
+    if (!endpoint.ok()) {
+      spdlog::error("lock: --phone-listen: {}", endpoint.status().ToString());
+      return 2;
+    }
+    phone_listener = std::make_unique<PhoneListener>(io, runtime, *phone_keypair, lock_id);
+    phone_address = endpoint->address().to_string();
+    if (core::Status s = phone_listener->Listen(*endpoint); !s.ok()) {
+      spdlog::error("lock: {}", s.ToString());
+      return 1;
+    }
+  }
   std::unique_ptr<SimControlServer> sim_control;
   std::string sim_secret;
   if (!options.sim_control.empty()) {
@@ -182,6 +207,9 @@ int RunLockDaemon(const LockDaemonOptions& options) {
     std::printf("lock %s sim-control listening on http://%s:%u (X-Sim-Secret in %ssim-control.secret)\n",
                 lock_id.c_str(), listen->address().to_string().c_str(), sim_control->port(), dir.c_str());
   }
+  if (phone_listener) {
+    std::printf("lock %s phone listening on %s:%u\n", lock_id.c_str(), phone_address.c_str(), phone_listener->port());
+  }
   if (!server.paired()) {
     std::printf("lock %s setup code: %s%s\n", lock_id.c_str(), link::FormatSetupCode(*setup_code).c_str(),
                 new_code ? " (also in setup-code)" : "");
@@ -189,6 +217,10 @@ int RunLockDaemon(const LockDaemonOptions& options) {
   std::fflush(stdout);
   (void)store::WriteFileAtomically(dir + "link.addr", link_address + "\n", 0600);
   (void)store::WriteFileAtomically(dir + "lock-id", lock_id + "\n", 0600);
+  if (phone_listener) {
+    (void)store::WriteFileAtomically(dir + "phone.addr", phone_address + ":" + std::to_string(phone_listener->port()) + "\n",
+                                     0600);
+  }
   if (sim_control) {
     (void)store::WriteFileAtomically(dir + "sim-control.addr",
                                      "http://" + listen->address().to_string() + ":" + std::to_string(sim_control->port()) + "\n",

@@ -15,6 +15,7 @@ struct LockDaemonOptions {
   std::string data_dir;
   std::string listen = "127.0.0.1:0";
   std::string sim_control;  // empty: none
+  std::string phone_listen;  // empty: no phone listener over TCP (PHONE-KEYS.md 2)
   core::LockConfig config;
 };
 

@@ -32,6 +32,7 @@ bool KnownCode(std::string_view code) {
 bool KnownReason(std::string_view reason) {
   if (reason == kStaleChallengeReason) return true;
   if (core::Parse<core::AccessError>(reason)) return true;
+  if (core::Parse<core::AutoUnlockRefusal>(reason)) return true;
   const auto verdict = core::Parse<core::PhoneKeyVerdict>(reason);
   return verdict && *verdict != core::PhoneKeyVerdict::kAccept;
 }
@@ -86,7 +87,7 @@ Status Check(const PhoneResponse& m) {
   if (m.error) {
     if (!KnownCode(m.error->code)) return Bad("error.code", "not an API.md error code");
     if (m.error->reason && !KnownReason(*m.error->reason)) {
-      return Bad("error.reason", "not an access error, a phone-key verdict or stale_challenge");
+      return Bad("error.reason", "not an access error, a phone-key verdict, an auto-unlock refusal or stale_challenge");
     }
   }
   return Status::Ok();

@@ -241,6 +241,15 @@ def phone_keys():
     write("fuzz_phone_key", "unlatch_only", canonical_map(dict(cert, ops=["unlatch"], user=65535)))
     write("fuzz_phone_key", "unsorted_keys", cbor(cert))  # refused: the keys are not in canonical order
     write("fuzz_phone_key", "extra_key", canonical_map(dict(cert, extra=0)))
+    # A first byte 1, 2 or 3 picks a revocation list, an arrival token, the lock's stored record.
+    write("fuzz_phone_key", "revocations", b"\x01" + canonical_map(
+        {"v": 1, "version": 4, "epoch": 1, "revoked": [3, 7, 2**40], "sig": b"\xbb" * 64}))
+    write("fuzz_phone_key", "arrival", b"\x02" + canonical_map(
+        {"lock": "lk-0011223344556677", "phone": b"\x11" * 32, "serial": 7, "issued_at": 1795600800,
+         "nonce": b"\x05" * 16}))
+    write("fuzz_phone_key", "stored_state", b"\x03" + canonical_map(
+        {"home_key": b"\x09" * 32, "version": 4, "epoch": 1, "revoked": [3, 7],
+         "arrivals": [[b"\x05" * 16, 1795600800]]}))
 
 
 def phone_sessions():
