@@ -85,8 +85,8 @@ bool StartLock(LockChild& child, int number, int motor_ms) {
     const std::string name = "Lock " + std::to_string(number);
     const std::string motor = std::to_string(motor_ms);
     ::execl("/proc/self/exe", "latchkey", "lock", "--data", child.dir.c_str(), "--listen", "127.0.0.1:0",
-            "--sim-control", "127.0.0.1:0", "--name", name.c_str(), "--motor-ms", motor.c_str(),
-            static_cast<char*>(nullptr));
+            "--sim-control", "127.0.0.1:0", "--phone-listen", "127.0.0.1:0", "--name", name.c_str(), "--motor-ms",
+            motor.c_str(), static_cast<char*>(nullptr));
     std::_Exit(127);
   }
   child.pid = pid;
