@@ -89,7 +89,8 @@ class PhoneListener::Connection : public std::enable_shared_from_this<Connection
       if (!first_seen_) {
         first_seen_ = true;
         if (!owner_.admission_.MayStartOpen(id_, std::chrono::steady_clock::now())) {
-          return Close("too many handshakes from " + source_);
+          // Not its fault yet: a refusal must not lengthen the back-off it is waiting out.
+          return Close("too many handshakes from " + source_, /*blame=*/false);
         }
       }
       const bool was = established();
