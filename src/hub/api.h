@@ -29,6 +29,7 @@ struct AuthRoutes {
   HubStore& store;
   LoginLimiter& limiter;
   Stream& stream;           // Recheck after a logout, a revoked token or a changed account
+  PhoneKeys& phone_keys;    // a deleted or narrowed account's phone keys are revoked
   std::string data_dir;     // where the generated owner password waits for the first login
 };
 // history, verify
@@ -59,6 +60,12 @@ struct WebhookRoutes {
   HubStore& store;
   Webhooks& webhooks;
 };
+// phone keys: issue, list, revoke, revoke-all, the signed revocation list (phone_keys.h)
+struct PhoneKeyRoutes {
+  Gate gate;
+  HubStore& store;  // the accounts and paired locks a key is decided against
+  PhoneKeys& phone_keys;
+};
 // /metrics, /api/v1/openapi.yaml, plain GET of the stream
 struct MetaRoutes {
   Gate gate;
@@ -81,6 +88,7 @@ void RegisterLockRoutes(LockRoutes ctx, Router& router);
 void RegisterLockDataRoutes(LockDataRoutes ctx, Router& router);
 void RegisterEventRoutes(EventRoutes ctx, Router& router);
 void RegisterWebhookRoutes(WebhookRoutes ctx, Router& router);
+void RegisterPhoneKeyRoutes(PhoneKeyRoutes ctx, Router& router);
 void RegisterMetaRoutes(MetaRoutes ctx, Router& router);
 void RegisterIntegrationRoutes(IntegrationRoutes ctx, Router& router);
 

@@ -288,6 +288,11 @@ void RegisterAuthRoutes(AuthRoutes ctx, Router& router) {
           return respond(HttpResponse::Error(500, "internal", s.message()));
         }
       }
+      // Its phone keys follow: those beyond its new locks or window are revoked, and all of them
+      // after a password change (a phone enrolled with the old password must not keep the door).
+      if (core::Status s = ctx.phone_keys.RevokeBeyond(a.username, a, body->contains("password")); !s.ok()) {
+        return respond(HttpResponse::Error(500, "internal", "phone keys not revoked: " + s.message()));
+      }
       ctx.stream.Recheck();
       respond(HttpResponse::Json(200, AccountJson(a)));
     });
@@ -297,8 +302,10 @@ void RegisterAuthRoutes(AuthRoutes ctx, Router& router) {
     with_account(request, respond, [&](const Principal& p, Account& a) {
       if (a.role == "owner") return respond(HttpResponse::Error(400, "invalid", "the owner account cannot be deleted"));
       if (WiderField(AccountLimits(a), p.limits())) return respond(api::Forbidden("this account is wider than your access"));
-      const core::Status s = ctx.store.DeleteAccount(a.username);
+      core::Status s = ctx.store.DeleteAccount(a.username);
       ctx.stream.Recheck();
+      // A deleted account's phones must stop opening the door before their keys expire.
+      if (s.ok()) s = ctx.phone_keys.RevokeBeyond(a.username, std::nullopt);
       respond(s.ok() ? HttpResponse::Json(200, Json::object()) : HttpResponse::Error(500, "internal", s.message()));
     });
   });

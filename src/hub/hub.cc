@@ -80,8 +80,14 @@ core::Status Hub::Start() {
   };
   listener.on_state = [this](const std::string& lock) { stream_->PublishState(lock); };
   listener.on_removed = [this](const std::string& lock) { stream_->PublishRemoved(lock); };
+  listener.on_online = [this](const std::string& lock) {
+    if (phone_keys_) phone_keys_->OnLockOnline(lock);
+  };
   hub_id_ = "hub-" + wire::ToHex(std::span(keypair->pub).first(8));
+  auto home_key = HomeKey::LoadOrCreate(options_.data_dir + "/" + std::string(kHomeKeyFile));
+  LATCHKEY_TRY(home_key);
   sessions_ = std::make_unique<LockSessions>(io_, env_, *store_, *keypair, hub_id_, std::move(listener));
+  phone_keys_ = std::make_unique<PhoneKeys>(env_, *store_, *sessions_, std::move(home_key).value());
   LATCHKEY_TRY(sessions_->Start());
   webhooks_->Start();  // the pending deliveries resume
   RegisterRoutes();
@@ -148,11 +154,12 @@ std::string Hub::url() const {
 
 void Hub::RegisterRoutes() {
   // Each group gets the services its handlers use (api.h), never the Hub.
-  RegisterAuthRoutes(AuthRoutes{gate(), *store_, limiter_, *stream_, options_.data_dir}, router_);
+  RegisterAuthRoutes(AuthRoutes{gate(), *store_, limiter_, *stream_, *phone_keys_, options_.data_dir}, router_);
   RegisterLockRoutes(LockRoutes{gate(), *store_, *sessions_, pin_limiter_, *stream_, io_, rendered_locks_}, router_);
   RegisterLockDataRoutes(LockDataRoutes{gate(), *sessions_}, router_);
   RegisterEventRoutes(EventRoutes{gate(), *store_, io_, rendered_events_}, router_);
   RegisterWebhookRoutes(WebhookRoutes{gate(), *store_, *webhooks_}, router_);
+  RegisterPhoneKeyRoutes(PhoneKeyRoutes{gate(), *store_, *phone_keys_}, router_);
   RegisterIntegrationRoutes(IntegrationRoutes{gate(), &matter_}, router_);
   RegisterMetaRoutes(MetaRoutes{gate(), *store_, *sessions_, *stream_, limiter_, router_, options_.metrics_open_on_loopback},
                      router_);

@@ -17,6 +17,7 @@
 #include "hub/hub_client.h"
 #include "hub/hub_store.h"
 #include "hub/lock_sessions.h"
+#include "hub/phone_keys.h"
 #include "hub/remote_pin_limiter.h"
 #include "hub/rendered_events.h"
 #include "hub/rendered_locks.h"
@@ -84,6 +85,8 @@ class Hub {
   // For the command line and tests; route handlers get their services through api.h's contexts.
   HubStore& store() { return *store_; }
   LockSessions& sessions() { return *sessions_; }
+  // Phone keys: the home key, issuing, revocations (phone_keys.h).
+  PhoneKeys& phone_keys() { return *phone_keys_; }
   // Who a request or token is, and which locks exist, as stored now (directory.h).
   Directory& directory() { return *directory_; }
 
@@ -121,6 +124,8 @@ class Hub {
   Env& env_;
   std::unique_ptr<HubStore> store_;
   std::unique_ptr<Directory> directory_;
+  // Before the sessions: destroyed after them, so no answer of a lock finds it gone.
+  std::unique_ptr<PhoneKeys> phone_keys_;
   std::unique_ptr<LockSessions> sessions_;
   std::unique_ptr<Stream> stream_;
   std::unique_ptr<Webhooks> webhooks_;

@@ -1,5 +1,6 @@
 // HubStore: the schema and its migrations, and opening the store. Each table's code is in a
-// file of its own (hub_store_accounts.cc, _tokens, _locks, _events, _webhooks, _deliveries),
+// file of its own (hub_store_accounts.cc, _tokens, _locks, _events, _webhooks, _deliveries,
+// _phone_keys),
 // over the one-call queries of store/sqlite_query.h.
 #include "hub/hub_store.h"
 
@@ -99,7 +100,54 @@ CREATE INDEX tokens_by_parent ON tokens(parent);
 CREATE INDEX events_by_actor ON events(json_extract(body, '$.actor'), time, seq);
 )sql";
 
-constexpr std::array<std::string_view, 2> kSteps{kSchemaV1, kSchemaV2};
+// Version 3: phone keys (PHONE-KEYS.md; docs/phone-keys.md "Issuing and revoking (hub)").
+// - phone_keys: every certificate the hub signed. No foreign key to accounts: deleting an
+//   account revokes its keys (the hub does), and a revoked key must stay on record until it
+//   expires, or the next list would leave it out and the locks would accept it again.
+// - phone_key_meta (one row): the next serial, and the revocation list as last signed (epoch,
+//   version and serials; the signature is made again at each send).
+// - lock_phone_keys: what each paired lock last answered about its home key and list (how far
+//   the revocations reached it); gone with the lock.
+constexpr std::string_view kSchemaV3 = R"sql(
+CREATE TABLE phone_keys(
+  serial INTEGER NOT NULL PRIMARY KEY CHECK (serial >= 1),
+  account TEXT NOT NULL,
+  lock TEXT NOT NULL,
+  user INTEGER NOT NULL CHECK (user BETWEEN 0 AND 65535),
+  phone BLOB NOT NULL CHECK (length(phone) = 32),
+  not_before INTEGER NOT NULL,
+  not_after INTEGER NOT NULL,
+  ops TEXT NOT NULL CHECK (json_valid(ops)),
+  auto INTEGER NOT NULL CHECK (auto IN (0, 1)),
+  epoch INTEGER NOT NULL CHECK (epoch >= 0),
+  issued_by TEXT NOT NULL,
+  issued_at INTEGER NOT NULL,
+  revoked_at INTEGER,
+  revoked_version INTEGER CHECK (revoked_version >= 0),
+  certificate BLOB NOT NULL,
+  CHECK (not_before < not_after),
+  CHECK ((revoked_at IS NULL) = (revoked_version IS NULL))
+) STRICT;
+CREATE INDEX phone_keys_by_account ON phone_keys(account);
+CREATE TABLE phone_key_meta(
+  id INTEGER NOT NULL PRIMARY KEY CHECK (id = 1),
+  next_serial INTEGER NOT NULL CHECK (next_serial >= 1),
+  epoch INTEGER NOT NULL CHECK (epoch >= 0),
+  revocations_version INTEGER NOT NULL CHECK (revocations_version >= 0),
+  revoked TEXT NOT NULL CHECK (json_valid(revoked))
+) STRICT;
+INSERT INTO phone_key_meta(id, next_serial, epoch, revocations_version, revoked) VALUES (1, 1, 0, 0, '[]');
+CREATE TABLE lock_phone_keys(
+  lock TEXT NOT NULL PRIMARY KEY REFERENCES locks(id) ON DELETE CASCADE,
+  home_key INTEGER NOT NULL CHECK (home_key IN (0, 1)),
+  revocations_version INTEGER NOT NULL CHECK (revocations_version >= 0),
+  min_epoch INTEGER NOT NULL CHECK (min_epoch >= 0),
+  revoked INTEGER NOT NULL CHECK (revoked >= 0),
+  updated_at INTEGER NOT NULL
+) STRICT;
+)sql";
+
+constexpr std::array<std::string_view, 3> kSteps{kSchemaV1, kSchemaV2, kSchemaV3};
 
 }  // namespace
 

@@ -1,12 +1,13 @@
 // The hub's durable state (SQLite, WAL, synchronous=FULL): accounts, tokens (only their
-// hashes), paired locks, the mirror of every lock's event log, webhooks and their deliveries.
+// hashes), paired locks, the mirror of every lock's event log, webhooks and their deliveries,
+// and the phone keys the hub issued with their revocation list.
 // An event is written before the hub acknowledges it to the lock, in the same transaction that
 // moves the lock's acked_seq (one transaction per `events` message of the link), so the mirror
 // never misses or repeats one.
 //
 // The class is the one entry point; its code is one file per table (hub_store_accounts.cc,
 // hub_store_tokens.cc, hub_store_locks.cc, hub_store_events.cc, hub_store_webhooks.cc,
-// hub_store_deliveries.cc), the schema and Open in hub_store.cc.
+// hub_store_deliveries.cc, hub_store_phone_keys.cc), the schema and Open in hub_store.cc.
 #pragma once
 
 #include <array>
@@ -20,6 +21,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/phone_key.h"
 #include "core/status.h"
 #include "store/sqlite_db.h"
 #include "wire/json_codec.h"
@@ -84,6 +86,61 @@ struct Delivery {
   int64_t next_attempt_ms = 0;  // when a pending delivery is due
   std::string last_error;       // why the last attempt failed; empty when none did
   int64_t created_at_ms = 0;
+};
+
+// A phone key the hub issued (PHONE-KEYS.md 1; docs/phone-keys.md): the certificate as signed,
+// its fields for the API, who it is for and whether it was revoked. Kept after it expires for a
+// while (HubStore::DeletePhoneKeysExpiredBefore), never reused: serials only grow.
+struct PhoneKeyRecord {
+  uint64_t serial = 0;
+  std::string account;         // the account it belongs to
+  std::string lock;            // a lock id, or "*" for every lock
+  uint32_t user = 0;           // the lock's user index it acts as; 0: a certificate-only guest
+  core::X25519PublicKey phone{};
+  int64_t not_before_s = 0;    // Unix seconds, as in the certificate
+  int64_t not_after_s = 0;
+  core::PhoneOps ops;
+  bool auto_unlock = false;
+  uint32_t epoch = 0;
+  std::string issued_by;       // the account that asked for it
+  int64_t issued_at_ms = 0;
+  std::optional<int64_t> revoked_at_ms;
+  // The revocation list version that first carried the revocation (or the epoch that ended the
+  // key): a lock that applied this version refuses the key. 0 for a key revoked after it had
+  // expired, which no list needs to name.
+  std::optional<uint64_t> revoked_version;
+  std::vector<uint8_t> certificate;  // EncodePhoneKey, signed
+};
+
+// The hub's revocation list as last signed (core/phone_revocations.h without its signature,
+// which the home key makes again whenever the list is sent: so a new home key needs no change
+// here).
+struct PhoneRevocationState {
+  uint32_t epoch = 0;
+  uint64_t version = 0;
+  std::vector<uint64_t> revoked;  // ascending
+  friend bool operator==(const PhoneRevocationState&, const PhoneRevocationState&) = default;
+};
+
+// One change of revocations, written whole or not at all.
+struct PhoneRevocationChange {
+  std::vector<uint64_t> serials;        // keys to mark revoked (a key already revoked keeps its mark)
+  std::optional<uint32_t> below_epoch;  // and every key not yet revoked of an epoch below this
+  int64_t at_ms = 0;
+  uint64_t carried_by = 0;              // their revoked_version
+  // The new list; its version must be above the stored one. None: the list does not change
+  // (a key revoked after it expired).
+  std::optional<PhoneRevocationState> list;
+};
+
+// What a paired lock answered last about its phone keys (link::PhoneKeysAnswer).
+struct LockPhoneKeys {
+  std::string lock;
+  bool home_key = false;            // it holds a home key (this hub's: the hub gave it)
+  uint64_t revocations_version = 0;  // the newest list it applied
+  uint32_t min_epoch = 0;
+  uint64_t revoked = 0;             // serials on its list
+  int64_t updated_at_ms = 0;
 };
 
 // An event as the mirror stores it, decoded and checked once (HubStore::DecodeEvent): what its
@@ -214,6 +271,25 @@ class HubStore {
   core::Result<std::vector<Delivery>> ListDeliveries(const std::string& webhook, std::size_t limit = 100);
   // Pending deliveries due at `now_ms`, the longest-waiting first (at most min(limit, 1000)).
   core::Result<std::vector<Delivery>> DueDeliveries(int64_t now_ms, std::size_t limit = 100);
+
+  // Phone keys (hub_store_phone_keys.cc). A new serial, never handed out before (also when the
+  // key is then not stored): serials are unique per hub and increasing.
+  core::Result<uint64_t> NextPhoneKeySerial();
+  // Stores a new key; a serial already stored is kDuplicate.
+  core::Status PutPhoneKey(const PhoneKeyRecord& key);
+  core::Result<std::optional<PhoneKeyRecord>> GetPhoneKey(uint64_t serial);
+  // By serial; only `account`'s when given.
+  core::Result<std::vector<PhoneKeyRecord>> ListPhoneKeys(const std::optional<std::string>& account = std::nullopt);
+  // Keys whose not_after is before `before_s` (long expired: no lock accepts them, no list
+  // names them).
+  core::Status DeletePhoneKeysExpiredBefore(int64_t before_s);
+  core::Result<PhoneRevocationState> GetPhoneRevocations();
+  // Marks the keys and stores the new list in one transaction; a list whose version is not
+  // above the stored one is kInvalid and nothing is written.
+  core::Status CommitPhoneRevocations(const PhoneRevocationChange& change);
+  // What the lock answered; the lock must be paired (kNotFound). Unpairing forgets it.
+  core::Status PutLockPhoneKeys(const LockPhoneKeys& state);
+  core::Result<std::vector<LockPhoneKeys>> ListLockPhoneKeys();
 
   // The connection, for tests and diagnostics.
   store::Database& database() { return *db_; }

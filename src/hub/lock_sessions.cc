@@ -88,6 +88,7 @@ void LockSessions::Connect(const std::shared_ptr<Session>& session) {
     s->backoff = kFirstBackoff;
     spdlog::info("hub: lock {} online", s->record.id);
     if (listener_.on_state) listener_.on_state(s->record.id);
+    if (listener_.on_online) listener_.on_online(s->record.id);
     if (!s->name_to_set.empty()) {
       Request<link::Op::kSetSettings>(s->record.id, {.settings = {.name = s->name_to_set}}, [weak](Json reply) {
         auto named = weak.lock();

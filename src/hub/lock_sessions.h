@@ -23,6 +23,9 @@ class LockSessions {
     std::function<void(const std::string& lock, const Json& event)> on_event;
     // The lock's state changed, or it went online or offline.
     std::function<void(const std::string& lock)> on_state;
+    // The lock's link is up (every connect, the first one right after pairing included): what
+    // the hub gives each lock on connect besides the time (the phone keys' home key and list).
+    std::function<void(const std::string& lock)> on_online;
     // The lock was unpaired (and forgotten).
     std::function<void(const std::string& lock)> on_removed;
   };

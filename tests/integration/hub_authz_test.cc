@@ -219,6 +219,9 @@ class HubAuthzTest : public SharedDemoTest<HubAuthzTest, 2> {
         {"POST", "/api/v1/webhooks", R"({"url": "http://127.0.0.1:9/{role}", "kinds": ["power"]})", Need::kManageEveryLock},
         {"GET", "/api/v1/webhooks/{wh}/deliveries", "", Need::kManageEveryLock, {}, webhook},
         {"DELETE", "/api/v1/webhooks/{wh}", "", Need::kManageEveryLock, {}, webhook},
+        {"GET", "/api/v1/phone-keys", "", Need::kAny},  // everyone: its own keys at least
+        {"GET", "/api/v1/phone-keys/revocations", "", Need::kManageGlobal},
+        {"POST", "/api/v1/phone-keys/revoke-all", "", Need::kManageEveryLock},
         {"GET", "/api/v1/locks", "", Need::kAny},
         {"GET", "/api/v1/events", "", Need::kAny},
         {"POST", "/api/v1/tokens", R"({"name": "m-{role}"})", Need::kAny},

@@ -140,13 +140,14 @@ class HubStoreTest : public ::testing::Test {
 // ==============================================================================================
 // Schema
 
-TEST_F(HubStoreTest, MigratesAnEmptyFileToVersion2WithStrictTables) {
+TEST_F(HubStoreTest, MigratesAnEmptyFileToVersion3WithStrictTables) {
   auto store = Open();
   ASSERT_NE(store, nullptr);
   store::Database& db = store->database();
-  EXPECT_EQ(*store::SchemaVersion(db), 2);
-  EXPECT_EQ(HubStore::SchemaSteps().size(), 2u);
-  for (const char* table : {"accounts", "tokens", "locks", "events", "webhooks", "deliveries"}) {
+  EXPECT_EQ(*store::SchemaVersion(db), 3);
+  EXPECT_EQ(HubStore::SchemaSteps().size(), 3u);
+  for (const char* table : {"accounts", "tokens", "locks", "events", "webhooks", "deliveries", "phone_keys",
+                            "phone_key_meta", "lock_phone_keys"}) {
     SCOPED_TRACE(table);
     auto strict = db.QueryInt(std::string("SELECT strict FROM pragma_table_list WHERE name = '") + table + "'");
     ASSERT_TRUE(strict.ok()) << strict.status().ToString();
@@ -165,7 +166,7 @@ TEST_F(HubStoreTest, MigratesAnEmptyFileToVersion2WithStrictTables) {
   store.reset();
   store = Open();  // an up-to-date store migrates nothing
   ASSERT_NE(store, nullptr);
-  EXPECT_EQ(*store::SchemaVersion(store->database()), 2);
+  EXPECT_EQ(*store::SchemaVersion(store->database()), 3);
 }
 
 // Version 1 -> 2 (issue 9): the tokens of a hub made before keep working, with no parent; the
@@ -181,18 +182,97 @@ TEST_F(HubStoreTest, Version1StoreMigratesKeepingItsTokens) {
   }
   auto store = Open();
   ASSERT_NE(store, nullptr);
-  EXPECT_EQ(*store::SchemaVersion(store->database()), 2);
+  EXPECT_EQ(*store::SchemaVersion(store->database()), 3);
   auto old = store->GetToken("old");
   ASSERT_TRUE(old.ok() && old->has_value()) << old.status().ToString();
   EXPECT_EQ((*old)->parent, std::nullopt);
   EXPECT_EQ(*store->database().QueryInt("SELECT count(*) FROM pragma_index_list('events') WHERE name = 'events_by_actor'"), 1);
 }
 
+// Version 2 -> 3: a hub made before phone keys gets their tables, its paired locks kept, and
+// starts at serial 1, epoch 0, list version 0.
+TEST_F(HubStoreTest, Version2StoreMigratesToPhoneKeys) {
+  {
+    auto opened = store::Database::Open(path_);
+    ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+    ASSERT_TRUE(store::Migrate(**opened, HubStore::SchemaSteps().first(2)).ok());
+    ASSERT_TRUE((*opened)->Exec("INSERT INTO locks VALUES ('lk-1', 'front', '127.0.0.1:1', zeroblob(32), 1, '', 0, "
+                                "'{}', 1);")
+                    .ok());
+  }
+  auto store = Open();
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(*store::SchemaVersion(store->database()), 3);
+  EXPECT_EQ(*store->NextPhoneKeySerial(), 1u);
+  EXPECT_EQ(*store->NextPhoneKeySerial(), 2u);
+  EXPECT_EQ(*store->GetPhoneRevocations(), PhoneRevocationState{});
+  EXPECT_TRUE(store->PutLockPhoneKeys({.lock = "lk-1", .home_key = true, .revocations_version = 3}).ok());
+  EXPECT_EQ(store->PutLockPhoneKeys({.lock = "lk-2"}).code(), Code::kNotFound);
+  ASSERT_EQ(store->ListLockPhoneKeys()->size(), 1u);
+  // Unpairing forgets what the lock answered.
+  ASSERT_TRUE(store->DeleteLock("lk-1").ok());
+  EXPECT_TRUE(store->ListLockPhoneKeys()->empty());
+}
+
+// Phone keys: stored whole, revoked in one transaction with the list, whose version must rise.
+TEST_F(HubStoreTest, PhoneKeysAndTheirRevocations) {
+  auto store = Open();
+  ASSERT_NE(store, nullptr);
+  PhoneKeyRecord key;
+  key.serial = *store->NextPhoneKeySerial();
+  key.account = "alice";
+  key.lock = "*";
+  key.user = 4;
+  key.phone.fill(7);
+  key.not_before_s = 100;
+  key.not_after_s = 200;
+  key.ops = {.lock = true, .unlatch = true};
+  key.auto_unlock = true;
+  key.epoch = 2;
+  key.issued_by = "owner";
+  key.issued_at_ms = 99'000;
+  key.certificate = {1, 2, 3};
+  ASSERT_TRUE(store->PutPhoneKey(key).ok());
+  EXPECT_EQ(store->PutPhoneKey(key).code(), Code::kDuplicate);
+  auto read = store->GetPhoneKey(key.serial);
+  ASSERT_TRUE(read.ok() && read->has_value()) << read.status().ToString();
+  EXPECT_EQ((*read)->phone, key.phone);
+  EXPECT_EQ((*read)->ops, key.ops);
+  EXPECT_EQ((*read)->certificate, key.certificate);
+  EXPECT_TRUE((*read)->auto_unlock);
+  EXPECT_FALSE((*read)->revoked_at_ms.has_value());
+  PhoneKeyRecord bad = key;
+  bad.serial = 9;
+  bad.not_after_s = bad.not_before_s;
+  EXPECT_EQ(store->PutPhoneKey(bad).code(), Code::kInvalid);
+
+  PhoneRevocationChange change;
+  change.serials = {key.serial};
+  change.at_ms = 150'000;
+  change.carried_by = 1;
+  change.list = PhoneRevocationState{2, 1, {key.serial}};
+  ASSERT_TRUE(store->CommitPhoneRevocations(change).ok());
+  EXPECT_EQ(*store->GetPhoneRevocations(), (PhoneRevocationState{2, 1, {key.serial}}));
+  read = store->GetPhoneKey(key.serial);
+  EXPECT_EQ((*read)->revoked_at_ms, 150'000);
+  EXPECT_EQ((*read)->revoked_version, 1u);
+  // The same version again is refused whole: the key keeps its first mark.
+  change.at_ms = 160'000;
+  EXPECT_EQ(store->CommitPhoneRevocations(change).code(), Code::kInvalid);
+  EXPECT_EQ((*store->GetPhoneKey(key.serial))->revoked_at_ms, 150'000);
+  EXPECT_EQ(store->ListPhoneKeys("alice")->size(), 1u);
+  EXPECT_TRUE(store->ListPhoneKeys("bob")->empty());
+  ASSERT_TRUE(store->DeletePhoneKeysExpiredBefore(200).ok());
+  EXPECT_EQ(store->ListPhoneKeys()->size(), 1u);
+  ASSERT_TRUE(store->DeletePhoneKeysExpiredBefore(201).ok());
+  EXPECT_TRUE(store->ListPhoneKeys()->empty());
+}
+
 TEST_F(HubStoreTest, RefusesADatabaseFromANewerProgram) {
   {
     auto store = Open();
     ASSERT_NE(store, nullptr);
-    ASSERT_TRUE(store->database().Exec("PRAGMA user_version = 3").ok());
+    ASSERT_TRUE(store->database().Exec("PRAGMA user_version = 4").ok());
   }
   EXPECT_EQ(HubStore::Open(path_).status().code(), Code::kIoError);
 }

@@ -88,6 +88,8 @@ const DATA_LABEL: Record<string, string> = {
   year_day_schedule: 'Date-range schedule',
   holiday_schedule: 'Holiday',
   settings: 'Settings',
+  home_key: 'Phone keys: home key',
+  phone_revocations: 'Phone keys: revocation list',
 };
 
 export const MODE_LABEL: Record<string, string> = {
@@ -129,8 +131,20 @@ export function actorName(event: LockEvent): string {
   return typeof a === 'string' ? a : (a?.name ?? '');
 }
 
+const GUEST_PHONE = 'a guest phone';
+
+/** How an operation came: "phone key #7 (auto-unlock)" for a phone key, else the source. */
+export function eventHow(event: LockEvent): string {
+  const credential = event.credential;
+  if (credential?.type !== 'phone_key') return sourceLabel(event.source);
+  const key = credential.serial !== undefined ? `phone key #${credential.serial}` : 'phone key';
+  return event.auto ? `${key} (auto-unlock)` : key;
+}
+
 /** The person behind an event: the lock user's name, else the account that acted. */
 export function eventWho(event: LockEvent, users: LockUser[] | undefined): string {
+  // A phone key for no user of the lock: a guest's phone, limited by its certificate.
+  if (event.user === 0 && event.credential?.type === 'phone_key') return GUEST_PHONE;
   if (typeof event.user === 'number') {
     const user = users?.find((u) => u.index === event.user);
     if (user?.name) return user.name;
@@ -143,13 +157,13 @@ export function eventWho(event: LockEvent, users: LockUser[] | undefined): strin
 /** One readable line: who did what, how, and the result. */
 export function describeEvent(event: LockEvent, users: LockUser[] | undefined): string {
   const who = eventWho(event, users);
-  const how = sourceLabel(event.source);
+  const how = eventHow(event);
   const actor = actorName(event);
   const by = actor && actor !== who ? ` (app: ${actor})` : '';
   switch (event.kind) {
     case 'lock_operation': {
       const what = OPERATION_PAST[event.operation ?? ''] ?? event.operation ?? 'operated';
-      const subject = who || (event.source === 'auto' ? 'Auto-relock' : 'Someone');
+      const subject = who === GUEST_PHONE ? 'A guest phone' : who || (event.source === 'auto' ? 'Auto-relock' : 'Someone');
       return `${subject} ${what}${how ? ` by ${how}` : ''}${by}: granted`;
     }
     case 'lock_operation_error': {

@@ -202,6 +202,14 @@ export interface Actor {
   role?: string;
 }
 
+/** The credential an event names: a lock's credential, or a phone key by its certificate's serial. */
+export interface EventCredential {
+  type: CredentialType | 'phone_key';
+  index: number;
+  /** A phone key's serial (`type` phone_key, index 0). */
+  serial?: number;
+}
+
 export interface LockEvent {
   seq: number;
   time: string;
@@ -211,7 +219,9 @@ export interface LockEvent {
   operation?: string;
   source?: EventSource;
   user?: number | 'all';
-  credential?: CredentialRef;
+  credential?: EventCredential;
+  /** An auto-unlock by a phone on approach (present only when true). */
+  auto?: boolean;
   /** The account (or `hub`, `keypad`...) that acted; an object in older hubs. */
   actor?: string | Actor;
   error?: string;
