@@ -20,6 +20,8 @@ void AddLockCommand(CLI::App& app, latchkey::device::LockDaemonOptions& o) {
   cmd->add_option("--listen", o.listen, "Link address HOST:PORT (port 0: any free port)");
   cmd->add_option("--sim-control", o.sim_control, "Loopback HOST:PORT for the simulated world's control API");
   cmd->add_option("--phone-listen", o.phone_listen, "Phone keys over TCP on HOST:PORT (port 0: any free port)");
+  cmd->add_flag("--ble", o.ble, "Phone keys over Bluetooth LE through BlueZ (without BlueZ: says so, runs on)");
+  cmd->add_option("--ble-adapter", o.ble_adapter, "The Bluetooth adapter for --ble (hci0)");
   cmd->add_option("--name", o.config.default_name, "The lock's name until the hub sets one");
   cmd->add_option("--motor-ms", o.config.motor_ms, "Bolt travel time in ms (0: instant)")->check(CLI::Range(0, 10000));
   cmd->add_option("--max-users", caps.max_users, "1..65534");

@@ -10,6 +10,7 @@
 #include <filesystem>
 
 #include "crypto/sodium_crypto.h"
+#include "device/ble_gatt_server.h"
 #include "device/link_server.h"
 #include "device/lock_ops.h"
 #include "device/lock_runtime.h"
@@ -170,6 +171,21 @@ int RunLockDaemon(const LockDaemonOptions& options) {
     if (core::Status s = phone_listener->Listen(*endpoint); !s.ok()) {
       spdlog::error("lock: {}", s.ToString());
       return 1;
+    }
+  }
+  // Without BlueZ (or a bus) the lock says so and goes on: the door still opens other ways.
+  std::unique_ptr<BleGattServer> ble;
+  if (options.ble) {
+    BleGattServer::Options ble_options;
+    ble_options.adapter = options.ble_adapter;
+    ble_options.advertising = [lock_id](const std::string& adapter, const std::string& name) {
+      std::printf("lock %s ble advertising on %s as %s\n", lock_id.c_str(), adapter.c_str(), name.c_str());
+      std::fflush(stdout);
+    };
+    ble = std::make_unique<BleGattServer>(io, runtime, *phone_keypair, lock_id, std::move(ble_options));
+    if (core::Status s = ble->Start(); !s.ok()) {
+      spdlog::warn("lock: BLE is off: {}", s.message());
+      ble.reset();
     }
   }
   std::unique_ptr<SimControlServer> sim_control;

@@ -16,6 +16,8 @@ struct LockDaemonOptions {
   std::string listen = "127.0.0.1:0";
   std::string sim_control;  // empty: none
   std::string phone_listen;  // empty: no phone listener over TCP (PHONE-KEYS.md 2)
+  bool ble = false;          // phone keys over Bluetooth LE through BlueZ (ble_gatt_server.h)
+  std::string ble_adapter = "hci0";
   core::LockConfig config;
 };
 
