@@ -11,14 +11,19 @@ BleSessions::BleSessions(Hooks hooks, Limits limits) : hooks_(std::move(hooks)),
 core::Status BleSessions::Write(const std::string& device, std::size_t mtu, std::span<const uint8_t> fragment) {
   if (fragment.empty()) return core::Status::Invalid("an empty fragment");
   auto it = devices_.find(device);
-  if (it == devices_.end() || !it->second.door) {
+  const bool open = it != devices_.end() && it->second.door;
+  // Seq 0 where the open session expects another is a phone starting over on the same
+  // connection: the old session could not read it anyway.
+  if (!open || (fragment[0] == 0 && it->second.next_seq != 0)) {
     // Only seq 0 starts a session: anything else is the tail of one that is over.
     if (fragment[0] != 0) return core::Status::Invalid("no session: a session starts with seq 0");
+    if (open) Close(device, it->second.generation, "the phone started over");
     LATCHKEY_TRY(Start(device, mtu));
     it = devices_.find(device);
   }
   Device& d = it->second;
   d.last_ms = hooks_.now_ms();
+  ++d.next_seq;
   // A copy: the door may end the session (and drop the stored one) while it reads this.
   const Door door = *d.door;
   door.feed(fragment);
@@ -46,6 +51,7 @@ core::Status BleSessions::Start(const std::string& device, std::size_t mtu) {
   LATCHKEY_TRY(door);
   d.generation = generation;
   d.door = std::move(door).value();
+  d.next_seq = 0;
   d.queue.clear();
   d.last_read.clear();
   d.started_ms = d.last_ms = now;

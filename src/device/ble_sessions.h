@@ -5,8 +5,10 @@
 //
 // - A device is BlueZ's object path of the phone (org.bluez.Device1), the `device` option of
 //   WriteValue and ReadValue.
-// - A session starts when a device with no open session writes a fragment with seq 0, with
-//   fragments of at most MaxFragmentForMtu(mtu) from the lock, mtu being that write's. It ends
+// - A session starts when a device writes a fragment with seq 0 while it has no open session, or
+//   while its open session expects another seq (a phone starting over on the same connection;
+//   the old session ends). The lock's fragments are then at most MaxFragmentForMtu(mtu) bytes,
+//   mtu being that write's (23 when BlueZ does not say). It ends
 //   when the lock's side closes it (PhoneDoor: a failure, 8 failed operations), the device
 //   disconnects, the handshake is not done in 10 s, or nothing was sent or received for 30 s.
 // - One session at a time. BlueZ sends a notification to every device that enabled them on the
@@ -91,6 +93,7 @@ class BleSessions {
   struct Device {
     uint64_t generation = 0;  // of its latest session; a door of an older one is not heard
     std::optional<Door> door;  // while the session is open
+    uint8_t next_seq = 0;      // of the phone's next fragment, as the session counts them
     std::deque<link::PhoneFragment> queue;
     std::vector<uint8_t> last_read;
     int64_t started_ms = 0;
