@@ -117,6 +117,9 @@ class ClientCommands {
   // phone
   std::string phone_dir_;
   std::string phone_at_;
+  bool phone_ble_ = false;
+  std::string phone_ble_adapter_ = "hci0";
+  std::string phone_ble_address_;
   std::string phone_lock_;
   std::string phone_account_;
   std::vector<std::string> phone_ops_;

@@ -6,12 +6,14 @@
 //                                                the revocation list to carry to the locks)
 //   latchkey phone keys                          the certificates this phone holds
 //   latchkey phone unlock|lock|unlatch|status --at HOST:PORT [--lock ID]
-//   latchkey phone arrive --at HOST:PORT [--lock ID]   unlock on arrival, with a fresh arrival token
+//   latchkey phone unlock|lock|unlatch|status --ble [--ble-adapter hciN] [--ble-address AA:BB:..] [--lock ID]
+//   latchkey phone arrive --at HOST:PORT|--ble ... [--lock ID]   unlock on arrival, with a fresh arrival token
 // The phone's folder (--phone-dir, LATCHKEY_PHONE_DIR, else $XDG_CONFIG_HOME/latchkey/phone):
 //   identity.key        the X25519 private key (0600)
 //   keys/SERIAL.cert    certificates as the hub signed them (deterministic CBOR)
 //   locks/HOST_PORT     the lock met at that address: "LOCK_ID KEY_HEX", pinned at the first
-//                       session (XX) and used for IK afterwards
+//                       session (XX) and used for IK afterwards; over BLE locks/BLE_AA_BB_CC_DD_EE_FF,
+//                       by the lock's Bluetooth address
 //   revocations         the newest signed revocation list (admins' phones), sent in every session
 #include <sodium.h>
 
@@ -24,6 +26,7 @@
 
 #include "cli/client_commands.h"
 #include "cli/client_config.h"
+#include "cli/phone_ble.h"
 #include "cli/phone_client.h"
 #include "cli/table.h"
 #include "core/arrival_token.h"
@@ -115,7 +118,7 @@ std::string ClientCommands::PhoneDir() const {
 }
 
 void ClientCommands::RegisterPhone(CLI::App& app) {
-  CLI::App* phone = app.add_subcommand("phone", "This computer as a phone at the door: phone keys over TCP");
+  CLI::App* phone = app.add_subcommand("phone", "This computer as a phone at the door: phone keys over TCP or Bluetooth LE");
   phone->require_subcommand(1);
   const auto dir_option = [this](CLI::App* cmd) {
     cmd->add_option("--phone-dir", phone_dir_, "The phone's folder (default: the user's config folder)/phone")
@@ -138,8 +141,13 @@ void ClientCommands::RegisterPhone(CLI::App& app) {
                              : op == "status" ? "Read the lock's state"
                                               : "Ask the lock at the door to " + op;
     CLI::App* cmd = dir_option(Add(phone->add_subcommand(op, help), [this, op] { return PhoneAtDoor(op); }));
-    cmd->add_option("--at", phone_at_, "The lock's phone listener, HOST:PORT")->required();
-    cmd->add_option("--lock", phone_lock_, "Use the key for this lock id (default: the lock met at --at)");
+    CLI::Option* at = cmd->add_option("--at", phone_at_, "The lock's phone listener, HOST:PORT");
+    CLI::Option* ble = cmd->add_flag("--ble", phone_ble_, "Over Bluetooth LE, as a central through BlueZ");
+    at->excludes(ble);
+    cmd->add_option("--ble-adapter", phone_ble_adapter_, "The Bluetooth adapter (hci0)")->needs(ble);
+    cmd->add_option("--ble-address", phone_ble_address_, "The lock's Bluetooth address (default: the first found)")
+        ->needs(ble);
+    cmd->add_option("--lock", phone_lock_, "Use the key for this lock id (default: the lock met at --at or --ble)");
   }
 }
 
@@ -231,10 +239,30 @@ int ClientCommands::PhoneKeys() {
 }
 
 int ClientCommands::PhoneAtDoor(const std::string& op_name) {
+  if (!phone_ble_ && phone_at_.empty()) throw UsageError("say where the lock is: --at HOST:PORT or --ble");
   const PhoneFolder folder{PhoneDir()};
   link::PhoneConfig config;
   config.s = folder.Identity();
-  const auto pinned = folder.Pinned(phone_at_);
+  // Connect first: over BLE the lock's address (its pin's name) is known only once it is found.
+  // Finding and connecting over BLE can take a while (discovery, connection, services).
+  const auto started = std::chrono::steady_clock::now();
+  const auto deadline = started + (phone_ble_ ? std::chrono::seconds(30) : std::chrono::seconds(15));
+  std::unique_ptr<PhoneTransport> transport;
+  std::string met_at = phone_at_;  // what the pin is named after
+  if (phone_ble_) {
+    auto ble = BlePhoneTransport::Connect(BleTarget{phone_ble_adapter_, phone_ble_address_}, deadline);
+    if (!ble.ok()) throw std::runtime_error(ble.status().message());
+    met_at = "BLE_" + (*ble)->address();
+    transport = std::move(ble).value();
+  } else {
+    auto tcp = ConnectPhoneTcp(phone_at_, deadline);
+    if (!tcp.ok()) {
+      if (tcp.status().code() == core::Code::kInvalid) throw UsageError(tcp.status().message());
+      throw std::runtime_error(tcp.status().message());
+    }
+    transport = std::move(tcp).value();
+  }
+  const auto pinned = folder.Pinned(met_at);
   const std::string want = !phone_lock_.empty() ? phone_lock_ : pinned ? pinned->first : std::string();
   // The newest valid key for that lock (or for every lock); without a lock to go by, the newest.
   const auto certs = folder.Certificates();
@@ -269,19 +297,20 @@ int ClientCommands::PhoneAtDoor(const std::string& op_name) {
       return core::EncodeArrivalToken(token);
     };
   }
-  auto outcome = RunPhoneSession(phone_at_, std::move(config), op, arrival);
+  auto outcome = RunPhoneSession(*transport, std::move(config), op, arrival, started, deadline);
+  transport.reset();  // over BLE: disconnect now, so that the lock's session ends at once
   if (!outcome.ok()) {
     std::string message = outcome.status().message();
     if (pinned && outcome.status().code() == core::Code::kInvalid) {
-      message += " (the lock pinned at " + phone_at_ + " may have a new key: remove " +
-                 folder.PinPath(phone_at_).string() + " to meet it again)";
+      message += " (the lock pinned at " + met_at + " may have a new key: remove " +
+                 folder.PinPath(met_at).string() + " to meet it again)";
     }
     throw std::runtime_error(message);
   }
   if (!pinned) {
     fs::create_directories(folder.dir / "locks");
     const std::string line = outcome->lock_id + " " + wire::ToHex(outcome->lock_key) + "\n";
-    WriteBytes(folder.PinPath(phone_at_), std::span(reinterpret_cast<const uint8_t*>(line.data()), line.size()));
+    WriteBytes(folder.PinPath(met_at), std::span(reinterpret_cast<const uint8_t*>(line.data()), line.size()));
   }
   const link::PhoneResponse& res = outcome->res;
   const double ms = static_cast<double>(outcome->elapsed.count()) / 1000.0;
