@@ -42,8 +42,9 @@ inline constexpr const char* kObjectManagerInterface = "org.freedesktop.DBus.Obj
 
 // The name the lock advertises: "latchkey-" and the last 4 hex digits of its id
 // ("lk-0011223344556677" -> "latchkey-6677"), so that a person can tell two locks apart in a
-// scan. Phones find the lock by the service UUID; BlueZ may shorten the name to fit the 31 bytes
-// of a legacy advertisement.
+// scan. Phones find the lock by the service UUID in the advertising data; BlueZ sends the name in
+// the scan response, since the 128-bit UUID and the flags take 21 of a legacy advertisement's 31
+// bytes.
 std::string AdvertisedName(std::string_view lock_id);
 
 // "/org/bluez/hci0" for "hci0". kInvalid for anything but hci and digits, which would otherwise
