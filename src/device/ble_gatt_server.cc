@@ -302,6 +302,8 @@ class BleGattServer::Impl {
     if (Option<uint16_t>(options, "offset").value_or(0) != 0) {
       throw sdbus::Error("org.bluez.Error.InvalidOffset", "a fragment is one write");
     }
+    // BlueZ asks before it queues a prepared (long) write; the fragment comes with the execute.
+    if (Option<bool>(options, "prepare-authorize").value_or(false)) return;
     const std::string device = Option<sdbus::ObjectPath>(options, "device").value_or(sdbus::ObjectPath());
     const std::size_t mtu = Option<uint16_t>(options, "mtu").value_or(0);
     const core::Status status = sessions_.Write(device, mtu, value);
