@@ -1,5 +1,5 @@
 // One phone at the door (PHONE-KEYS.md 2), whatever carries its fragments: the TCP listener
-// (phone_listener.h) today, the BLE GATT service next. It runs the lock's side of the session
+// (phone_listener.h) or the BLE GATT service (ble_gatt_server.h). It runs the lock's side of the session
 // (link::PhoneSessionLock) and answers each operation with the lock's own decision
 // (core::Lock::PhoneAccess): the certificate from the handshake, the static key the handshake
 // proved, the request's op and arrival token. A result goes out once the bolt has stopped.
