@@ -52,17 +52,20 @@ api() {  # api METHOD PATH [JSON]: the body on stdout; fails on an HTTP error
   curl -sS --fail-with-body -X "$1" -H "Authorization: Bearer $token" -H 'Content-Type: application/json' \
     ${3:+--data "$3"} "$hub_url$2"
 }
-# cli NAME ARGS...: latchkey ARGS with its output in WORK/cli-NAME.out, echoed; its exit code.
+# cli NAME ARGS...: latchkey ARGS with its output in WORK/cli-NAME.out, echoed; its exit code
+# (124 after 90 s).
 cli() {
   local name="$1"
   shift
   set +e
-  "$latchkey" "$@" >"$work/cli-$name.out" 2>&1
+  timeout 90 "$latchkey" "$@" >"$work/cli-$name.out" 2>&1
   local rc=$?
   set -e
   sed "s/^/  $name| /" "$work/cli-$name.out"
   return $rc
 }
+
+[ -x "$latchkey" ] || fail "$latchkey: not in the guest (the guest has its own /tmp, /run and /var)"
 
 step "hub"
 LATCHKEY_OWNER_PASSWORD="$password" "$latchkey" hub --data "$data/hub" --http 127.0.0.1:8080 >"$work/hub.log" 2>&1 &
@@ -115,7 +118,7 @@ home_key_applied() { api GET "/api/v1/locks/$lock_id/events?kind=change&limit=10
 wait_for 20 "the paired lock records the hub's home key (a home_key change event)" home_key_applied
 
 step "hci1 found the lock ($hci0_address) by its service"
-wait_for 10 "hci1's scan found the lock's advertisement (scan.log; btmon -r hci.btsnoop)" \
+wait_for 25 "hci1's scan found the lock's advertisement (scan.log; btmon -r hci.btsnoop)" \
   grep -q "NEW.* Device $hci0_address" "$work/scan.log"
 printf 'scan off\n' >&3
 
