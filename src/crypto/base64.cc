@@ -5,6 +5,7 @@
 namespace latchkey::crypto {
 
 std::string Base64Encode(std::span<const uint8_t> bytes) {
+  if (bytes.empty()) return {};  // libsodium's arguments may not be null
   std::string out(sodium_base64_encoded_len(bytes.size(), sodium_base64_VARIANT_ORIGINAL), '\0');
   sodium_bin2base64(out.data(), out.size(), bytes.data(), bytes.size(), sodium_base64_VARIANT_ORIGINAL);
   out.pop_back();  // the terminating NUL libsodium writes
@@ -13,6 +14,7 @@ std::string Base64Encode(std::span<const uint8_t> bytes) {
 
 std::optional<std::vector<uint8_t>> Base64Decode(std::string_view text, std::size_t max_bytes) {
   if (text.size() % 4 != 0 || text.size() / 4 * 3 > max_bytes + 2) return std::nullopt;
+  if (text.empty()) return std::vector<uint8_t>{};  // libsodium's arguments may not be null
   std::vector<uint8_t> out(text.size() / 4 * 3);
   std::size_t length = 0;
   const char* end = nullptr;
