@@ -17,16 +17,13 @@
 #include "crypto/sodium_crypto.h"
 #include "device/ble_contract.h"
 #include "fake_bluez.h"
+#include "cli_run.h"
 #include "harness.h"
 #include "link/phone_session.h"
 #include "wait.h"
 
 namespace latchkey::testing {
 namespace {
-
-int64_t NowS() {
-  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
 
 std::string Slurp(const std::string& path) {
   std::ifstream in(path);
@@ -74,8 +71,8 @@ class BleDoorTest : public PairedLockTest<> {
     c.lock = lock_id_;
     c.user = user_;
     c.phone = phone.pub;
-    c.not_before = NowS() - 60;
-    c.not_after = NowS() + 3600;
+    c.not_before = UnixNowS() - 60;
+    c.not_after = UnixNowS() + 3600;
     c.ops = {.lock = true, .unlock = true, .unlatch = false};
     c.sig = crypto::SignEd25519(home_, core::PhoneKeySignedBytes(c));
     return c;
@@ -224,17 +221,12 @@ TEST_F(BleDoorTest, TheCliPhoneUnlocksAsACentral) {
   hub_.Disconnect();
   const std::string dir = dir_.path() + "/phone";
   auto run = [&](std::vector<std::string> args) {
-    args.insert(args.begin(), {LATCHKEY_BINARY, "phone"});
+    args.insert(args.begin(), "phone");
     args.insert(args.end(), {"--phone-dir", dir, "--json"});
-    ProcessOptions options;
-    options.stdout_path = dir_.path() + "/cli.out";
-    options.stderr_path = dir_.path() + "/cli.err";
-    options.truncate = true;
-    Process cli;
-    EXPECT_TRUE(cli.Start(args, options));
-    const int code = cli.Wait(std::chrono::seconds(30)).value_or(-1);
-    return std::tuple{code, Slurp(options.stdout_path), Slurp(options.stderr_path)};
+    const CliRun r = RunCli(dir_.path(), args);  // the private bus is in this process's environment
+    return std::tuple{r.exit_code, r.out, r.err};
   };
+
   const auto [init_code, init_out, init_err] = run({"init"});
   ASSERT_EQ(init_code, 0) << init_err;
   const auto key = crypto::Base64Decode(Json::parse(init_out)["phone_public_key"].get<std::string>(), 32);

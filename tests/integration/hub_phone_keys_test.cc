@@ -12,6 +12,7 @@
 #include <fstream>
 #include <functional>
 
+#include "cli_run.h"
 #include "crypto/base64.h"
 #include "hub_harness.h"
 #include "tls_harness.h"
@@ -27,28 +28,11 @@ std::optional<std::string> FirstLine(const std::string& path) {
   return line;
 }
 
-struct CliRun {
-  int exit_code = -1;
-  std::string out, err;
-};
-
 // `latchkey ARGS...` as a client of the hub at `port` with `token`, its output in files under `dir`.
-CliRun RunCli(const std::string& dir, uint16_t port, const std::string& token, std::vector<std::string> args) {
-  args.insert(args.begin(), LATCHKEY_BINARY);
-  ProcessOptions options;
-  options.env_drop = {"LATCHKEY_"};
-  options.env_add = {"LATCHKEY_URL=http://127.0.0.1:" + std::to_string(port), "LATCHKEY_TOKEN=" + token,
-                     "XDG_CONFIG_HOME=" + dir, "HOME=" + dir};
-  options.stdout_path = dir + "/cli.out";
-  options.stderr_path = dir + "/cli.err";
-  options.truncate = true;
-  Process cli;
-  CliRun run;
-  if (!cli.Start(args, options)) return run;
-  run.exit_code = cli.Wait(std::chrono::seconds(30)).value_or(-1);
-  run.out = ReadFile(options.stdout_path);
-  run.err = ReadFile(options.stderr_path);
-  return run;
+CliRun HubCli(const std::string& dir, uint16_t port, const std::string& token, std::vector<std::string> args) {
+  return RunCli(dir, std::move(args),
+                {"LATCHKEY_URL=http://127.0.0.1:" + std::to_string(port), "LATCHKEY_TOKEN=" + token,
+                 "XDG_CONFIG_HOME=" + dir, "HOME=" + dir});
 }
 
 // A `latchkey lock` on a loopback port of its own, kept across restarts on the same data folder.
@@ -153,7 +137,7 @@ class HubPhoneKeysLinkTest : public ::testing::Test {
   CliRun Phone(std::vector<std::string> args) const {
     args.insert(args.begin(), "phone");
     args.insert(args.end(), {"--phone-dir", hub_.dir() + "/phone", "--json"});
-    return RunCli(hub_.dir(), port_, owner_, args);
+    return HubCli(hub_.dir(), port_, owner_, args);
   }
 
   // Lock `id`'s mirrored event that `match` takes (null when none).

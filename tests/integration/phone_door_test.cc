@@ -14,46 +14,17 @@
 #include "core/phone_revocations.h"
 #include "crypto/base64.h"
 #include "crypto/sodium_crypto.h"
+#include "cli_run.h"
 #include "harness.h"
 
 namespace latchkey::testing {
 namespace {
-
-int64_t NowS() {
-  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
 
 std::string ReadLine(const std::string& path) {
   std::ifstream in(path);
   std::string line;
   std::getline(in, line);
   return line;
-}
-
-struct CliRun {
-  int exit_code = -1;
-  std::string out, err;
-};
-
-std::string Slurp(const std::string& path) {
-  std::ifstream in(path);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
-// `latchkey ARGS...`, with its output in files under `dir`.
-CliRun RunCli(const std::string& dir, std::vector<std::string> args) {
-  args.insert(args.begin(), LATCHKEY_BINARY);
-  ProcessOptions options;
-  options.stdout_path = dir + "/cli.out";
-  options.stderr_path = dir + "/cli.err";
-  options.truncate = true;
-  Process cli;
-  CliRun run;
-  if (!cli.Start(args, options)) return run;
-  run.exit_code = cli.Wait(std::chrono::seconds(30)).value_or(-1);
-  run.out = Slurp(options.stdout_path);
-  run.err = Slurp(options.stderr_path);
-  return run;
 }
 
 class PhoneDoorTest : public PairedLockTest<> {
@@ -78,8 +49,8 @@ class PhoneDoorTest : public PairedLockTest<> {
     c.lock = lock_id_;
     c.user = user_;
     c.phone = phone.pub;
-    c.not_before = NowS() - 60;
-    c.not_after = NowS() + 3600;
+    c.not_before = UnixNowS() - 60;
+    c.not_after = UnixNowS() + 3600;
     c.ops = {.lock = true, .unlock = true, .unlatch = false};
     c.auto_unlock = auto_unlock;
     c.epoch = epoch_;
@@ -151,13 +122,13 @@ TEST_F(PhoneDoorTest, EveryBadCertificateIsRefusedAndOnlyForgeriesCount) {
   // Two counted attempts start a lockout: none of the honest refusals may count.
   ASSERT_EQ(hub_.Request("set_settings", HubLink::As({{"settings", {{"wrong_code_limit", 2}}}}))["ok"], true);
   core::PhoneKeyCert expired = Cert(phone_, 2);
-  expired.not_before = NowS() - 7200;
-  expired.not_after = NowS() - 3600;
+  expired.not_before = UnixNowS() - 7200;
+  expired.not_after = UnixNowS() - 3600;
   Sign(expired);
   EXPECT_EQ(Reason(Door(phone_, expired)), "denied:expired");
   core::PhoneKeyCert early = Cert(phone_, 3);
-  early.not_before = NowS() + 3600;
-  early.not_after = NowS() + 7200;
+  early.not_before = UnixNowS() + 3600;
+  early.not_after = UnixNowS() + 7200;
   Sign(early);
   EXPECT_EQ(Reason(Door(phone_, early)), "denied:not_yet_valid");
   core::PhoneKeyCert foreign = Cert(phone_, 4);
@@ -205,7 +176,7 @@ TEST_F(PhoneDoorTest, AnAdminsPhoneCarriesARevocationToALockTheHubCannotReach) {
 TEST_F(PhoneDoorTest, AutoUnlockNeedsAFreshUnusedArrivalToken) {
   hub_.Disconnect();
   const core::PhoneKeyCert cert = Cert(phone_, 20, /*auto_unlock=*/true);
-  core::ArrivalToken token{lock_id_, phone_.pub, 20, NowS() - 2, {}};
+  core::ArrivalToken token{lock_id_, phone_.pub, 20, UnixNowS() - 2, {}};
   token.nonce.fill(7);
   const auto bytes = core::EncodeArrivalToken(token);
   EXPECT_EQ(Reason(Door(phone_, cert, link::PhoneOp::kUnlock, bytes)), "ok");
@@ -214,7 +185,7 @@ TEST_F(PhoneDoorTest, AutoUnlockNeedsAFreshUnusedArrivalToken) {
   Relock();
   EXPECT_EQ(Reason(Door(phone_, cert, link::PhoneOp::kUnlock, bytes)), "denied:arrival_used");
   core::ArrivalToken stale = token;
-  stale.issued_at = NowS() - 600;
+  stale.issued_at = UnixNowS() - 600;
   stale.nonce.fill(8);
   EXPECT_EQ(Reason(Door(phone_, cert, link::PhoneOp::kUnlock, core::EncodeArrivalToken(stale))), "denied:arrival_stale");
   // Without "auto" in the key, a fresh token opens nothing.

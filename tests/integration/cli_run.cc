@@ -1,0 +1,32 @@
+#include "cli_run.h"
+
+#include <chrono>
+
+#include "process.h"
+#include "tls_harness.h"
+
+namespace latchkey::testing {
+
+CliRun RunCli(const std::string& dir, std::vector<std::string> args, std::vector<std::string> env_add) {
+  std::vector<std::string> argv{LATCHKEY_BINARY};
+  argv.insert(argv.end(), args.begin(), args.end());
+  ProcessOptions options;
+  options.env_drop = {"LATCHKEY_"};
+  options.env_add = std::move(env_add);
+  options.stdout_path = dir + "/cli.out";
+  options.stderr_path = dir + "/cli.err";
+  options.truncate = true;
+  Process cli;
+  CliRun run;
+  if (!cli.Start(argv, options)) return run;
+  run.exit_code = cli.Wait(std::chrono::seconds(30)).value_or(-1);
+  run.out = ReadFile(options.stdout_path);
+  run.err = ReadFile(options.stderr_path);
+  return run;
+}
+
+int64_t UnixNowS() {
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+}  // namespace latchkey::testing

@@ -1,0 +1,23 @@
+// Running the `latchkey` command line from an integration test, and the small things the phone-key
+// tests share.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace latchkey::testing {
+
+struct CliRun {
+  int exit_code = -1;  // -1: it could not be started or did not end within 30 s
+  std::string out, err;
+};
+
+// `latchkey ARGS...` with its stdout and stderr in files under `dir`, in the test's environment
+// without its LATCHKEY_* variables, plus `env_add` ("NAME=value").
+CliRun RunCli(const std::string& dir, std::vector<std::string> args, std::vector<std::string> env_add = {});
+
+// The Unix time in seconds (certificates' windows are set around it).
+int64_t UnixNowS();
+
+}  // namespace latchkey::testing
