@@ -176,7 +176,8 @@ export class Demo {
   }
 }
 
-export async function launchBrowser() {
+/** Debian's chromium, headless; `args`: more command-line switches (a test's features). */
+export async function launchBrowser(args = []) {
   return chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
@@ -188,6 +189,7 @@ export async function launchBrowser() {
       '--disable-background-networking',
       '--disable-component-update',
       '--disable-sync',
+      ...args,
     ],
   });
 }

@@ -30,6 +30,7 @@ import type {
   Webhook,
   MatterStatus,
 } from './types';
+import type { PhoneKey, PhoneKeyInput, PhoneKeyRevocations } from './phone/types';
 
 const BASE = '/api/v1';
 
@@ -319,4 +320,7 @@ export const api = {
     call<Webhook>('POST', '/webhooks', hook),
   deleteWebhook: (hookId: string) => call<unknown>('DELETE', `/webhooks/${enc(hookId)}`),
   deliveries: (hookId: string) => call<Delivery[]>('GET', `/webhooks/${enc(hookId)}/deliveries?limit=20`),
+
+  issuePhoneKey: (key: PhoneKeyInput) => call<PhoneKey>('POST', '/phone-keys', key),
+  phoneKeyRevocations: () => call<PhoneKeyRevocations>('GET', '/phone-keys/revocations'),
 };

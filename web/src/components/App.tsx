@@ -10,6 +10,7 @@ import { Integrations } from './Integrations';
 import { Home } from './Home';
 import { LockPage } from './LockPage';
 import { Login } from './Login';
+import { renewAll } from '../phone/keys';
 import { Tokens } from './Tokens';
 import { Webhooks } from './Webhooks';
 
@@ -18,6 +19,12 @@ export function App() {
   const route = useRoute();
   const main = useRef<HTMLElement>(null);
   const first = useRef(true);
+  const username = account?.username;
+
+  // At start (and at each login): renew this browser's phone keys that are running out.
+  useEffect(() => {
+    if (username) void renewAll(username, canManage());
+  }, [username]);
 
   // After a route change, move focus to the new screen so keyboard and screen-reader users follow.
   useEffect(() => {

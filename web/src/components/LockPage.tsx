@@ -1,11 +1,12 @@
-// One lock: its card, and sections for the virtual door (simulated locks), people, history and
-// settings, as far as the account's role allows.
+// One lock: its card, this browser's phone key, and sections for the virtual door (simulated
+// locks), people, history and settings, as far as the account's role allows.
 import { canManage, canReadHistory, canUseSim, useStore } from '../store';
 import { History } from './History';
 import { Holidays } from './Holidays';
 import { LockCard } from './LockCard';
 import { LockSettings } from './LockSettings';
 import { People } from './People';
+import { PhoneKey } from './PhoneKey';
 import { UnpairLock } from './UnpairLock';
 import { VirtualDoor } from './VirtualDoor';
 
@@ -33,6 +34,7 @@ export function LockPage({ id }: { id: string }) {
       <div class={side ? 'lock-grid' : 'lock-grid single'}>
         <div class="col">
           <LockCard lock={lock} heading="Lock and door" />
+          <PhoneKey lock={lock} />
           {lock.simulated && canUseSim() && <VirtualDoor lock={lock} />}
         </div>
         {side && (

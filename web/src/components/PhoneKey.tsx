@@ -1,0 +1,261 @@
+// The lock page's "Phone key" section (PHONE-KEYS.md 3, docs/phone-keys.md "The web app as a
+// phone"): enroll this browser as a key ("Use this browser as a key"), show the key (serial,
+// valid until), renew it when due, and "Unlock here" over Web Bluetooth, with the lock's answer
+// in plain words. Where the browser has no Web Bluetooth (Safari on iOS, Firefox) it says so and
+// offers the remote unlock through the hub instead.
+import { useEffect, useState } from 'preact/hooks';
+import { api, describeError } from '../api';
+import { formatTime } from '../format';
+import { bluetoothAvailable } from '../phone/ble';
+import { DoorError } from '../phone/door';
+import { enroll, expired, renew, renewIfDue, refreshRevocations } from '../phone/keys';
+import { keyFor, type StoredKey } from '../phone/keystore';
+import type { Pattern } from '../phone/noise';
+import { forgetPin, hasPin, tap } from '../phone/tap';
+import { refusalWords, resultWords } from '../phone/words';
+import { canManage, patchLock, useStore } from '../store';
+import type { Lock } from '../types';
+import { ErrorText } from './ErrorText';
+
+type View =
+  | { phase: 'loading' }
+  | { phase: 'unavailable'; why: string }
+  | { phase: 'none' }
+  | { phase: 'enrolled'; key: StoredKey; pinned: boolean };
+
+interface Outcome {
+  ok: boolean;
+  text: string;
+  pattern?: Pattern;
+  /** The pinned key did not work: offer to forget it. */
+  offerForget?: boolean;
+}
+
+function chooserWords(e: unknown): string | null {
+  const name = (e as { name?: string })?.name;
+  if (name === 'NotFoundError') return 'No lock was chosen. Stand near the door and try again.';
+  if (name === 'SecurityError') return 'The browser did not allow Bluetooth here.';
+  if (name === 'NetworkError') return 'Could not connect to the lock. Move closer and try again.';
+  return null;
+}
+
+export function PhoneKey({ lock }: { lock: Lock }) {
+  const { account } = useStore();
+  const username = account?.username ?? '';
+  const manager = canManage();
+  const bluetooth = bluetoothAvailable();
+  const [view, setView] = useState<View>({ phase: 'loading' });
+  const [busy, setBusy] = useState<'enroll' | 'renew' | 'tap' | 'remote' | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [outcome, setOutcome] = useState<Outcome | null>(null);
+  // Counts the answers shown, so that the same words twice are still seen as a new answer.
+  const [answers, setAnswers] = useState(0);
+  const titleId = `phone-key-${lock.id}-title`;
+
+  const show = async (key: StoredKey | undefined) => {
+    if (!key) return setView({ phase: 'none' });
+    setView({ phase: 'enrolled', key, pinned: await hasPin(lock.id) });
+  };
+
+  useEffect(() => {
+    if (!bluetooth || !username) return;
+    let live = true;
+    (async () => {
+      try {
+        let key = await keyFor(username, lock.id);
+        if (key) {
+          // On the lock's page: renew a key that is running out (quietly; offline keeps the old).
+          key = await renewIfDue(key);
+          if (manager) void refreshRevocations(username).catch(() => undefined);
+        }
+        if (live) await show(key);
+      } catch (e) {
+        if (live) setView({ phase: 'unavailable', why: describeError(e) });
+      }
+    })();
+    return () => {
+      live = false;
+    };
+  }, [username, lock.id, bluetooth]);
+
+  const run = async (what: 'enroll' | 'renew' | 'tap' | 'remote', work: () => Promise<void>) => {
+    setBusy(what);
+    setError(null);
+    try {
+      await work();
+    } catch (e) {
+      setError(chooserWords(e) ?? describeError(e));
+    } finally {
+      setBusy(null);
+    }
+  };
+
+  const enrollHere = () =>
+    run('enroll', async () => {
+      setOutcome(null);
+      try {
+        await show(await enroll(username, lock.id, manager));
+      } catch (e) {
+        if ((e as { name?: string })?.name === 'NotSupportedError') {
+          throw new Error('This browser’s WebCrypto has no X25519, so it cannot hold a phone key.');
+        }
+        throw e;
+      }
+    });
+
+  const renewNow = (key: StoredKey) =>
+    run('renew', async () => {
+      await show(await renew(key));
+    });
+
+  const unlockHere = () =>
+    run('tap', async () => {
+      setOutcome(null);
+      try {
+        const out = await tap(username, lock.id, 'unlock');
+        if (out.res.ok) {
+          if (out.res.result) patchLock(lock.id, { lock_state: out.res.result.lock_state as Lock['lock_state'] });
+          setOutcome({ ok: true, text: resultWords(out.res), pattern: out.pattern });
+        } else {
+          setOutcome({ ok: false, text: refusalWords(out.res), pattern: out.pattern });
+        }
+      } catch (e) {
+        if (e instanceof DoorError) {
+          if (e.stage === 'wrong_lock') {
+            setOutcome({ ok: false, text: `That is not ${lock.name}: ${e.message}. Choose this door’s lock.`, pattern: e.pattern });
+          } else if (e.stage === 'handshake' && e.pattern === 'IK') {
+            setOutcome({
+              ok: false,
+              pattern: e.pattern,
+              offerForget: true,
+              text:
+                'The lock did not accept the key this browser remembers for it. If the lock was reset, forget its key and try again; ' +
+                'otherwise move closer and retry.',
+            });
+          } else {
+            setOutcome({ ok: false, text: `The session with the lock failed: ${e.message}.`, pattern: e.pattern });
+          }
+        } else {
+          throw e;
+        }
+      } finally {
+        setAnswers((n) => n + 1);
+        await show(await keyFor(username, lock.id));
+      }
+    });
+
+  const forget = () =>
+    run('tap', async () => {
+      await forgetPin(lock.id);
+      setOutcome(null);
+      await show(await keyFor(username, lock.id));
+    });
+
+  const remoteUnlock = () =>
+    run('remote', async () => {
+      const done = await api.command(lock.id, 'unlock');
+      patchLock(lock.id, { lock_state: done.lock_state });
+    });
+
+  if (!bluetooth) {
+    const needsPin = lock.settings?.require_pin_for_remote === true;
+    return (
+      <section class="card" aria-labelledby={titleId} data-testid="phone-key">
+        <h2 id={titleId}>Phone key</h2>
+        <p class="notice" data-testid="no-bluetooth">
+          This browser cannot talk Bluetooth; unlock through the hub instead.
+        </p>
+        <p class="hint">
+          Unlocking at the door without the hub needs Web Bluetooth: Chrome or Edge on Android or on a computer. Safari on iPhone
+          and iPad and Firefox do not have it.
+        </p>
+        {needsPin ? (
+          <p class="hint">Use Unlock on the card above: this lock asks for your PIN for remote commands.</p>
+        ) : (
+          <div class="button-row">
+            <button type="button" class="big" disabled={busy !== null} onClick={remoteUnlock}>
+              {busy === 'remote' ? 'Unlocking…' : 'Unlock through the hub'}
+            </button>
+          </div>
+        )}
+        <ErrorText error={error} />
+      </section>
+    );
+  }
+
+  const now = Date.now() / 1000;
+  return (
+    <section class="card" aria-labelledby={titleId} data-testid="phone-key">
+      <h2 id={titleId}>Phone key</h2>
+      {view.phase === 'loading' && <p class="muted">Reading this browser’s keys…</p>}
+      {view.phase === 'unavailable' && <p class="error">This browser cannot hold a phone key: {view.why}</p>}
+      {view.phase === 'none' && (
+        <>
+          <p class="muted">
+            Let this browser open {lock.name} over Bluetooth at the door, even when the hub or the internet is down. The key stays in
+            this browser and is renewed while you are online.
+          </p>
+          <div class="button-row">
+            <button type="button" class="big primary" disabled={busy !== null} onClick={enrollHere}>
+              {busy === 'enroll' ? 'Asking the hub…' : 'Use this browser as a key'}
+            </button>
+          </div>
+        </>
+      )}
+      {view.phase === 'enrolled' && (
+        <>
+          <dl class="facts" data-testid="phone-key-state">
+            <div>
+              <dt>Valid until</dt>
+              <dd data-testid="phone-key-until" data-not-after={view.key.notAfter}>
+                {formatTime(view.key.notAfter * 1000)}
+                {expired(view.key, now) && <span class="tag warn"> expired</span>}
+              </dd>
+            </div>
+            <div>
+              <dt>Key</dt>
+              <dd data-testid="phone-key-serial" data-serial={view.key.serial}>
+                #{view.key.serial}
+              </dd>
+            </div>
+            <div>
+              <dt>Lock’s key</dt>
+              <dd data-testid="phone-key-pinned">{view.pinned ? 'remembered' : 'learnt at first unlock'}</dd>
+            </div>
+          </dl>
+          <div class="button-row">
+            <button type="button" class="big primary" disabled={busy !== null} onClick={unlockHere}>
+              {busy === 'tap' ? 'Talking to the lock…' : 'Unlock here'}
+            </button>
+            {expired(view.key, now) && (
+              <button type="button" disabled={busy !== null} onClick={() => renewNow(view.key)}>
+                {busy === 'renew' ? 'Renewing…' : 'Renew the key'}
+              </button>
+            )}
+          </div>
+          <p class="hint">Stand at the door: the browser asks which lock to talk to.</p>
+        </>
+      )}
+      {outcome && (
+        <p
+          role="status"
+          class={outcome.ok ? 'ok' : 'error'}
+          data-testid="phone-result"
+          data-ok={String(outcome.ok)}
+          data-pattern={outcome.pattern ?? ''}
+          data-answer={answers}
+        >
+          {outcome.text}
+        </p>
+      )}
+      {outcome?.offerForget && (
+        <div class="button-row">
+          <button type="button" disabled={busy !== null} onClick={forget}>
+            Forget the lock’s key
+          </button>
+        </div>
+      )}
+      <ErrorText error={error} />
+    </section>
+  );
+}
