@@ -55,7 +55,7 @@ async function tapUnlock() {
   const answers = Number((await result().count()) ? await result().getAttribute('data-answer') : 0);
   await section().getByRole('button', { name: 'Unlock here' }).click();
   await section().locator(`[data-testid="phone-result"][data-answer="${answers + 1}"]`).waitFor();
-  await section().getByRole('button', { name: 'Unlock here' }).waitFor();
+  await section().getByRole('button', { name: 'Talking to the lock…' }).waitFor({ state: 'detached' });
   assert.equal(air.sessions.length, before + 1, 'one session per tap');
   return {
     ok: await result().getAttribute('data-ok'),
@@ -187,6 +187,32 @@ test('a key close to expiry is renewed when the app starts', async () => {
   assert.equal(tap.pattern, 'IK');
 });
 
+test('with the hub out of reach, the login screen offers the door and the key opens it', async () => {
+  // Every API call fails as if the hub were down; the lock itself keeps running.
+  await page.route('**/api/**', (route) => route.abort('connectionrefused'));
+  try {
+    await page.reload();
+    await air.powerOn();
+    const doors = page.getByTestId('door-keys');
+    await doors.waitFor();
+    await demo.api('POST', `/api/v1/locks/${lock}/lock`);
+    const name = demo.lockNames[lock];
+    await doors.getByRole('button', { name: `Unlock ${name} here` }).click();
+    const answer = doors.locator('[data-testid="phone-result"][data-answer="1"]');
+    await answer.waitFor();
+    assert.equal(await answer.getAttribute('data-ok'), 'true', await answer.textContent());
+    assert.equal(await answer.getAttribute('data-pattern'), 'IK');
+    assert.equal(await demo.lockState(lock), 'unlocked');
+  } finally {
+    await page.unroute('**/api/**');
+  }
+  // The hub is back: the session cookie still holds.
+  await page.reload();
+  await air.powerOn();
+  await openLockPage();
+  await section().getByTestId('phone-key-serial').waitFor();
+});
+
 test('a revoked key is refused at the door, in plain words', async () => {
   const serial = Number(await section().getByTestId('phone-key-serial').getAttribute('data-serial'));
   await demo.api('DELETE', `/api/v1/phone-keys/${serial}`);
@@ -197,7 +223,34 @@ test('a revoked key is refused at the door, in plain words', async () => {
   assert.equal(tap.ok, 'false');
   assert.equal(tap.text, 'This phone key was revoked.');
   assert.equal(await demo.lockState(lock), 'locked');
+  // A revoked key is forgotten: the page offers to enroll again.
+  await section().getByRole('button', { name: 'Use this browser as a key' }).waitFor();
   assert.deepEqual(page.problems, []);
+});
+
+test('logging out revokes and forgets this browser\'s keys', async () => {
+  await section().getByRole('button', { name: 'Use this browser as a key' }).click();
+  const serial = Number(await section().getByTestId('phone-key-serial').getAttribute('data-serial'));
+  await page.getByRole('navigation').getByRole('button', { name: 'Log out' }).click();
+  await page.getByLabel('Username').waitFor();
+  const key = (await myKeys()).find((k) => k.serial === serial);
+  assert.equal(key.revoked, true);
+  const held = await page.evaluate(
+    () =>
+      new Promise((resolve, reject) => {
+        const open = indexedDB.open('latchkey-phone');
+        open.onsuccess = () => {
+          const all = open.result.transaction('keys').objectStore('keys').getAll();
+          all.onsuccess = () => resolve(all.result.length);
+          all.onerror = () => reject(all.error);
+        };
+        open.onerror = () => reject(open.error);
+      }),
+  );
+  assert.equal(held, 0);
+  await page.reload();
+  await page.getByLabel('Username').waitFor();
+  assert.equal(await page.getByTestId('door-keys').count(), 0);
 });
 
 test('without Web Bluetooth the page says so and offers the remote unlock', async () => {

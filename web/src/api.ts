@@ -323,4 +323,5 @@ export const api = {
 
   issuePhoneKey: (key: PhoneKeyInput) => call<PhoneKey>('POST', '/phone-keys', key),
   phoneKeyRevocations: () => call<PhoneKeyRevocations>('GET', '/phone-keys/revocations'),
+  revokePhoneKey: (serial: number) => call<PhoneKey>('DELETE', `/phone-keys/${serial}`),
 };

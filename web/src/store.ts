@@ -4,6 +4,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, ApiError, setSessionLostHandler } from './api';
 import { ALARM_TITLE } from './format';
+import { dropPhoneKeys } from './phone/keys';
 import { StreamClient, type StreamStatus } from './stream';
 import type { Account, AlarmKind, Lock, LockEvent, LockUser, StreamMessage } from './types';
 
@@ -207,6 +208,7 @@ function leave(): void {
 
 export async function logout(): Promise<void> {
   try {
+    if (state.account) await dropPhoneKeys(state.account.username);
     await api.logout();
   } finally {
     leave();

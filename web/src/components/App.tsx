@@ -10,7 +10,7 @@ import { Integrations } from './Integrations';
 import { Home } from './Home';
 import { LockPage } from './LockPage';
 import { Login } from './Login';
-import { renewAll } from '../phone/keys';
+import { usePhoneUpkeep } from '../phone/upkeep';
 import { Tokens } from './Tokens';
 import { Webhooks } from './Webhooks';
 
@@ -19,12 +19,7 @@ export function App() {
   const route = useRoute();
   const main = useRef<HTMLElement>(null);
   const first = useRef(true);
-  const username = account?.username;
-
-  // At start (and at each login): renew this browser's phone keys that are running out.
-  useEffect(() => {
-    if (username) void renewAll(username, canManage());
-  }, [username]);
+  usePhoneUpkeep();
 
   // After a route change, move focus to the new screen so keyboard and screen-reader users follow.
   useEffect(() => {

@@ -1,7 +1,9 @@
-// The login screen. A failed login is announced in a role="alert" message.
+// The login screen. A failed login is announced in a role="alert" message. Below it, the doors this
+// browser is a phone key for, which open without the hub (DoorKeys).
 import { useState } from 'preact/hooks';
 import { login } from '../store';
 import { useAction } from '../useAction';
+import { DoorKeys } from './DoorKeys';
 import { ErrorText } from './ErrorText';
 
 export function Login() {
@@ -46,6 +48,7 @@ export function Login() {
           {action.busy ? 'Logging in…' : 'Log in'}
         </button>
       </form>
+      <DoorKeys />
     </main>
   );
 }

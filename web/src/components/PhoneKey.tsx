@@ -1,21 +1,19 @@
 // The lock page's "Phone key" section (PHONE-KEYS.md 3, docs/phone-keys.md "The web app as a
 // phone"): enroll this browser as a key ("Use this browser as a key"), show the key (serial,
-// valid until), renew it when due, and "Unlock here" over Web Bluetooth, with the lock's answer
-// in plain words. Where the browser has no Web Bluetooth (Safari on iOS, Firefox) it says so and
-// offers the remote unlock through the hub instead.
+// valid until), renew it when due, and "Unlock here" over Web Bluetooth (PhoneTap.tsx). Where the
+// browser has no Web Bluetooth (Safari on iOS, Firefox) it says so and offers the remote unlock
+// through the hub instead.
 import { useEffect, useState } from 'preact/hooks';
 import { api, describeError } from '../api';
 import { formatTime } from '../format';
 import { bluetoothAvailable } from '../phone/ble';
-import { DoorError } from '../phone/door';
-import { enroll, expired, renew, renewIfDue, refreshRevocations } from '../phone/keys';
+import { enroll, expired, refreshRevocations, renew, renewIfDue } from '../phone/keys';
 import { keyFor, type StoredKey } from '../phone/keystore';
-import type { Pattern } from '../phone/noise';
-import { forgetPin, hasPin, tap } from '../phone/tap';
-import { refusalWords, resultWords } from '../phone/words';
+import { hasPin } from '../phone/tap';
 import { canManage, patchLock, useStore } from '../store';
 import type { Lock } from '../types';
 import { ErrorText } from './ErrorText';
+import { TapAnswer, usePhoneTap } from './PhoneTap';
 
 type View =
   | { phase: 'loading' }
@@ -23,39 +21,22 @@ type View =
   | { phase: 'none' }
   | { phase: 'enrolled'; key: StoredKey; pinned: boolean };
 
-interface Outcome {
-  ok: boolean;
-  text: string;
-  pattern?: Pattern;
-  /** The pinned key did not work: offer to forget it. */
-  offerForget?: boolean;
-}
-
-function chooserWords(e: unknown): string | null {
-  const name = (e as { name?: string })?.name;
-  if (name === 'NotFoundError') return 'No lock was chosen. Stand near the door and try again.';
-  if (name === 'SecurityError') return 'The browser did not allow Bluetooth here.';
-  if (name === 'NetworkError') return 'Could not connect to the lock. Move closer and try again.';
-  return null;
-}
-
 export function PhoneKey({ lock }: { lock: Lock }) {
   const { account } = useStore();
   const username = account?.username ?? '';
   const manager = canManage();
   const bluetooth = bluetoothAvailable();
   const [view, setView] = useState<View>({ phase: 'loading' });
-  const [busy, setBusy] = useState<'enroll' | 'renew' | 'tap' | 'remote' | null>(null);
+  const [busy, setBusy] = useState<'enroll' | 'renew' | 'remote' | null>(null);
   const [error, setError] = useState<string | null>(null);
-  const [outcome, setOutcome] = useState<Outcome | null>(null);
-  // Counts the answers shown, so that the same words twice are still seen as a new answer.
-  const [answers, setAnswers] = useState(0);
+  const tap = usePhoneTap(username, lock.id, lock.name, (lock_state) => patchLock(lock.id, { lock_state }));
   const titleId = `phone-key-${lock.id}-title`;
 
   const show = async (key: StoredKey | undefined) => {
     if (!key) return setView({ phase: 'none' });
     setView({ phase: 'enrolled', key, pinned: await hasPin(lock.id) });
   };
+  const reshow = () => void keyFor(username, lock.id).then(show);
 
   useEffect(() => {
     if (!bluetooth || !username) return;
@@ -78,13 +59,18 @@ export function PhoneKey({ lock }: { lock: Lock }) {
     };
   }, [username, lock.id, bluetooth]);
 
-  const run = async (what: 'enroll' | 'renew' | 'tap' | 'remote', work: () => Promise<void>) => {
+  // After a tap: the lock's key may have been pinned (or forgotten).
+  useEffect(() => {
+    if (view.phase === 'enrolled') reshow();
+  }, [tap.answers]);
+
+  const run = async (what: 'enroll' | 'renew' | 'remote', work: () => Promise<void>) => {
     setBusy(what);
     setError(null);
     try {
       await work();
     } catch (e) {
-      setError(chooserWords(e) ?? describeError(e));
+      setError(describeError(e));
     } finally {
       setBusy(null);
     }
@@ -92,7 +78,6 @@ export function PhoneKey({ lock }: { lock: Lock }) {
 
   const enrollHere = () =>
     run('enroll', async () => {
-      setOutcome(null);
       try {
         await show(await enroll(username, lock.id, manager));
       } catch (e) {
@@ -103,53 +88,7 @@ export function PhoneKey({ lock }: { lock: Lock }) {
       }
     });
 
-  const renewNow = (key: StoredKey) =>
-    run('renew', async () => {
-      await show(await renew(key));
-    });
-
-  const unlockHere = () =>
-    run('tap', async () => {
-      setOutcome(null);
-      try {
-        const out = await tap(username, lock.id, 'unlock');
-        if (out.res.ok) {
-          if (out.res.result) patchLock(lock.id, { lock_state: out.res.result.lock_state as Lock['lock_state'] });
-          setOutcome({ ok: true, text: resultWords(out.res), pattern: out.pattern });
-        } else {
-          setOutcome({ ok: false, text: refusalWords(out.res), pattern: out.pattern });
-        }
-      } catch (e) {
-        if (e instanceof DoorError) {
-          if (e.stage === 'wrong_lock') {
-            setOutcome({ ok: false, text: `That is not ${lock.name}: ${e.message}. Choose this door’s lock.`, pattern: e.pattern });
-          } else if (e.stage === 'handshake' && e.pattern === 'IK') {
-            setOutcome({
-              ok: false,
-              pattern: e.pattern,
-              offerForget: true,
-              text:
-                'The lock did not accept the key this browser remembers for it. If the lock was reset, forget its key and try again; ' +
-                'otherwise move closer and retry.',
-            });
-          } else {
-            setOutcome({ ok: false, text: `The session with the lock failed: ${e.message}.`, pattern: e.pattern });
-          }
-        } else {
-          throw e;
-        }
-      } finally {
-        setAnswers((n) => n + 1);
-        await show(await keyFor(username, lock.id));
-      }
-    });
-
-  const forget = () =>
-    run('tap', async () => {
-      await forgetPin(lock.id);
-      setOutcome(null);
-      await show(await keyFor(username, lock.id));
-    });
+  const renewNow = (key: StoredKey) => run('renew', async () => show(await renew(key)));
 
   const remoteUnlock = () =>
     run('remote', async () => {
@@ -184,6 +123,7 @@ export function PhoneKey({ lock }: { lock: Lock }) {
   }
 
   const now = Date.now() / 1000;
+  const idle = busy === null && !tap.busy;
   return (
     <section class="card" aria-labelledby={titleId} data-testid="phone-key">
       <h2 id={titleId}>Phone key</h2>
@@ -196,7 +136,7 @@ export function PhoneKey({ lock }: { lock: Lock }) {
             this browser and is renewed while you are online.
           </p>
           <div class="button-row">
-            <button type="button" class="big primary" disabled={busy !== null} onClick={enrollHere}>
+            <button type="button" class="big primary" disabled={!idle} onClick={enrollHere}>
               {busy === 'enroll' ? 'Asking the hub…' : 'Use this browser as a key'}
             </button>
           </div>
@@ -224,11 +164,11 @@ export function PhoneKey({ lock }: { lock: Lock }) {
             </div>
           </dl>
           <div class="button-row">
-            <button type="button" class="big primary" disabled={busy !== null} onClick={unlockHere}>
-              {busy === 'tap' ? 'Talking to the lock…' : 'Unlock here'}
+            <button type="button" class="big primary" disabled={!idle} onClick={() => void tap.unlock()}>
+              {tap.busy ? 'Talking to the lock…' : 'Unlock here'}
             </button>
             {expired(view.key, now) && (
-              <button type="button" disabled={busy !== null} onClick={() => renewNow(view.key)}>
+              <button type="button" disabled={!idle} onClick={() => renewNow(view.key)}>
                 {busy === 'renew' ? 'Renewing…' : 'Renew the key'}
               </button>
             )}
@@ -236,26 +176,8 @@ export function PhoneKey({ lock }: { lock: Lock }) {
           <p class="hint">Stand at the door: the browser asks which lock to talk to.</p>
         </>
       )}
-      {outcome && (
-        <p
-          role="status"
-          class={outcome.ok ? 'ok' : 'error'}
-          data-testid="phone-result"
-          data-ok={String(outcome.ok)}
-          data-pattern={outcome.pattern ?? ''}
-          data-answer={answers}
-        >
-          {outcome.text}
-        </p>
-      )}
-      {outcome?.offerForget && (
-        <div class="button-row">
-          <button type="button" disabled={busy !== null} onClick={forget}>
-            Forget the lock’s key
-          </button>
-        </div>
-      )}
-      <ErrorText error={error} />
+      <TapAnswer tap={tap} onForgotten={reshow} />
+      <ErrorText error={error ?? tap.error} />
     </section>
   );
 }

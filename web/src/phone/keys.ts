@@ -6,7 +6,7 @@
 import { api } from '../api';
 import { equal, fromBase64, toBase64 } from './bytes';
 import { decodeCertificate } from './certificate';
-import { accountKeys, getKey, identity, putKey, putRevocations, type StoredKey } from './keystore';
+import { accountKeys, deleteKey, forgetSession, getKey, identity, putKey, putRevocations, type StoredKey } from './keystore';
 import type { PhoneKey } from './types';
 
 /** Renew once less than this is left, whatever the key's life. */
@@ -108,4 +108,20 @@ export async function renewAll(account: string, manager: boolean): Promise<void>
 export async function refreshRevocations(account: string): Promise<void> {
   const r = await api.phoneKeyRevocations();
   if (r.version > 0) await putRevocations({ account, list: fromBase64(r.list), version: r.version });
+}
+
+/**
+ * Before logging out: this browser stops being a key for the account. Each key is revoked at the
+ * hub (so the locks refuse it even if the browser's storage were copied) and forgotten here. The
+ * browser's identity and the locks' pinned keys stay: they are no credential by themselves.
+ */
+export async function dropPhoneKeys(account: string): Promise<void> {
+  try {
+    await forgetSession();
+    const keys = await accountKeys(account);
+    await Promise.allSettled(keys.map((key) => api.revokePhoneKey(key.serial)));
+    for (const key of keys) await deleteKey(key.account, key.lock);
+  } catch {
+    // No IndexedDB: no keys.
+  }
 }

@@ -6,6 +6,8 @@
 //   keys          the certificates the hub issued to it, by [account, lock]
 //   pins          each lock's static key as met in the first (XX) session, by lock id, for IK
 //   revocations   the home's signed revocation list an owner's or admin's phone carries, by account
+//   meta          "session": the account last logged in here and its locks' names, so that the
+//                 login screen can offer the doors when the hub cannot be reached; gone at logout
 import type { Bytes } from './bytes';
 import { generateKeyPair, type KeyPair } from './x25519';
 
@@ -60,6 +62,7 @@ function open(): Promise<IDBDatabase> {
       db.createObjectStore('keys', { keyPath: ['account', 'lock'] });
       db.createObjectStore('pins', { keyPath: 'lockId' });
       db.createObjectStore('revocations', { keyPath: 'account' });
+      db.createObjectStore('meta', { keyPath: 'id' });
     };
     request.onsuccess = () => {
       const db = request.result;
@@ -138,3 +141,15 @@ export const deletePin = (lockId: string) => run('pins', 'readwrite', (s) => s.d
 export const getRevocations = (account: string) =>
   run<StoredRevocations | undefined>('revocations', 'readonly', (s) => s.get(account));
 export const putRevocations = (r: StoredRevocations) => run('revocations', 'readwrite', (s) => s.put(r));
+
+/** The account last logged in here, and the names of its locks. */
+export interface LastSession {
+  id: 'session';
+  account: string;
+  locks: Record<string, string>;
+}
+
+export const lastSession = () => run<LastSession | undefined>('meta', 'readonly', (s) => s.get('session'));
+export const rememberSession = (account: string, locks: Record<string, string>) =>
+  run('meta', 'readwrite', (s) => s.put({ id: 'session', account, locks } satisfies LastSession));
+export const forgetSession = () => run('meta', 'readwrite', (s) => s.delete('session'));
