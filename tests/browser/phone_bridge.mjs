@@ -9,8 +9,9 @@
 //
 // The emulated peripheral cannot notify (the protocol has no command for it, and
 // startNotifications fails), so the page polls with reads, which answer the oldest fragment not
-// yet delivered, or an empty value. Each session (its first fragment has seq 0) gets its own TCP
-// connection, as each BLE connection would be its own session at a real lock.
+// yet delivered, or an empty value. Each session gets its own TCP connection: a fragment with seq
+// 0 starts one, as at the lock's GATT server. When the lock ends a session the link stays up, as
+// there too; the phone then reads nothing more and gives up on its own.
 import { connect } from 'node:net';
 
 export const SERVICE = '4c4b0001-5a8e-4d6b-9a61-7463686b6579';
@@ -125,17 +126,11 @@ export class EmulatedLock {
       }
     });
     session.socket.on('error', () => {});
+    // When the lock ends the session (it could not read an IK message, say), the connection
+    // stays up as at a real lock (docs/phone-keys.md "Bluetooth LE": the last fragments stay
+    // readable until the phone disconnects): reads find nothing more, and the phone gives up.
     session.socket.on('close', () => {
       session.closed = true;
-      // The lock ended the session: the phone sees the GATT link drop, once it read what the
-      // lock sent before (or after a second: a phone that stopped reading has left).
-      let tries = 50;
-      const drop = () => {
-        if (this.stopped || this.current !== session) return;
-        if (session.fromLock.length > 0 && --tries > 0) return void setTimeout(drop, 20);
-        this.cdp.send('BluetoothEmulation.simulateGATTDisconnection', { address: this.address }).catch(() => {});
-      };
-      drop();
     });
     this.sessions.push(session);
   }
@@ -183,7 +178,6 @@ export class EmulatedLock {
   }
 
   async stop() {
-    this.stopped = true;
     for (const s of this.sessions) s.socket.destroy();
     await this.cdp?.send('BluetoothEmulation.disable').catch(() => {});
   }

@@ -52,7 +52,7 @@ async function myKeys() {
 /** Taps "Unlock here" and waits for the lock's answer on the page. */
 async function tapUnlock() {
   const before = air.sessions.length;
-  const answers = Number((await result().count()) ? await result().getAttribute('data-answer') : 0);
+  const answers = Number(await section().getAttribute('data-answers'));
   await section().getByRole('button', { name: 'Unlock here' }).click();
   await section().locator(`[data-testid="phone-result"][data-answer="${answers + 1}"]`).waitFor();
   await section().getByRole('button', { name: 'Talking to the lock…' }).waitFor({ state: 'detached' });
@@ -132,6 +132,37 @@ test('a second tap uses IK with the pinned key', async () => {
   assert.equal(tap.wire.messages.length, 2); // e, es, s, ss + hello; req
   assert.equal(await demo.lockState(lock), 'unlocked');
   assert.deepEqual(air.problems, []);
+});
+
+test('a lock whose key changed (reset): the page asks before forgetting the pinned key, then XX again', async () => {
+  // Pin a key the lock does not have, as if the lock had been reset since.
+  await page.evaluate(
+    (lockId) =>
+      new Promise((resolve, reject) => {
+        const open = indexedDB.open('latchkey-phone');
+        open.onsuccess = () => {
+          const tx = open.result.transaction('pins', 'readwrite');
+          tx.objectStore('pins').put({ lockId, key: crypto.getRandomValues(new Uint8Array(32)), pinnedAt: Date.now() });
+          tx.oncomplete = () => resolve();
+          tx.onerror = () => reject(tx.error);
+        };
+        open.onerror = () => reject(open.error);
+      }),
+    lock,
+  );
+  await demo.api('POST', `/api/v1/locks/${lock}/lock`);
+  const failed = await tapUnlock();
+  assert.equal(failed.ok, 'false');
+  assert.equal(failed.pattern, 'IK');
+  assert.match(failed.text, /did not accept the key this browser remembers/);
+  assert.equal(await demo.lockState(lock), 'locked');
+  await section().getByRole('button', { name: 'Forget the lock’s key' }).click();
+  await section().getByTestId('phone-key-pinned').filter({ hasText: 'learnt at first unlock' }).waitFor();
+  const again = await tapUnlock();
+  assert.equal(again.ok, 'true', again.text);
+  assert.equal(again.pattern, 'XX');
+  assert.equal(await demo.lockState(lock), 'unlocked');
+  assert.equal(await section().getByTestId('phone-key-pinned').textContent(), 'remembered');
 });
 
 test('a key close to expiry is renewed when the app starts', async () => {

@@ -125,7 +125,7 @@ export function PhoneKey({ lock }: { lock: Lock }) {
   const now = Date.now() / 1000;
   const idle = busy === null && !tap.busy;
   return (
-    <section class="card" aria-labelledby={titleId} data-testid="phone-key">
+    <section class="card" aria-labelledby={titleId} data-testid="phone-key" data-answers={tap.answers}>
       <h2 id={titleId}>Phone key</h2>
       {view.phase === 'loading' && <p class="muted">Reading this browser’s keys…</p>}
       {view.phase === 'unavailable' && <p class="error">This browser cannot hold a phone key: {view.why}</p>}

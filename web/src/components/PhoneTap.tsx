@@ -58,7 +58,13 @@ export function usePhoneTap(account: string, lockId: string, lockName: string, o
         setError(chooserWords(e) ?? describeError(e));
       } else if (e.stage === 'wrong_lock') {
         setOutcome({ ok: false, text: `That is not ${lockName}: ${e.message}. Choose this door’s lock.`, pattern: e.pattern });
-      } else if (e.stage === 'handshake' && e.pattern === 'IK') {
+      } else if (e.cause === 'io') {
+        setOutcome({
+          ok: false,
+          pattern: e.pattern,
+          text: `The lock refused the connection (${e.message}): another phone may be using it. Try again in a few seconds.`,
+        });
+      } else if (e.pinnedKeyFailed) {
         setOutcome({
           ok: false,
           pattern: e.pattern,

@@ -18,6 +18,8 @@ export interface OperateOptions {
   maxFragment: number;
   /** For the whole operation, from the first write to the res. */
   timeoutMs?: number;
+  /** How long the lock may take to begin its answer to the first message once it is written. */
+  answerTimeoutMs?: number;
 }
 
 export interface OperateOutcome {
@@ -34,9 +36,19 @@ export class DoorError extends Error {
     /** handshake: before the lock proved who it is (with IK: maybe its key changed); wrong_lock; session: after. */
     readonly stage: 'handshake' | 'wrong_lock' | 'session',
     readonly pattern: Pattern,
+    /**
+     * What ended it: the lock said nothing in time, closed the link, refused a write (io: e.g.
+     * another phone holds the door), or sent what the session refuses (protocol).
+     */
+    readonly cause: 'timeout' | 'closed' | 'io' | 'protocol' = 'protocol',
   ) {
     super(message);
     this.name = 'DoorError';
+  }
+
+  /** With IK, the lock would not answer the pinned key: it may have been reset (a new key). */
+  get pinnedKeyFailed(): boolean {
+    return this.stage === 'handshake' && this.pattern === 'IK' && this.cause !== 'io';
   }
 }
 
@@ -51,18 +63,23 @@ export async function operate(link: FragmentLink, o: OperateOptions): Promise<Op
   const pattern = session.pattern;
   const deadline = Date.now() + (o.timeoutMs ?? 20_000);
   let ready: { lockId: string; lockKey: Bytes } | null = null;
-  const fail = (why: string): never => {
-    throw new DoorError(why, ready ? 'session' : 'handshake', pattern);
+  let answered = false;
+  const fail = (why: string, cause: DoorError['cause'] = 'protocol'): never => {
+    throw new DoorError(why, ready ? 'session' : 'handshake', pattern, cause);
   };
   const sendAll = async (fragments: Bytes[]) => {
     for (const f of fragments) await link.send(f);
   };
   try {
     await sendAll(await session.start());
+    // A lock that cannot read the first message (IK with a key it no longer has) just ends the
+    // session; over Bluetooth the phone may hear nothing at all. It answers in milliseconds.
+    const answerBy = Date.now() + (o.answerTimeoutMs ?? 6_000);
     for (;;) {
-      const left = deadline - Date.now();
-      if (left <= 0) fail('the lock did not answer in time');
+      const left = Math.min(deadline, answered ? deadline : answerBy) - Date.now();
+      if (left <= 0) fail('the lock did not answer in time', 'timeout');
       const fragment = await link.receive(left);
+      answered = true;
       for (const action of await session.feed(fragment)) {
         switch (action.type) {
           case 'send':
@@ -84,7 +101,7 @@ export async function operate(link: FragmentLink, o: OperateOptions): Promise<Op
     }
   } catch (e) {
     if (e instanceof DoorError) throw e;
-    if (e instanceof LinkError) return fail(e.message);
+    if (e instanceof LinkError) return fail(e.message, e.kind);
     return fail((e as Error).message ?? String(e));
   } finally {
     link.close();
