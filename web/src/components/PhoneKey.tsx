@@ -43,13 +43,13 @@ export function PhoneKey({ lock }: { lock: Lock }) {
     let live = true;
     (async () => {
       try {
-        let key = await keyFor(username, lock.id);
-        if (key) {
-          // On the lock's page: renew a key that is running out (quietly; offline keeps the old).
-          key = await renewIfDue(key);
-          if (manager) void refreshRevocations(username).catch(() => undefined);
-        }
+        const key = await keyFor(username, lock.id);
         if (live) await show(key);
+        if (!key) return;
+        // On the lock's page: renew a key that is running out (quietly; offline keeps the old).
+        const renewed = await renewIfDue(key);
+        if (live && renewed !== key) await show(renewed);
+        if (manager) void refreshRevocations(username).catch(() => undefined);
       } catch (e) {
         if (live) setView({ phase: 'unavailable', why: describeError(e) });
       }

@@ -17,7 +17,8 @@ export interface TapOutcome {
 }
 
 function chooserWords(e: unknown): string | null {
-  const name = (e as { name?: string })?.name;
+  const { name, message = '' } = (e ?? {}) as { name?: string; message?: string };
+  if (name === 'NotFoundError' && /adapter/i.test(message)) return 'Bluetooth is off on this device. Turn it on and try again.';
   if (name === 'NotFoundError') return 'No lock was chosen. Stand near the door and try again.';
   if (name === 'SecurityError') return 'The browser did not allow Bluetooth here.';
   if (name === 'NetworkError') return 'Could not connect to the lock. Move closer and try again.';
