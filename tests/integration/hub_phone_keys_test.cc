@@ -235,6 +235,15 @@ TEST_F(HubPhoneKeysLinkTest, KeysAreIssuedByRoleAndRevocationsReachEveryLock) {
   EXPECT_EQ(list.json["epoch"], 1);
   EXPECT_EQ(list.json["revoked"], Json::array());
   EXPECT_EQ(Issue(owner_, Json{{"lock", ids_[1]}}, 'n').json["epoch"], 1);
+
+  // The phone enrolls again, then the hub goes away: the door still opens (PHONE-KEYS.md: the
+  // lock checks everything itself, offline).
+  const CliRun again = Phone({"enroll", "--lock", ids_[0]});
+  ASSERT_EQ(again.exit_code, 0) << again.out << again.err;
+  hub_.Stop();
+  const CliRun offline = Phone({"unlock", "--at", locks_[0]->phone_address()});
+  ASSERT_EQ(offline.exit_code, 0) << offline.out << offline.err;
+  EXPECT_EQ(Json::parse(offline.out, nullptr, false).value("lock_state", ""), "unlocked") << offline.out;
 }
 
 }  // namespace
