@@ -20,8 +20,8 @@ build: configure
 
 # A test that fails is run once more, and the run fails only if it fails again. Stopgap, stop 16:
 # BleDoorTest.APhoneUnlocksOverNotificationsThenLocksByReading and browser.manage's token test
-# each failed once in a loaded full run and never on a re-run; --output-on-failure keeps the first
-# failure's output in the log, so the causes can be found (see the stop 16 note).
+# each failed once in a loaded full run and never on a re-run (see the stop 16 note); CTest still
+# lists a test that needed the second run in Testing/Temporary/LastTest.log.
 test: deps
 	@$(MAKE) --no-print-directory build
 	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS) --repeat until-pass:2
