@@ -11,7 +11,7 @@
 //                                       StartNotify, StopNotify, Value (notifications)
 // and, outside the application's tree,
 //   /org/latchkey/advertisement0        org.bluez.LEAdvertisement1    peripheral, the service
-//                                       UUID, "latchkey-XXXX"
+//                                       UUID, LocalName "latchkey-" + the lock id's last 4 hex digits
 //
 // Registration is asynchronous: BlueZ calls back into the application (GetManagedObjects) before
 // it answers RegisterApplication, so a blocking call would deadlock the one thread that could

@@ -7,10 +7,6 @@
 namespace latchkey::device {
 namespace {
 
-link::PhoneResponse Refusal(std::string_view code, std::string_view reason = {}) {
-  return link::PhoneRefused(code, reason);
-}
-
 const core::Actor kPhoneActor{core::Source::kPhone, "phone", false};
 
 }  // namespace
@@ -74,43 +70,32 @@ void PhoneDoor::OnOperate(const link::PhoneSessionLock::Operate& operate) {
   // The phone is told only the code: the session's messages carry names, not free text.
   if (!cert_) {
     spdlog::info("phone: a certificate that does not decode: {}", cert_error_);
-    return Finish(Refusal("invalid"));
+    return Finish(link::PhoneRefused("invalid"));
   }
   std::optional<core::ArrivalToken> arrival;
   if (operate.arrival) {
     auto token = core::DecodeArrivalToken(*operate.arrival);
-    if (!token.ok()) return Finish(Refusal("invalid"));
+    if (!token.ok()) return Finish(link::PhoneRefused("invalid"));
     arrival = std::move(token).value();
   }
   core::PhoneRequest request;
   request.certificate = &*cert_;
   request.session_key = phone_;
   request.operation = link::OperationOf(operate.op);
-  request.arrival = arrival ? &*arrival : nullptr;
-  if (arrival && request.operation != core::Operation::kUnlock) {
-    return Finish(Refusal("invalid"));
-  }
+  request.arrival = arrival ? &*arrival : nullptr;  // with another op than unlock: kInvalid below
   auto decided = runtime_.lock().PhoneAccess(request);
   runtime_.Reschedule();
-  if (!decided.ok()) return Finish(Refusal(decided.status().code() == core::Code::kIoError ? "internal" : "invalid"));
+  if (!decided.ok()) return Finish(link::PhoneRefused(decided.status().code() == core::Code::kIoError ? "internal" : "invalid"));
   const core::PhoneDecision& d = *decided;
-  if (d.decision.result == core::DecisionResult::kDenied) return Finish(Refusal("denied", std::string(d.reason())));
-  if (d.decision.result == core::DecisionResult::kPending) return Finish(Refusal("denied", "incomplete"));
-  if (!request.operation) {
-    link::PhoneResponse res;
-    res.ok = true;
-    res.result = ResultNow();
-    return Finish(res);
-  }
+  if (d.decision.result == core::DecisionResult::kDenied) return Finish(link::PhoneRefused("denied", d.reason()));
+  if (d.decision.result == core::DecisionResult::kPending) return Finish(link::PhoneRefused("denied", "incomplete"));
+  if (!request.operation) return Finish(link::PhoneOk(ResultNow()));
   // The answer waits for the bolt; the session may be gone by then.
   runtime_.WhenBoltStops([weak = weak_from_this()](const core::LockStatus& status) {
     auto self = weak.lock();
     if (!self || self->closed_) return;
-    if (status.lock_state == core::LockState::kJammed) return self->Finish(Refusal("jammed"));
-    link::PhoneResponse res;
-    res.ok = true;
-    res.result = self->ResultNow();
-    self->Finish(res);
+    if (status.lock_state == core::LockState::kJammed) return self->Finish(link::PhoneRefused("jammed"));
+    self->Finish(link::PhoneOk(self->ResultNow()));
   });
 }
 

@@ -66,16 +66,7 @@ class BleDoorTest : public PairedLockTest<> {
   }
 
   core::PhoneKeyCert Cert(const crypto::NoiseKeypair& phone, uint64_t serial) const {
-    core::PhoneKeyCert c;
-    c.serial = serial;
-    c.lock = lock_id_;
-    c.user = user_;
-    c.phone = phone.pub;
-    c.not_before = UnixNowS() - 60;
-    c.not_after = UnixNowS() + 3600;
-    c.ops = {.lock = true, .unlock = true, .unlatch = false};
-    c.sig = crypto::SignEd25519(home_, core::PhoneKeySignedBytes(c));
-    return c;
+    return SignedPhoneKey(home_, lock_id_, user_, phone.pub, serial);
   }
 
   core::Status Write(const std::string& device, const std::vector<link::PhoneFragment>& fragments) {

@@ -25,6 +25,24 @@ CliRun RunCli(const std::string& dir, std::vector<std::string> args, std::vector
   return run;
 }
 
+core::PhoneKeyCert SignedPhoneKey(const crypto::Ed25519KeyPair& home, const std::string& lock_id, uint16_t user,
+                                  const core::X25519PublicKey& phone, uint64_t serial) {
+  core::PhoneKeyCert c;
+  c.serial = serial;
+  c.lock = lock_id;
+  c.user = user;
+  c.phone = phone;
+  c.not_before = UnixNowS() - 60;
+  c.not_after = UnixNowS() + 3600;
+  c.ops = {.lock = true, .unlock = true, .unlatch = false};
+  SignPhoneKey(home, c);
+  return c;
+}
+
+void SignPhoneKey(const crypto::Ed25519KeyPair& home, core::PhoneKeyCert& cert) {
+  cert.sig = crypto::SignEd25519(home, core::PhoneKeySignedBytes(cert));
+}
+
 int64_t UnixNowS() {
   return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
 }

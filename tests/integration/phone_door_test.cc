@@ -44,20 +44,13 @@ class PhoneDoorTest : public PairedLockTest<> {
   }
 
   core::PhoneKeyCert Cert(const crypto::NoiseKeypair& phone, uint64_t serial, bool auto_unlock = false) const {
-    core::PhoneKeyCert c;
-    c.serial = serial;
-    c.lock = lock_id_;
-    c.user = user_;
-    c.phone = phone.pub;
-    c.not_before = UnixNowS() - 60;
-    c.not_after = UnixNowS() + 3600;
-    c.ops = {.lock = true, .unlock = true, .unlatch = false};
+    core::PhoneKeyCert c = SignedPhoneKey(home_, lock_id_, user_, phone.pub, serial);
     c.auto_unlock = auto_unlock;
     c.epoch = epoch_;
     Sign(c);
     return c;
   }
-  void Sign(core::PhoneKeyCert& c) const { c.sig = crypto::SignEd25519(home_, core::PhoneKeySignedBytes(c)); }
+  void Sign(core::PhoneKeyCert& c) const { SignPhoneKey(home_, c); }
   std::vector<uint8_t> Revocations(uint64_t version, uint32_t epoch, std::vector<uint64_t> serials) const {
     core::PhoneRevocations list{version, epoch, std::move(serials), {}};
     list.sig = crypto::SignEd25519(home_, core::PhoneRevocationsSignedBytes(list));
