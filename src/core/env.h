@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <optional>
 #include <span>
+#include <string>
 #include <string_view>
 
 namespace latchkey::core {
@@ -40,6 +41,13 @@ class Crypto {
   // refuses non-canonical signatures and small-order keys, as libsodium does.
   virtual bool VerifyEd25519(const Ed25519PublicKey& public_key, std::span<const uint8_t> message,
                              const Ed25519Signature& signature) const = 0;
+  // HMAC-SHA256 (RFC 2104) of `data` under `key`: the check digits of offline codes.
+  virtual Digest HmacSha256(std::span<const uint8_t> key, std::span<const uint8_t> data) const = 0;
+  // FF1 (NIST SP 800-38G) decryption of decimal `digits` under AES with `key` (16, 24 or 32
+  // bytes) and `tweak`, radix 10: the plaintext digits, or nullopt when `digits` are not 2..56
+  // ASCII digits or the key is not of an AES size. The lock decrypts a typed offline code with it.
+  virtual std::optional<std::string> Ff1DecryptDigits(std::span<const uint8_t> key, std::span<const uint8_t> tweak,
+                                                      std::string_view digits) const = 0;
 };
 
 // A local civil time: what a wall clock in the lock's time zone shows.

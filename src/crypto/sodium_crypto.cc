@@ -2,6 +2,8 @@
 
 #include <sodium.h>
 
+#include "crypto/ff1.h"
+
 namespace latchkey::crypto {
 
 bool InitSodium() {
@@ -32,6 +34,23 @@ core::Digest SodiumCrypto::ChainHash(const core::Digest& prev, std::span<const u
 bool SodiumCrypto::VerifyEd25519(const core::Ed25519PublicKey& public_key, std::span<const uint8_t> message,
                                  const core::Ed25519Signature& signature) const {
   return crypto_sign_verify_detached(signature.data(), message.data(), message.size(), public_key.data()) == 0;
+}
+
+core::Digest SodiumCrypto::HmacSha256(std::span<const uint8_t> key, std::span<const uint8_t> data) const {
+  core::Digest out{};
+  crypto_auth_hmacsha256_state state;
+  crypto_auth_hmacsha256_init(&state, key.data(), key.size());
+  crypto_auth_hmacsha256_update(&state, data.data(), data.size());
+  crypto_auth_hmacsha256_final(&state, out.data());
+  sodium_memzero(&state, sizeof state);
+  return out;
+}
+
+std::optional<std::string> SodiumCrypto::Ff1DecryptDigits(std::span<const uint8_t> key, std::span<const uint8_t> tweak,
+                                                          std::string_view digits) const {
+  auto plain = Ff1Decrypt(key, tweak, 10, digits);
+  if (!plain.ok()) return std::nullopt;
+  return std::move(plain).value();
 }
 
 SecretKey RandomKey() {

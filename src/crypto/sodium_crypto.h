@@ -1,6 +1,7 @@
 // The core's Crypto seam on libsodium: BLAKE2b (crypto_generichash) keyed with the lock's
 // 32-byte secret for credential digests, and unkeyed for the event chain; Ed25519
-// (crypto_sign_verify_detached) for phone-key certificates. Also the signing side of Ed25519,
+// (crypto_sign_verify_detached) for phone-key certificates; HMAC-SHA256 and FF1 (ff1.h, on OpenSSL)
+// for offline guest codes. Also the signing side of Ed25519,
 // for the hub's home key and for tests.
 #pragma once
 
@@ -26,6 +27,10 @@ class SodiumCrypto : public core::Crypto {
   core::Digest ChainHash(const core::Digest& prev, std::span<const uint8_t> data) const override;
   bool VerifyEd25519(const core::Ed25519PublicKey& public_key, std::span<const uint8_t> message,
                      const core::Ed25519Signature& signature) const override;
+  core::Digest HmacSha256(std::span<const uint8_t> key, std::span<const uint8_t> data) const override;
+  // FF1 from crypto/ff1.h (OpenSSL's AES).
+  std::optional<std::string> Ff1DecryptDigits(std::span<const uint8_t> key, std::span<const uint8_t> tweak,
+                                              std::string_view digits) const override;
 
  private:
   SecretKey key_;

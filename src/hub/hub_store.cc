@@ -147,17 +147,19 @@ CREATE TABLE lock_phone_keys(
 ) STRICT;
 )sql";
 
-constexpr std::array<std::string_view, 3> kSteps{kSchemaV1, kSchemaV2, kSchemaV3};
-
 }  // namespace
 
-std::span<const std::string_view> HubStore::SchemaSteps() { return kSteps; }
+std::span<const std::string_view> HubStore::SchemaSteps() {
+  static const std::array<std::string_view, 5> steps{kSchemaV1, kSchemaV2, kSchemaV3, kSchemaV4OfflineCodes,
+                                                     kSchemaV5Push};
+  return steps;
+}
 
 Result<std::unique_ptr<HubStore>> HubStore::Open(const std::string& path) try {
   auto opened = Database::Open(path);
   LATCHKEY_TRY(opened);
   std::unique_ptr<Database> db = std::move(opened).value();
-  LATCHKEY_TRY(store::Migrate(*db, kSteps));
+  LATCHKEY_TRY(store::Migrate(*db, SchemaSteps()));
   return std::unique_ptr<HubStore>(new HubStore(std::move(db)));
 } catch (const std::exception& e) {
   return Failure("cannot open hub store " + path, e);

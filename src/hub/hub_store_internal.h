@@ -25,6 +25,11 @@ using store::Database;
 using store::Statement;
 using store::Transaction;
 
+// The schema steps kept beside their tables' code: version 4, offline guest codes
+// (hub_store_offline_codes.cc); version 5, Web Push (hub_store_push.cc).
+extern const std::string_view kSchemaV4OfflineCodes;
+extern const std::string_view kSchemaV5Push;
+
 // The most rows one listing returns.
 constexpr std::size_t kMaxLimit = 1000;
 // The largest seq or time a key column holds (SQLite's INTEGER).
