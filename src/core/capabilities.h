@@ -27,8 +27,11 @@ struct Capabilities {
   // The size of each credential type's index space: max_users * credentials_per_user.
   CredentialIndex credential_slots() const { return max_users * credentials_per_user; }
 
-  // Types this lock accepts today (phone_key comes later).
-  static bool SupportsType(CredentialType type) { return type != CredentialType::kPhoneKey; }
+  // Types a lock stores as credentials: a phone key is a certificate the phone presents and an
+  // offline code is checked with the offline-code key (offline_code.h); neither has a slot.
+  static bool SupportsType(CredentialType type) {
+    return type != CredentialType::kPhoneKey && type != CredentialType::kOfflineCode;
+  }
 };
 
 }  // namespace latchkey::core

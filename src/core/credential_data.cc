@@ -26,6 +26,7 @@ uint8_t Domain(CredentialType type) {
     case CredentialType::kFingerprint: return 'F';
     case CredentialType::kFace: return 'A';
     case CredentialType::kPhoneKey: return 'P';
+    case CredentialType::kOfflineCode: return 'O';
   }
   return '?';
 }
@@ -67,6 +68,7 @@ Status ValidateCredentialData(CredentialType type, std::string_view data, const 
       return Status::Ok();
     }
     case CredentialType::kPhoneKey:
+    case CredentialType::kOfflineCode:
       break;
   }
   return Status::Invalid("type: " + std::string(ToString(type)) + " is not a supported credential type");

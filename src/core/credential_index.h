@@ -31,7 +31,9 @@ class CredentialTable {
   void Clear();
 
  private:
-  static constexpr std::size_t kTypes = 6;
+  // One entry per CredentialType, so that any type's lookup stays in bounds (only the types
+  // Capabilities::SupportsType ever hold anything).
+  static constexpr std::size_t kTypes = EnumNames<CredentialType>::kNames.size();
   struct DigestHash {
     std::size_t operator()(const Digest& d) const {
       // A keyed digest is uniformly random; its first bytes are a good hash.

@@ -37,6 +37,10 @@ std::vector<uint8_t> CanonicalEncoding(const Event& e) {
       inner.Add("type", [&](CborWriter& iw) { iw.Text(ToString(e.credential->type)); });
       inner.Add("index", [&](CborWriter& iw) { iw.Head(0, e.credential->index); });
       if (e.credential->serial != 0) inner.Add("serial", [&](CborWriter& iw) { iw.Head(0, e.credential->serial); });
+      if (e.credential->window_hours != 0) {  // an offline code's window: Unix seconds, hours
+        inner.Add("start", [&](CborWriter& iw) { iw.Int(e.credential->window_start_s); });
+        inner.Add("duration", [&](CborWriter& iw) { iw.Head(0, e.credential->window_hours); });
+      }
       w.Raw(inner.Encode());
     });
   }

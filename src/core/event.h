@@ -35,6 +35,8 @@ struct Event {
   std::optional<ChangeOperation> change;           // change: "operation"
   std::optional<Source> source;
   std::optional<IndexOrAll> user;
+  // {"type", "index"}, with "serial" for a phone key and "start" (Unix s), "duration" (hours)
+  // for an offline code.
   std::optional<CredentialRef> credential;
   std::optional<std::string> actor;
   std::optional<AccessError> error;                // lock_operation_error

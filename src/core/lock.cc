@@ -97,6 +97,7 @@ Status Lock::Impl::Load() {
   relock_due_ = Resume(now, rt_.relock_remaining_ms);
   auto_quiet_until_ = Resume(now, rt_.auto_unlock_quiet_ms);
   phone_keys_ = state.phone_keys;
+  offline_codes_ = state.offline_codes;
   const bool door_open = rt_.door_state == DoorState::kOpen || rt_.door_state == DoorState::kAjar ||
                          rt_.door_state == DoorState::kForcedOpen;
   if (door_open) {

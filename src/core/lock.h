@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -22,6 +23,7 @@
 #include "core/capabilities.h"
 #include "core/env.h"
 #include "core/event.h"
+#include "core/offline_code.h"
 #include "core/phone_key.h"
 #include "core/phone_revocations.h"
 #include "core/ports.h"
@@ -145,6 +147,19 @@ struct PhoneKeyInfo {
   friend bool operator==(const PhoneKeyInfo&, const PhoneKeyInfo&) = default;
 };
 
+// What the lock holds of offline guest codes (the link's set_offline_key and revoke_offline_codes
+// answer it, so that the hub learns what the lock applied, and the generation a clear code typed
+// at the door moved it to).
+struct OfflineCodeInfo {
+  bool has_key = false;
+  int64_t epoch_s = 0;
+  uint32_t generation = 0;
+  uint64_t revocations_version = 0;
+  std::size_t revoked = 0;     // codes on the lock's revocation list
+  std::size_t remembered = 0;  // used one-time and clear codes, first uses of long windows
+  friend bool operator==(const OfflineCodeInfo&, const OfflineCodeInfo&) = default;
+};
+
 class Lock {
  public:
   // Opens the lock from its store. A new store is initialised with default settings; an
@@ -228,6 +243,29 @@ class Lock {
   // window). Without an operation it only checks (lockout, certificate) and records nothing
   // unless the check counts as a wrong attempt.
   Result<PhoneDecision> PhoneAccess(const PhoneRequest& request);
+
+  // --- offline guest codes (OFFLINE-CODES.md; docs/offline-codes.md "On the lock") -----------
+  // The paired hub's offline-code key, its reference epoch (Unix seconds, a positive multiple of
+  // 3600, at most kMaxOfflineEpochS) and the generation of its check digits (offline_code.h). A key other than the one held
+  // starts afresh: the used codes and the revocations of the old key are forgotten, the
+  // generation is as given. The same key raises the generation to max(held, given) and keeps the
+  // rest; with another epoch it is refused (kInvalid: every code's window would move). A change
+  // is recorded as a change of data_type offline_key (add for a first key, else modify).
+  Result<OfflineCodeInfo> SetOfflineKey(const OfflineCodeKey& key, int64_t epoch_s, uint32_t generation,
+                                        const Actor& actor);
+  // The lock was unpaired: the key and all it knew under it are forgotten, and no offline code
+  // opens until a hub gives a key again (a change offline_key clear).
+  Status ForgetOfflineKey(const Actor& actor);
+  // The hub's complete list of revoked codes whose windows have not ended: at most 512 plaintexts
+  // of 12 digits that unpack (kInvalid otherwise, and without a key). Applied only when `version`
+  // is newer than the one held, raising the generation to max(held, given) with it (a change of
+  // data_type offline_revocations); an older or equal version changes nothing.
+  Result<OfflineCodeInfo> ApplyOfflineRevocations(uint64_t version, std::span<const std::string> codes,
+                                                  uint32_t generation, const Actor& actor);
+  OfflineCodeInfo offline_codes() const;
+  // A code typed at the keypad that is no PIN, has 12 digits, while the lock holds a key, is
+  // decided as an offline code (lock_offline.cc): source keypad, credential {offline_code, its
+  // window}, no user; every refusal but lockout, mode and battery is one wrong attempt.
 
   // --- the physical world (8) ---------------------------------------------------------------
   Status SetDoor(bool open);

@@ -30,6 +30,10 @@ std::string_view DataField(Source source) {
   }
 }
 
+// An offline code is nobody's on the lock: its event names the code's window and no user (the
+// hub knows whom it gave the code to).
+bool NamesUser(const StoredCredential& credential) { return credential.ref.type != CredentialType::kOfflineCode; }
+
 uint32_t FactorsNeeded(CredentialRule rule) {
   switch (rule) {
     case CredentialRule::kSingle: return 1;
@@ -54,9 +58,11 @@ Decision Lock::Impl::Deny(const AccessRequest& request, AccessError error, const
   Event e = OperationErrorEvent(request.operation, request.source, error);
   Decision d = Refused(error, request.operation);
   if (credential != nullptr) {
-    e.user = IndexOrAll{credential->user, false};
+    if (NamesUser(*credential)) {
+      e.user = IndexOrAll{credential->user, false};
+      d.user = credential->user;
+    }
     e.credential = credential->ref;
-    d.user = credential->user;
     d.credential = credential->ref;
   }
   if (request.remote && !request.actor.name.empty()) e.actor = std::string(request.actor.name);
@@ -163,6 +169,10 @@ Decision Lock::Impl::Decide(const AccessRequest& request) {
   User* user = credential == nullptr          ? nullptr
                : request.phone_guest != nullptr ? request.phone_guest
                                                 : FindUser(credential->user);
+  if (credential == nullptr && OfflineCandidate(request)) {
+    // No PIN, 12 digits: perhaps an offline guest code, decided from here on (lock_offline.cc).
+    return DecideOffline(request, programming_only);
+  }
   if (credential == nullptr || user == nullptr) {
     Decision d = Deny(request, AccessError::kInvalidCredential, nullptr);
     WrongAttempt(request);
@@ -227,7 +237,7 @@ Decision Lock::Impl::Grant(const AccessRequest& request, const StoredCredential*
 
   Event e = OperationEvent(op, request.source);
   if (credential != nullptr) {
-    e.user = IndexOrAll{credential->user, false};
+    if (NamesUser(*credential)) e.user = IndexOrAll{credential->user, false};
     e.credential = credential->ref;
   }
   if (request.remote && !request.actor.name.empty()) e.actor = std::string(request.actor.name);
@@ -271,7 +281,7 @@ Decision Lock::Impl::Grant(const AccessRequest& request, const StoredCredential*
   d.operation = op;
   d.lock_state = rt_.lock_state;
   if (credential != nullptr) {
-    d.user = credential->user;
+    if (NamesUser(*credential)) d.user = credential->user;
     d.credential = credential->ref;
   }
   return d;
@@ -320,8 +330,10 @@ Result<std::optional<Decision>> Lock::PressKeys(std::string_view keys) {
       auto d = Present(Source::kKeypad, entered);
       LATCHKEY_TRY(d);
       last = *d;
-    } else if (m.keypad_buffer_.size() <= m.config_.capabilities.max_pin_length) {
-      m.keypad_buffer_.push_back(c);  // one digit past the longest PIN is enough to fail it
+    } else if (m.keypad_buffer_.size() <= std::max<std::size_t>(m.config_.capabilities.max_pin_length,
+                                                                 kOfflineCodeDigits)) {
+      // One digit past the longest PIN or offline code is enough to fail it.
+      m.keypad_buffer_.push_back(c);
     }
   }
   return last;

@@ -1,8 +1,8 @@
 // Lock::Impl: the state of a lock and the helpers its parts share. Private to src/core; the
 // public face is lock.h. The member functions are spread over lock.cc (opening, storage,
 // events), lock_admin.cc (users, credentials, schedules, settings), lock_access.cc (the
-// access decision), lock_physical.cc (bolt, door, power, timers) and lock_clock.cc (setting the
-// real-time clock).
+// access decision), lock_physical.cc (bolt, door, power, timers), lock_clock.cc (setting the
+// real-time clock), lock_phone.cc (phone keys) and lock_offline.cc (offline guest codes).
 #pragma once
 
 #include <map>
@@ -85,6 +85,10 @@ class Lock::Impl {
   // Step 3: the stored credential the request's data is, or nullptr (a wrong attempt).
   const StoredCredential* Match(const AccessRequest& request);
   Decision Deny(const AccessRequest& request, AccessError error, const StoredCredential* credential);
+  // Step 3 found no PIN for a keypad entry: whether it may be an offline code (12 digits, a key
+  // held), and then the rest of the decision for it (lock_offline.cc).
+  bool OfflineCandidate(const AccessRequest& request) const;
+  Decision DecideOffline(const AccessRequest& request, bool programming_only);
   Decision Grant(const AccessRequest& request, const StoredCredential* credential, User* user);
   // The class of wrong attempts a request belongs to (LOCK-SEMANTICS.md 7.3, revised): remote
   // commands are the remote class, every interface at the door the door class.
@@ -136,6 +140,7 @@ class Lock::Impl {
   std::optional<int64_t> relock_due_;
   std::optional<int64_t> auto_quiet_until_;  // no auto-unlock before (rt_.auto_unlock_quiet_ms)
   PhoneKeyState phone_keys_;
+  OfflineCodeState offline_codes_;
   std::optional<uint32_t> relock_timeout_once_;  // unlock with timeout, for the move under way
   std::optional<int64_t> door_open_since_;
   std::optional<int64_t> door_ajar_due_;

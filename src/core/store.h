@@ -12,6 +12,7 @@
 
 #include "core/arrival_token.h"
 #include "core/event.h"
+#include "core/offline_code_state.h"
 #include "core/schedule.h"
 #include "core/settings.h"
 #include "core/status.h"
@@ -97,6 +98,7 @@ struct PersistentState {
   std::vector<HolidaySchedule> holidays;
   RuntimeState runtime;
   PhoneKeyState phone_keys;
+  OfflineCodeState offline_codes;  // its stored form: offline_code_state.h
 };
 
 // One atomic group of writes.
@@ -111,11 +113,12 @@ class WriteBatch {
   struct PutSettings { Settings settings; };
   struct PutRuntime { RuntimeState runtime; };
   struct PutPhoneKeys { PhoneKeyState phone_keys; };
+  struct PutOfflineCodes { OfflineCodeState offline_codes; };
   struct AppendEvent { Event event; };
   struct DropEventsThrough { uint64_t seq; };  // forget events with seq <= this
   using Op = std::variant<PutUser, DeleteUser, PutCredential, DeleteCredential, PutHoliday,
-                          DeleteHoliday, PutSettings, PutRuntime, PutPhoneKeys, AppendEvent,
-                          DropEventsThrough>;
+                          DeleteHoliday, PutSettings, PutRuntime, PutPhoneKeys, PutOfflineCodes,
+                          AppendEvent, DropEventsThrough>;
 
   void Add(Op op) { ops_.push_back(std::move(op)); }
   const std::vector<Op>& ops() const { return ops_; }

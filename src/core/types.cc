@@ -15,6 +15,7 @@ DataType DataTypeOf(CredentialType type) {
     case CredentialType::kFingerprint: return DataType::kFingerprint;
     case CredentialType::kFace: return DataType::kFace;
     case CredentialType::kPhoneKey: return DataType::kPin;  // no phone_key data type yet
+    case CredentialType::kOfflineCode: return DataType::kOfflineKey;  // never stored as a credential
   }
   return DataType::kPin;
 }

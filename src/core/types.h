@@ -19,7 +19,7 @@ enum class UserType : uint8_t {
 };
 enum class UserStatus : uint8_t { kEnabled, kDisabled };
 enum class CredentialRule : uint8_t { kSingle, kDual, kTri };
-enum class CredentialType : uint8_t { kProgrammingPin, kPin, kRfid, kFingerprint, kFace, kPhoneKey };
+enum class CredentialType : uint8_t { kProgrammingPin, kPin, kRfid, kFingerprint, kFace, kPhoneKey, kOfflineCode };
 enum class OperatingMode : uint8_t { kNormal, kVacation, kPrivacy, kNoRemote, kPassage, kLockdown };
 enum class LockState : uint8_t { kLocked, kUnlocked, kUnlatched, kLocking, kUnlocking, kJammed, kUnknown };
 enum class DoorState : uint8_t { kOpen, kClosed, kAjar, kForcedOpen, kUnknown };
@@ -37,7 +37,7 @@ enum class AlarmKind : uint8_t {
 };
 enum class DataType : uint8_t {
   kUser, kPin, kRfid, kFingerprint, kFace, kProgrammingPin, kWeekDaySchedule, kYearDaySchedule,
-  kHolidaySchedule, kSettings, kClock, kHomeKey, kPhoneRevocations,
+  kHolidaySchedule, kSettings, kClock, kHomeKey, kPhoneRevocations, kOfflineKey, kOfflineRevocations,
 };
 enum class ChangeOperation : uint8_t { kAdd, kModify, kClear };
 enum class EventKind : uint8_t { kLockOperation, kLockOperationError, kAlarm, kDoorState, kChange, kPower };
@@ -57,7 +57,8 @@ LATCHKEY_ENUM_NAMES(UserType, "unrestricted", "week_day_schedule", "year_day_sch
                     "expiring", "remote_only");
 LATCHKEY_ENUM_NAMES(UserStatus, "enabled", "disabled");
 LATCHKEY_ENUM_NAMES(CredentialRule, "single", "dual", "tri");
-LATCHKEY_ENUM_NAMES(CredentialType, "programming_pin", "pin", "rfid", "fingerprint", "face", "phone_key");
+LATCHKEY_ENUM_NAMES(CredentialType, "programming_pin", "pin", "rfid", "fingerprint", "face", "phone_key",
+                    "offline_code");
 LATCHKEY_ENUM_NAMES(OperatingMode, "normal", "vacation", "privacy", "no_remote", "passage", "lockdown");
 LATCHKEY_ENUM_NAMES(LockState, "locked", "unlocked", "unlatched", "locking", "unlocking", "jammed", "unknown");
 LATCHKEY_ENUM_NAMES(DoorState, "open", "closed", "ajar", "forced_open", "unknown");
@@ -72,7 +73,7 @@ LATCHKEY_ENUM_NAMES(AlarmKind, "lock_jammed", "wrong_code_limit", "tamper", "doo
                     "events_lost", "factory_reset");
 LATCHKEY_ENUM_NAMES(DataType, "user", "pin", "rfid", "fingerprint", "face", "programming_pin",
                     "week_day_schedule", "year_day_schedule", "holiday_schedule", "settings", "clock",
-                    "home_key", "phone_revocations");
+                    "home_key", "phone_revocations", "offline_key", "offline_revocations");
 LATCHKEY_ENUM_NAMES(ChangeOperation, "add", "modify", "clear");
 LATCHKEY_ENUM_NAMES(EventKind, "lock_operation", "lock_operation_error", "alarm", "door_state", "change", "power");
 LATCHKEY_ENUM_NAMES(Weekday, "mon", "tue", "wed", "thu", "fri", "sat", "sun");
@@ -105,6 +106,10 @@ struct CredentialRef {
   CredentialIndex index = 0;
   // A phone key has no slot on the lock: it is named by its certificate's serial (index 0).
   uint64_t serial = 0;
+  // Nor has an offline code (offline_code.h): it is named by its window, the Unix second it
+  // starts and its length in hours (index 0; window_hours 0: not an offline code).
+  int64_t window_start_s = 0;
+  uint32_t window_hours = 0;
   friend bool operator==(const CredentialRef&, const CredentialRef&) = default;
 };
 

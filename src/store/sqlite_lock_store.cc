@@ -230,6 +230,18 @@ Status SqliteLockStore::Load(core::PersistentState* out) {
   });
   LATCHKEY_TRY(s);
 
+  // The offline codes' record (core/offline_code_state.h), likewise: absent until the lock
+  // first learns an offline-code key.
+  auto offline = query("SELECT value FROM meta WHERE key = 'offline_codes'");
+  LATCHKEY_TRY(offline);
+  s = ForEachRow(offline.value(), [&](Statement& row) -> Status {
+    auto decoded = core::DecodeOfflineCodeState(row.ColumnBlob(0));
+    if (!decoded.ok()) return Status::IoError("offline_codes row: " + decoded.status().message());
+    out->offline_codes = std::move(decoded).value();
+    return Status::Ok();
+  });
+  LATCHKEY_TRY(s);
+
   auto users = query("SELECT idx, body FROM users ORDER BY idx");
   LATCHKEY_TRY(users);
   s = ForEachRow(users.value(), [&](Statement& row) {
@@ -343,6 +355,11 @@ Status SqliteLockStore::Apply(const WriteBatch::Op& op) {
         } else if constexpr (std::is_same_v<T, WriteBatch::PutPhoneKeys>) {
           const std::vector<uint8_t> body = core::EncodePhoneKeyState(o.phone_keys);
           st.put_meta.Bind(1, std::string_view("phone_keys"));
+          st.put_meta.Bind(2, std::span<const uint8_t>(body));
+          return st.put_meta.Run();
+        } else if constexpr (std::is_same_v<T, WriteBatch::PutOfflineCodes>) {
+          const std::vector<uint8_t> body = core::EncodeOfflineCodeState(o.offline_codes);
+          st.put_meta.Bind(1, std::string_view("offline_codes"));
           st.put_meta.Bind(2, std::span<const uint8_t>(body));
           return st.put_meta.Run();
         } else if constexpr (std::is_same_v<T, WriteBatch::AppendEvent>) {

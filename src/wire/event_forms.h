@@ -12,7 +12,8 @@
 // Kind-specific fields are there only when the event has them; "operation" is an Operation, or
 // a ChangeOperation for kind "change"; "user" and "index" are a number or "all"; "from" and "to"
 // (a clock change) are Unix ms like "time"; "hash" is 64 hex digits. The API form is the same
-// document with "time", "from" and "to" as RFC 3339 text ("2026-11-25T08:00:00.000Z"). Unknown
+// document with "time", "from" and "to" (and an offline code's credential "start", which is Unix
+// seconds in the other forms) as RFC 3339 text ("2026-11-25T08:00:00.000Z"). Unknown
 // fields pass every form (a newer lock's).
 //
 // The runtime record has only a store form (the lock never sends it): durations as what

@@ -2,6 +2,7 @@
 
 #include <array>
 
+#include "platform/time_format.h"
 #include "wire/json_codec.h"
 #include "wire/json_fields.h"
 
@@ -99,12 +100,35 @@ FieldTable<core::User> UserTable(Form form) {
                   form, "year_day_schedules", &User::year_day_schedules, EncodeYearDay, DecodeYearDay);
 }
 
-FieldTable<core::CredentialRef> CredentialRefTable() {
-  return FieldTable<core::CredentialRef>("credential")
-      .Lenient()
-      .Field("type", &core::CredentialRef::type)
-      .Field("index", &core::CredentialRef::index)
-      .Field("serial", &core::CredentialRef::serial, {.may_be_absent = true, .omit_default = true});
+// An offline code's window rides along: "start" as Unix seconds in the store and link forms,
+// as RFC 3339 text in the API form, and "duration" in hours (both absent for other types).
+FieldTable<core::CredentialRef> CredentialRefTable(Form form) {
+  using core::CredentialRef;
+  auto table = FieldTable<CredentialRef>("credential")
+                   .Lenient()
+                   .Field("type", &CredentialRef::type)
+                   .Field("index", &CredentialRef::index)
+                   .Field("serial", &CredentialRef::serial, {.may_be_absent = true, .omit_default = true})
+                   .Field("duration", &CredentialRef::window_hours, {.hi = 999, .may_be_absent = true, .omit_default = true});
+  if (form != Form::kApi) {
+    return std::move(table).Field("start", &CredentialRef::window_start_s, {.may_be_absent = true, .omit_default = true});
+  }
+  return std::move(table).Custom(
+      "start",
+      [](const Json& v, CredentialRef& ref) -> core::Status {
+        Json one = Json::object();
+        one["start"] = v;
+        JsonFields f(one);
+        const auto text = f.Str("start", true, 64);
+        LATCHKEY_TRY(f);
+        const auto ms = platform::ParseRfc3339Ms(*text);
+        if (!ms || *ms % 1000 != 0) return core::Status::Invalid("start: must be an RFC 3339 time in whole seconds");
+        ref.window_start_s = *ms / 1000;
+        return core::Status::Ok();
+      },
+      [](const CredentialRef& ref, Json& j) {
+        if (ref.window_start_s != 0) j["start"] = platform::FormatRfc3339Ms(ref.window_start_s * 1000);
+      });
 }
 
 // A member written as text (a time of day, a local date-time): read with the checks and messages
@@ -201,9 +225,10 @@ const FieldTable<core::User>& UserFields(Form form) {
   return tables[static_cast<std::size_t>(form)];
 }
 
-const FieldTable<core::CredentialRef>& CredentialRefFields(Form) {
-  static const auto table = CredentialRefTable();
-  return table;
+const FieldTable<core::CredentialRef>& CredentialRefFields(Form form) {
+  static const std::array<FieldTable<core::CredentialRef>, 3> tables{
+      CredentialRefTable(Form::kStore), CredentialRefTable(Form::kLink), CredentialRefTable(Form::kApi)};
+  return tables[static_cast<std::size_t>(form)];
 }
 
 const FieldTable<core::WeekDaySchedule>& WeekDayFields(Form) {

@@ -31,6 +31,9 @@ const FieldTable<core::SettingsPatch>& SettingsPatchFields(Form form);
 // A user with its credentials and schedules. Unknown fields pass (a later version's store).
 const FieldTable<core::User>& UserFields(Form form);
 // A credential's {"type": "pin", "index": 3} (in a user, an event, a decision). Unknown fields pass.
+// A phone key adds its "serial"; an offline code its window, "start" and "duration" (hours):
+//   store, link: {"type": "offline_code", "index": 0, "start": 1795600800, "duration": 4}
+//   API:         {"type": "offline_code", "index": 0, "start": "2026-11-25T10:00:00.000Z", "duration": 4}
 const FieldTable<core::CredentialRef>& CredentialRefFields(Form form);
 // Schedules, each with its "index" (left out while 0: the lock takes the lowest free) and its
 // times as text. Unknown fields pass: a request carries the schedule beside its own fields.

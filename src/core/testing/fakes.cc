@@ -13,6 +13,7 @@ Status MemoryLockStore::Load(PersistentState* out) {
   for (const auto& [index, holiday] : holidays_) out->holidays.push_back(holiday);
   out->runtime = runtime_;
   out->phone_keys = phone_keys_;
+  out->offline_codes = offline_codes_;
   return Status::Ok();
 }
 
@@ -45,6 +46,8 @@ Status MemoryLockStore::Write(const WriteBatch& batch) {
             runtime_ = o.runtime;
           } else if constexpr (std::is_same_v<T, WriteBatch::PutPhoneKeys>) {
             phone_keys_ = o.phone_keys;
+          } else if constexpr (std::is_same_v<T, WriteBatch::PutOfflineCodes>) {
+            offline_codes_ = o.offline_codes;
           } else if constexpr (std::is_same_v<T, WriteBatch::AppendEvent>) {
             events_[o.event.seq] = o.event;
           } else if constexpr (std::is_same_v<T, WriteBatch::DropEventsThrough>) {

@@ -51,6 +51,7 @@ class MemoryLockStore : public LockStore {
   std::map<uint32_t, HolidaySchedule> holidays_;
   RuntimeState runtime_;
   PhoneKeyState phone_keys_;
+  OfflineCodeState offline_codes_;
   std::map<uint64_t, Event> events_;
   int fail_writes_ = 0;
   std::size_t writes_ = 0;
