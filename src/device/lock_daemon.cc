@@ -140,8 +140,9 @@ int RunLockDaemon(const LockDaemonOptions& options) {
                  SimWorld::Hooks{[&](bool connected) { link_server->SetNetwork(connected); },
                                  [&] { return ops_holder->StateJson(); }});
   ops_holder = std::make_unique<LockOps>(runtime, &world, LockOps::Hooks{[&] {
-    // Unpaired: the old hub's phone keys open nothing from now on.
+    // Unpaired: the old hub's phone keys and offline codes open nothing from now on.
     (void)runtime.lock().SetHomeKey(std::nullopt, core::Actor{core::Source::kRemote, "hub", true});
+    (void)runtime.lock().ForgetOfflineKey(core::Actor{core::Source::kRemote, "hub", true});
     link_server->Unpair();
   }});
   LinkServer server(io, runtime, *ops_holder, **lock_store, *keypair, *setup_code, lock_id);

@@ -300,6 +300,21 @@ Json RevokePhoneKeys(Context& c, const link::RevokePhoneKeysRequest& r) {
   return PhoneKeys(*applied);
 }
 
+// What the lock holds of offline codes, after set_offline_key or revoke_offline_codes.
+Json OfflineCodesJson(const core::OfflineCodeInfo& info) {
+  return link::OfflineCodesAnswer::Fields().Encode(
+      {.key = info.has_key, .epoch = info.epoch_s, .generation = info.generation,
+       .revocations_version = info.revocations_version, .revoked = info.revoked, .remembered = info.remembered});
+}
+
+Json SetOfflineKey(Context& c, const link::SetOfflineKeyRequest& r) {
+  return Answer(c.lock().SetOfflineKey(r.key, r.epoch, r.generation, c.actor), OfflineCodesJson);
+}
+
+Json RevokeOfflineCodes(Context& c, const link::RevokeOfflineCodesRequest& r) {
+  return Answer(c.lock().ApplyOfflineRevocations(r.version, r.codes, r.generation, c.actor), OfflineCodesJson);
+}
+
 Json Unpair(Context& c, const link::NoArgs&) {
   if (c.hooks.unpair) c.hooks.unpair();
   return LockOps::Ok(Json::object());
@@ -358,6 +373,8 @@ constexpr auto kRoutes = link::EnumTable<Op, Route>({
     Bind<Op::kSim, Sim>(),
     Bind<Op::kSetHomeKey, SetHomeKey>(),
     Bind<Op::kRevokePhoneKeys, RevokePhoneKeys>(),
+    Bind<Op::kSetOfflineKey, SetOfflineKey>(),
+    Bind<Op::kRevokeOfflineCodes, RevokeOfflineCodes>(),
 });
 
 }  // namespace

@@ -30,6 +30,19 @@ const wire::FieldTable<PhoneKeysAnswer>& PhoneKeysAnswer::Fields() {
   return table;
 }
 
+const wire::FieldTable<OfflineCodesAnswer>& OfflineCodesAnswer::Fields() {
+  using A = OfflineCodesAnswer;
+  static const auto table = wire::FieldTable<A>("result")
+                                .Lenient()
+                                .Field("key", &A::key)
+                                .Field("epoch", &A::epoch)
+                                .Field("generation", &A::generation)
+                                .Field("revocations_version", &A::revocations_version)
+                                .Field("revoked", &A::revoked, {.may_be_absent = true})
+                                .Field("remembered", &A::remembered, {.may_be_absent = true});
+  return table;
+}
+
 const wire::FieldTable<CredentialResultAnswer>& CredentialResultAnswer::Fields() {
   using A = CredentialResultAnswer;
   static const auto table = wire::FieldTable<A>("result")

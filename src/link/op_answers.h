@@ -81,6 +81,21 @@ struct PhoneKeysAnswer {
   LATCHKEY_ANSWER(PhoneKeysAnswer);
 };
 
+// set_offline_key and revoke_offline_codes: what the lock now holds (core::OfflineCodeInfo), so
+// that the hub records the list version the lock applied and adopts a generation that a clear
+// code typed at the door raised. "revoked" and "remembered" (counts) may be absent.
+//   {"key": true, "epoch": 1795600800, "generation": 1, "revocations_version": 3,
+//    "revoked": 2, "remembered": 5}
+struct OfflineCodesAnswer {
+  bool key = false;  // the lock holds an offline-code key
+  int64_t epoch = 0;
+  uint32_t generation = 0;
+  uint64_t revocations_version = 0;
+  uint64_t revoked = 0;
+  uint64_t remembered = 0;
+  LATCHKEY_ANSWER(OfflineCodesAnswer);
+};
+
 #undef LATCHKEY_ANSWER
 
 }  // namespace latchkey::link

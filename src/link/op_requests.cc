@@ -1,8 +1,10 @@
 #include "link/op_requests.h"
 
+#include <algorithm>
 #include <array>
 #include <utility>
 
+#include "crypto/base64.h"
 #include "wire/json_codec.h"
 #include "wire/json_fields.h"
 #include "wire/record_forms.h"
@@ -217,6 +219,63 @@ const FieldTable<SetHomeKeyRequest>& SetHomeKeyRequest::Fields() {
 const FieldTable<RevokePhoneKeysRequest>& RevokePhoneKeysRequest::Fields() {
   static const auto table =
       Args<RevokePhoneKeysRequest>().Field("list", &RevokePhoneKeysRequest::list, {.max_bytes = 11000});
+  return table;
+}
+
+const FieldTable<SetOfflineKeyRequest>& SetOfflineKeyRequest::Fields() {
+  using R = SetOfflineKeyRequest;
+  static const auto table =
+      Args<R>()
+          .Custom(
+              "key",
+              [](const Json& v, R& r) -> core::Status {
+                const auto bytes = v.is_string() ? crypto::Base64Decode(v.get_ref<const std::string&>(), r.key.size())
+                                                 : std::nullopt;
+                if (!bytes || bytes->size() != r.key.size()) {
+                  return core::Status::Invalid("key: must be 32 bytes in base64");
+                }
+                std::copy(bytes->begin(), bytes->end(), r.key.begin());
+                return core::Status::Ok();
+              },
+              [](const R& r, Json& j) { j["key"] = crypto::Base64Encode(r.key); }, /*required=*/true)
+          .Field("epoch", &R::epoch)
+          .Field("generation", &R::generation)
+          .Whole(
+              [](const Json&, R& r) -> core::Status {
+                if (r.epoch <= 0 || r.epoch > core::kMaxOfflineEpochS || r.epoch % 3600 != 0) {
+                  return core::Status::Invalid("epoch: must be a positive multiple of 3600, at most " +
+                                               std::to_string(core::kMaxOfflineEpochS));
+                }
+                return core::Status::Ok();
+              },
+              [](const R&, Json&) {});
+  return table;
+}
+
+const FieldTable<RevokeOfflineCodesRequest>& RevokeOfflineCodesRequest::Fields() {
+  using R = RevokeOfflineCodesRequest;
+  static const auto table =
+      Args<R>()
+          .Field("version", &R::version)
+          .Custom(
+              "codes",
+              [](const Json& v, R& r) -> core::Status {
+                if (!v.is_array() || v.size() > core::kMaxRevokedOfflineCodes) {
+                  return core::Status::Invalid("codes: must be a list of at most " +
+                                               std::to_string(core::kMaxRevokedOfflineCodes));
+                }
+                for (const Json& code : v) {
+                  const std::string* text = code.is_string() ? &code.get_ref<const std::string&>() : nullptr;
+                  if (text == nullptr || text->size() != core::kOfflineCodeDigits ||
+                      !std::all_of(text->begin(), text->end(), [](char c) { return c >= '0' && c <= '9'; })) {
+                    return core::Status::Invalid("codes: each must be a string of 12 digits");
+                  }
+                  r.codes.push_back(*text);
+                }
+                return core::Status::Ok();
+              },
+              [](const R& r, Json& j) { j["codes"] = r.codes; }, /*required=*/true)
+          .Field("generation", &R::generation);
   return table;
 }
 

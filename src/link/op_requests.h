@@ -17,9 +17,11 @@
 #include <optional>
 #include <string>
 #include <variant>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
+#include "core/offline_code_state.h"
 #include "core/schedule.h"
 #include "core/settings.h"
 #include "core/status.h"
@@ -146,6 +148,24 @@ struct RevokePhoneKeysRequest {
   LATCHKEY_ARGS(RevokePhoneKeysRequest);
 };
 
+// Offline guest codes (OFFLINE-CODES.md; docs/offline-codes.md): the hub's offline-code key
+// with its reference epoch, and its complete list of revoked codes; both carry the generation
+// of the hub's check digits (core/offline_code.h).
+//   set_offline_key      {"key": "<base64 of 32 bytes>", "epoch": 1795600800, "generation": 0}
+//   revoke_offline_codes {"version": 3, "codes": ["204242004838"], "generation": 1}
+struct SetOfflineKeyRequest {
+  core::OfflineCodeKey key{};  // exactly 32 bytes in base64 on the wire
+  int64_t epoch = 0;           // Unix seconds, a positive multiple of 3600 (core::kMaxOfflineEpochS at most)
+  uint32_t generation = 0;
+  LATCHKEY_ARGS(SetOfflineKeyRequest);
+};
+struct RevokeOfflineCodesRequest {
+  uint64_t version = 0;
+  std::vector<std::string> codes{};  // 12 plaintext digits each, at most core::kMaxRevokedOfflineCodes
+  uint32_t generation = 0;
+  LATCHKEY_ARGS(RevokeOfflineCodesRequest);
+};
+
 #undef LATCHKEY_ARGS
 
 // Op -> its request struct.
@@ -179,6 +199,8 @@ LATCHKEY_OP(kUnpair, NoArgs);
 LATCHKEY_OP(kSim, SimRequest);
 LATCHKEY_OP(kSetHomeKey, SetHomeKeyRequest);
 LATCHKEY_OP(kRevokePhoneKeys, RevokePhoneKeysRequest);
+LATCHKEY_OP(kSetOfflineKey, SetOfflineKeyRequest);
+LATCHKEY_OP(kRevokeOfflineCodes, RevokeOfflineCodesRequest);
 #undef LATCHKEY_OP
 
 template <Op kOp>

@@ -46,6 +46,8 @@ enum class Op {
   kSim,
   kSetHomeKey,
   kRevokePhoneKeys,
+  kSetOfflineKey,
+  kRevokeOfflineCodes,
   kCount,  // not an op: how many there are
 };
 
@@ -61,7 +63,7 @@ struct latchkey::core::EnumNames<latchkey::link::Op> {
        "list_users",     "get_user",       "set_user",         "clear_user",     "list_credentials",
        "get_credential", "set_credential", "clear_credential", "list_schedules", "set_schedule",
        "clear_schedule", "list_holidays",  "set_holiday",      "clear_holiday",  "set_time",      "unpair",
-       "sim",            "set_home_key",   "revoke_phone_keys"});
+       "sim",            "set_home_key",   "revoke_phone_keys", "set_offline_key", "revoke_offline_codes"});
   static_assert(kNames.size() == latchkey::link::kOpCount, "one name per op");
 };
 

@@ -23,7 +23,7 @@ const std::set<std::string> kDocumentedOps = {
     "list_users",      "get_user",      "set_user",       "clear_user",       "list_credentials",
     "get_credential",  "set_credential", "clear_credential", "list_schedules", "set_schedule",
     "clear_schedule",  "list_holidays", "set_holiday",    "clear_holiday",    "set_time",       "unpair",
-    "sim",             "set_home_key",  "revoke_phone_keys"};
+    "sim",             "set_home_key",  "revoke_phone_keys", "set_offline_key", "revoke_offline_codes"};
 
 TEST(LinkOpsTest, EveryDocumentedOpHasAName) {
   std::set<std::string> names;
