@@ -205,6 +205,28 @@ def keypad():
     write("fuzz_keypad", "long_pin", "1357901357901#")
 
 
+def offline_codes():
+    # 'C' t s d: the hub's code of type 1 + t % 3, generation (held) - 1 + (t // 3) % 4, start
+    # (current hour) + (int8)s, duration 1 + d (d < 64); bytes >= 0xC0 pass (b & 0x3F) hours.
+    def code(type_=1, gen=0, start=0, hours=4):
+        t = (type_ - 1) + 3 * (gen + 1)
+        return b"C" + bytes([t, start & 0xFF, hours - 1])
+    write("fuzz_offline_code", "window_open", code(1, 0, 0, 4) + b"#")
+    write("fuzz_offline_code", "window_before_and_after", code(1, 0, 1, 2) + b"#\xc1" + code(1, 0, 0, 2) + b"#\xc2" + code(1, 0, -2, 2) + b"#")
+    write("fuzz_offline_code", "one_time_twice_reboot", code(2, 0, 0, 4) + b"#" + code(2, 0, 0, 4) + b"#R" + code(2, 0, 0, 4) + b"#")
+    write("fuzz_offline_code", "clear_then_old", code(1, 0, 0, 8) + b"#" + code(3, 1, 0, 24) + b"#" + code(1, -1, 0, 8) + b"#")
+    write("fuzz_offline_code", "next_generation", code(1, 1, 0, 8) + b"#" + code(1, 2, 0, 8) + b"#")
+    write("fuzz_offline_code", "long_window_late", code(1, 0, -25, 30) + b"#" + code(1, 0, -1, 30) + b"#\xd8" + code(1, 0, -25, 30) + b"#")
+    write("fuzz_offline_code", "revoked", code(1, 0, 0, 8) + b"#V\x02" + code(1, 0, 0, 8) + b"#V\x01" + code(1, 0, 0, 8) + b"#V\x00" + code(1, 0, 0, 8) + b"#")
+    write("fuzz_offline_code", "other_key", b"c\x03\x00\x03#N" + code(1, 0, 0, 4) + b"#")
+    write("fuzz_offline_code", "untrusted_clock", b"U" + code(1, 0, 0, 4) + b"#A" + code(1, 0, 0, 4) + b"#")
+    write("fuzz_offline_code", "clock_jump", code(1, 0, 2, 2) + b"J\x02#")
+    write("fuzz_offline_code", "pin_first", b"P#135790#")
+    write("fuzz_offline_code", "guessing_lockout", b"000000000000#111111111111#222222222222#333333333333#444444444444#" + code(1, 0, 0, 4) + b"#")
+    write("fuzz_offline_code", "raise_generation", b"K\x01" + code(1, 0, 0, 4) + b"#" + code(1, -1, 0, 4) + b"#")
+    write("fuzz_offline_code", "keypad_timeout", b"1234\x8a" + code(1, 0, 0, 4) + b"#*" + code(1, 0, 0, 4) + b"#")
+
+
 def text_parsers():
     code = bytes(range(16))
     chars = base64.b32encode(code).decode().rstrip("=")
@@ -321,3 +343,4 @@ if __name__ == "__main__":
     text_parsers()
     phone_keys()
     phone_sessions()
+    offline_codes()
