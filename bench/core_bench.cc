@@ -3,12 +3,15 @@
 // guessing a PIN takes at the best rate the lock lets anyone reach (issue 9 item 2).
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <memory>
 #include <string>
 
 #include "core/lock.h"
+#include "core/offline_code.h"
 #include "core/testing/fakes.h"
+#include "crypto/ff1.h"
 #include "crypto/sodium_crypto.h"
 #include "platform/tz_zone_rules.h"
 
@@ -155,8 +158,76 @@ void BM_GuessingTime(benchmark::State& state) {
   if (years < 1.0) state.SkipWithError("a PIN falls in less than a year");
 }
 
+// Offline guest codes (docs/offline-codes.md "On the lock"): how long guessing a 12-digit code
+// takes. The chance that a random guess opens at a given moment is computed from the format (the
+// FF1 decryption of a random guess is a random plaintext): type 1..3 (3/10), duration 001..999
+// (999/1000), check digits of generation g or g + 1 (2/1000, less the 1/1000 of cases where the
+// two agree), and a window open now, counted over every (start, duration) pair: a window of d
+// hours is open in a given hour for min(d, 24) of its 100000 possible starts, since a window over
+// 24 h must be first used within 24 h of its start (d starts without that rule). How many codes
+// were issued does not enter: the lock accepts any code the hub could have made. The rate is
+// measured as BM_GuessingTime measures it, the guest holding a valid code of its own (a 72 h
+// window) and typing it before every guess; expected time = 1 / (chance x rate).
+void BM_OfflineGuessingTime(benchmark::State& state) {
+  constexpr int64_t kHours = 48;
+  const OfflineCodeKey key{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32};
+  double per_hour = 0;
+  int64_t opened = 0;
+  for (auto _ : state) {
+    Rig rig(1, /*defaults=*/true, /*pin_digits=*/6);
+    const Actor hub{Source::kRemote, "hub", true};
+    const int64_t now_s = rig.clock.WallMs() / 1000;
+    const int64_t epoch_s = now_s / 3600 * 3600 - 1000 * 3600;
+    if (!rig.lock->SetOfflineKey(key, epoch_s, 0, hub).ok()) std::abort();
+    const OfflineCodeFields own_fields{OfflineCodeType::kWindow, static_cast<uint32_t>((now_s - epoch_s) / 3600), 72};
+    const std::string own_plain = PackOfflineCode(own_fields, OfflineCodeCheck(rig.crypto, key, 0, own_fields));
+    // The lock's id is empty here: the tweak is the empty string, as the hub would use for it.
+    const std::string own = latchkey::crypto::Ff1Encrypt(key, {}, 10, own_plain).value();
+    int64_t evaluated = 0, next_guess = 100'000'000'000;
+    for (int64_t second = 0; second < kHours * 3600; ++second) {
+      for (int burst = 0; burst < 100; ++burst) {
+        (void)rig.lock->Present(Source::kKeypad, own);  // refused only while the budget is spent
+        const Decision d = rig.lock->Present(Source::kKeypad, std::to_string(next_guess++)).value();
+        if (d.result == DecisionResult::kGranted) ++opened;
+        if (d.reason == AccessError::kLockout) break;
+        ++evaluated;
+      }
+      rig.clock.Advance(1000);
+      (void)rig.lock->Tick();
+      if (second % 600 == 0) {
+        (void)rig.lock->AckEvents(rig.lock->last_seq());
+        rig.feedback.entries.clear();
+      }
+    }
+    per_hour = static_cast<double>(evaluated) / kHours;
+  }
+  int64_t open_with_rule = 0, open_without = 0;
+  for (int64_t d = 1; d <= kMaxOfflineDurationHours; ++d) {
+    open_with_rule += std::min<int64_t>(d, kOfflineFirstUseHours);
+    open_without += d;
+  }
+  const double pairs = (kMaxOfflineStartHour + 1.0) * kMaxOfflineDurationHours;
+  const double check = 2.0 / 1000 * 999.0 / 1000 + 1.0 / 1000 * 1.0 / 1000;
+  const double fixed = 3.0 / 10 * 999.0 / 1000 * check;
+  const double p_rule = fixed * open_with_rule / pairs, p_without = fixed * open_without / pairs, p_spec = 1e-6;
+  const auto years = [&](double p) { return 1.0 / p / per_hour / (365.25 * 24); };
+  state.counters["guesses_per_hour"] = per_hour;
+  state.counters["p_open"] = p_rule;
+  state.counters["expected_years"] = years(p_rule);
+  std::printf("offline codes, door class, default settings: at best %.1f wrong guesses an hour (%lld opened);\n"
+              "  a random 12-digit guess opens with p = 3/10 x 999/1000 x %.6f x %lld/%.0f = %.3g (windows over 24 h "
+              "first used within 24 h): %.3g guesses, %.0f hours = %.1f years expected;\n"
+              "  without the 24 h rule p = %.3g (%lld/%.0f open): %.1f years; the spec's estimate p = 1e-6: %.1f years\n",
+              per_hour, static_cast<long long>(opened), check, static_cast<long long>(open_with_rule), pairs, p_rule,
+              1.0 / p_rule, 1.0 / p_rule / per_hour, years(p_rule), p_without, static_cast<long long>(open_without),
+              pairs, years(p_without), years(p_spec));
+  std::fflush(stdout);
+  if (years(p_rule) < 1.0) state.SkipWithError("an offline code falls to guessing in less than a year");
+}
+
 BENCHMARK(BM_Decide)->Arg(100)->Arg(10000)->Arg(65534)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_DecideWrongPin)->Arg(100)->Arg(10000)->Arg(65534)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_GuessingTime)->Arg(0)->Arg(1)->Iterations(1)->Unit(benchmark::kSecond);
+BENCHMARK(BM_OfflineGuessingTime)->Iterations(1)->Unit(benchmark::kSecond);
 
 }  // namespace

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include "crypto/ff1.h"
 #include "crypto/sodium_crypto.h"
 
 namespace latchkey::core {
@@ -55,6 +56,26 @@ TEST(OfflineCodeTest, CheckDigitsMatchHandComputedHmacs) {
   EXPECT_EQ(OfflineCodeCheck(crypto, key, 1, fields), 41);
   EXPECT_EQ(OfflineCodeCheck(crypto, key, 2, fields), 390);
   EXPECT_EQ(OfflineGenerationKey(crypto, key, 0), key);
+}
+
+// docs/offline-codes.md "On the lock": the worked example, end to end as the hub makes the code and
+// the lock reads it.
+TEST(OfflineCodeTest, TheWorkedExampleOfTheDocs) {
+  const crypto::SodiumCrypto crypto(crypto::SecretKey{});
+  const OfflineCodeKey key = CountingKey();
+  const OfflineCodeFields fields{.type = OfflineCodeType::kOneTime, .start_hour = 4242, .duration_hours = 4};
+  const std::string plain = PackOfflineCode(fields, OfflineCodeCheck(crypto, key, 0, fields));
+  ASSERT_EQ(plain, "204242004838");
+  const std::string lock_id = "lk-00112233aabbccdd";
+  const auto tweak = std::span(reinterpret_cast<const uint8_t*>(lock_id.data()), lock_id.size());
+  auto code = crypto::Ff1Encrypt(key, tweak, 10, plain);
+  ASSERT_TRUE(code.ok());
+  EXPECT_EQ(*code, "757756665127");
+  EXPECT_EQ(crypto.Ff1DecryptDigits(key, tweak, *code), plain);
+  // Another lock's id is another tweak: the same plaintext is another code there.
+  const std::string other = "lk-00112233aabbccde";
+  EXPECT_NE(*crypto::Ff1Encrypt(key, std::span(reinterpret_cast<const uint8_t*>(other.data()), other.size()), 10, plain),
+            *code);
 }
 
 }  // namespace
