@@ -7,7 +7,8 @@
 //
 // The class is the one entry point; its code is one file per table (hub_store_accounts.cc,
 // hub_store_tokens.cc, hub_store_locks.cc, hub_store_events.cc, hub_store_webhooks.cc,
-// hub_store_deliveries.cc, hub_store_phone_keys.cc), the schema and Open in hub_store.cc.
+// hub_store_deliveries.cc, hub_store_phone_keys.cc, hub_store_offline_codes.cc), the schema and
+// Open in hub_store.cc.
 #pragma once
 
 #include <array>
@@ -17,10 +18,12 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
+#include "core/offline_code.h"
 #include "core/phone_key.h"
 #include "core/status.h"
 #include "store/sqlite_db.h"
@@ -141,6 +144,66 @@ struct LockPhoneKeys {
   uint32_t min_epoch = 0;
   uint64_t revoked = 0;             // serials on its list
   int64_t updated_at_ms = 0;
+};
+
+// What a lock last answered about its offline codes (link::OfflineCodesAnswer).
+struct OfflineCodesApplied {
+  bool key = false;                  // it holds an offline-code key
+  int64_t epoch_s = 0;               // the key's reference epoch (Unix seconds)
+  uint32_t generation = 0;           // the newest generation it knows
+  uint64_t revocations_version = 0;  // the newest revocation list it applied
+  int64_t at_ms = 0;                 // when it answered
+  friend bool operator==(const OfflineCodesApplied&, const OfflineCodesApplied&) = default;
+};
+
+// A lock's offline-code key (OFFLINE-CODES.md; docs/offline-codes.md), made by the hub the first
+// time it needs one, and the hub's side of the lock's state: the generation new codes are issued
+// under and the version of the revocation list. A secret: never returned by the API, never logged.
+struct OfflineCodeKey {
+  std::string lock;
+  std::array<uint8_t, 32> key{};
+  int64_t epoch_s = 0;  // the hour boundary at or before the key was made (a multiple of 3600)
+  uint32_t generation = 0;
+  uint64_t revocations_version = 0;
+  std::optional<OfflineCodesApplied> applied;  // none: the lock never answered
+  int64_t created_at_ms = 0;
+};
+
+// One offline code the hub issued for a lock.
+struct OfflineCodeRecord {
+  std::string id;
+  std::string lock;
+  std::string plaintext;  // the 12 digits before FF1 (core/offline_code.h): what a revocation names
+  std::string code;       // the 12 digits typed at the door
+  core::OfflineCodeType type = core::OfflineCodeType::kWindow;
+  uint32_t start_hour = 0;      // hours since the key's epoch
+  uint16_t duration_hours = 1;
+  int64_t starts_at_ms = 0;     // epoch + start_hour h
+  int64_t ends_at_ms = 0;       // starts_at + duration_hours h
+  std::string name;
+  std::string created_by;       // the account that asked for it
+  int64_t created_at_ms = 0;
+  uint32_t generation = 0;      // the generation its check digits are of
+  std::optional<int64_t> revoked_at_ms;
+  // With revoked_at: the revocation list version that first names it; 0 when no list needs to
+  // (its window had ended).
+  std::optional<uint64_t> revoked_version;
+  std::optional<int64_t> cleared_at_ms;  // a newer generation began (a clear code)
+  std::optional<int64_t> used_at_ms;     // the first use the lock reported
+};
+
+// One change of a lock's offline codes, written whole or not at all.
+struct OfflineCodeChange {
+  std::string lock;
+  int64_t at_ms = 0;
+  std::optional<OfflineCodeRecord> add;  // a new code (kDuplicate for a taken id)
+  // Codes to mark revoked, each with its revoked_version (a code already revoked keeps its mark).
+  std::vector<std::pair<std::string, uint64_t>> revoke;
+  // A new generation: it must be above the stored one; every code of a lower generation not
+  // yet cleared is marked cleared.
+  std::optional<uint32_t> generation;
+  // A new revocation list version: it must be above the stored one.
+  std::optional<uint64_t> revocations_version;
 };
 
 // An event as the mirror stores it, decoded and checked once (HubStore::DecodeEvent): what its
@@ -290,6 +353,25 @@ class HubStore {
   // What the lock answered; the lock must be paired (kNotFound). Unpairing forgets it.
   core::Status PutLockPhoneKeys(const LockPhoneKeys& state);
   core::Result<std::vector<LockPhoneKeys>> ListLockPhoneKeys();
+
+  // Offline codes (hub_store_offline_codes.cc); a lock's key and codes go with the lock.
+  // The lock's key row, or none.
+  core::Result<std::optional<OfflineCodeKey>> GetOfflineCodeKey(const std::string& lock);
+  // Stores `key` unless the lock has one already; the stored one either way. The lock must be
+  // paired (kNotFound); an epoch that is not a positive multiple of 3600 is kInvalid.
+  core::Result<OfflineCodeKey> EnsureOfflineCodeKey(const OfflineCodeKey& key);
+  // Records the lock's answer; a lock without a key row is kNotFound.
+  core::Status PutOfflineCodesApplied(const std::string& lock, const OfflineCodesApplied& applied);
+  // Applies `change` in one transaction (the lock must have a key row: kNotFound); a generation
+  // or version that does not rise is kInvalid and nothing is written.
+  core::Status CommitOfflineCodeChange(const OfflineCodeChange& change);
+  core::Result<std::optional<OfflineCodeRecord>> GetOfflineCode(const std::string& lock, const std::string& id);
+  // A lock's codes, newest first.
+  core::Result<std::vector<OfflineCodeRecord>> ListOfflineCodes(const std::string& lock);
+  // Sets used_at of a code that has none; false when it had one already (or is gone).
+  core::Result<bool> MarkOfflineCodeUsed(const std::string& lock, const std::string& id, int64_t at_ms);
+  // Codes whose windows ended before `before_ms` (no lock accepts them, no list names them).
+  core::Status DeleteOfflineCodesEndedBefore(const std::string& lock, int64_t before_ms);
 
   // The connection, for tests and diagnostics.
   store::Database& database() { return *db_; }
