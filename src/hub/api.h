@@ -66,6 +66,12 @@ struct PhoneKeyRoutes {
   HubStore& store;  // the accounts and paired locks a key is decided against
   PhoneKeys& phone_keys;
 };
+// offline guest codes: issue, list, revoke (offline_codes.h)
+struct OfflineCodeRoutes {
+  Gate gate;
+  HubStore& store;  // the codes as stored, for the list
+  OfflineCodes& offline_codes;
+};
 // /metrics, /api/v1/openapi.yaml, plain GET of the stream
 struct MetaRoutes {
   Gate gate;
@@ -89,6 +95,7 @@ void RegisterLockDataRoutes(LockDataRoutes ctx, Router& router);
 void RegisterEventRoutes(EventRoutes ctx, Router& router);
 void RegisterWebhookRoutes(WebhookRoutes ctx, Router& router);
 void RegisterPhoneKeyRoutes(PhoneKeyRoutes ctx, Router& router);
+void RegisterOfflineCodeRoutes(OfflineCodeRoutes ctx, Router& router);
 void RegisterMetaRoutes(MetaRoutes ctx, Router& router);
 void RegisterIntegrationRoutes(IntegrationRoutes ctx, Router& router);
 

@@ -77,17 +77,20 @@ core::Status Hub::Start() {
   listener.on_event = [this](const std::string& lock, const Json& event) {
     stream_->PublishEvent(lock, event);
     webhooks_->OnEvent(lock, event);
+    if (offline_codes_) offline_codes_->OnEvent(lock, event);
   };
   listener.on_state = [this](const std::string& lock) { stream_->PublishState(lock); };
   listener.on_removed = [this](const std::string& lock) { stream_->PublishRemoved(lock); };
   listener.on_online = [this](const std::string& lock) {
     if (phone_keys_) phone_keys_->OnLockOnline(lock);
+    if (offline_codes_) offline_codes_->OnLockOnline(lock);
   };
   hub_id_ = "hub-" + wire::ToHex(std::span(keypair->pub).first(8));
   auto home_key = HomeKey::LoadOrCreate(options_.data_dir + "/" + std::string(kHomeKeyFile));
   LATCHKEY_TRY(home_key);
   sessions_ = std::make_unique<LockSessions>(io_, env_, *store_, *keypair, hub_id_, std::move(listener));
   phone_keys_ = std::make_unique<PhoneKeys>(env_, *store_, *sessions_, std::move(home_key).value());
+  offline_codes_ = std::make_unique<OfflineCodes>(env_, *store_, *sessions_);
   LATCHKEY_TRY(sessions_->Start());
   webhooks_->Start();  // the pending deliveries resume
   RegisterRoutes();
@@ -160,6 +163,7 @@ void Hub::RegisterRoutes() {
   RegisterEventRoutes(EventRoutes{gate(), *store_, io_, rendered_events_}, router_);
   RegisterWebhookRoutes(WebhookRoutes{gate(), *store_, *webhooks_}, router_);
   RegisterPhoneKeyRoutes(PhoneKeyRoutes{gate(), *store_, *phone_keys_}, router_);
+  RegisterOfflineCodeRoutes(OfflineCodeRoutes{gate(), *store_, *offline_codes_}, router_);
   RegisterIntegrationRoutes(IntegrationRoutes{gate(), &matter_}, router_);
   RegisterMetaRoutes(MetaRoutes{gate(), *store_, *sessions_, *stream_, limiter_, router_, options_.metrics_open_on_loopback},
                      router_);

@@ -17,6 +17,7 @@
 #include "hub/hub_client.h"
 #include "hub/hub_store.h"
 #include "hub/lock_sessions.h"
+#include "hub/offline_codes.h"
 #include "hub/phone_keys.h"
 #include "hub/remote_pin_limiter.h"
 #include "hub/rendered_events.h"
@@ -87,6 +88,8 @@ class Hub {
   LockSessions& sessions() { return *sessions_; }
   // Phone keys: the home key, issuing, revocations (phone_keys.h).
   PhoneKeys& phone_keys() { return *phone_keys_; }
+  // Offline guest codes: each lock's key, issuing, revocations (offline_codes.h).
+  OfflineCodes& offline_codes() { return *offline_codes_; }
   // Who a request or token is, and which locks exist, as stored now (directory.h).
   Directory& directory() { return *directory_; }
 
@@ -126,6 +129,7 @@ class Hub {
   std::unique_ptr<Directory> directory_;
   // Before the sessions: destroyed after them, so no answer of a lock finds it gone.
   std::unique_ptr<PhoneKeys> phone_keys_;
+  std::unique_ptr<OfflineCodes> offline_codes_;
   std::unique_ptr<LockSessions> sessions_;
   std::unique_ptr<Stream> stream_;
   std::unique_ptr<Webhooks> webhooks_;
