@@ -36,6 +36,7 @@ void ClientCommands::Register(CLI::App& app) {
   RegisterLockData(app);
   RegisterHistory(app);
   RegisterPhone(app);
+  RegisterCode(app);
 }
 
 CLI::App* ClientCommands::Add(CLI::App* cmd, std::function<int()> run) {

@@ -10,6 +10,8 @@
 //   latchkey pin add LOCK --pin DIGITS|- [--user N] [--user-type T] [--index N];  pin rm LOCK INDEX
 //   latchkey card add LOCK --uid HEX [--user N] [--user-type T] [--index N];       card rm LOCK INDEX
 //   latchkey history LOCK [--kind K] [--user N] [--limit N] [--after SEQ] [--follow]
+//   latchkey code add LOCK --from TIME --until TIME [--one-time] [--name N]; code clear LOCK; code list LOCK;
+//                code rm LOCK ID   (offline guest codes, code_command.cc)
 // LOCK is a lock's id or its name. The hub's URL and token come from --url / --token, else
 // LATCHKEY_URL / LATCHKEY_TOKEN, else the login stored by `latchkey login` (the token is only
 // sent to the URL it was issued by). An https:// hub's certificate is verified against --cacert
@@ -50,6 +52,7 @@ class ClientCommands {
   void RegisterLockData(CLI::App& app);    // users, user, pin, card (client_data_commands.cc)
   void RegisterHistory(CLI::App& app);     // history (history_command.cc)
   void RegisterPhone(CLI::App& app);       // phone ... (phone_command.cc)
+  void RegisterCode(CLI::App& app);        // code ... (code_command.cc)
   std::string CommandPath() const;
   bool Given(const std::string& option) const;
 
@@ -84,6 +87,12 @@ class ClientCommands {
   int PhoneKeys();
   int PhoneAtDoor(const std::string& op);
   std::string PhoneDir() const;
+  // code_command.cc
+  int CodeAdd();
+  int CodeClear();
+  int CodeList();
+  int CodeRemove();
+  void ShowNewCode(const Json& lock, const Json& code) const;
 
   std::vector<Command> commands_;
   CLI::App* lock_command_ = nullptr;
@@ -126,6 +135,11 @@ class ClientCommands {
   uint32_t phone_user_ = 0;
   uint32_t phone_valid_for_ = 86400;
   bool phone_auto_ = false;
+  // code
+  std::string code_from_;
+  std::string code_until_;
+  std::string code_id_;
+  bool code_one_time_ = false;
 };
 
 }  // namespace latchkey::cli
