@@ -31,6 +31,7 @@ import type {
   MatterStatus,
 } from './types';
 import type { PhoneKey, PhoneKeyInput, PhoneKeyRevocations } from './phone/types';
+import type { OfflineCode, OfflineCodeInput } from './offline/types';
 
 const BASE = '/api/v1';
 
@@ -324,4 +325,10 @@ export const api = {
   issuePhoneKey: (key: PhoneKeyInput) => call<PhoneKey>('POST', '/phone-keys', key),
   phoneKeyRevocations: () => call<PhoneKeyRevocations>('GET', '/phone-keys/revocations'),
   revokePhoneKey: (serial: number) => call<PhoneKey>('DELETE', `/phone-keys/${serial}`),
+
+  offlineCodes: (id: string) => call<OfflineCode[]>('GET', `${lockPath(id)}/offline-codes`),
+  /** 201 with the new code; a clear code also says whether the lock already refuses the earlier ones. */
+  issueOfflineCode: (id: string, input: OfflineCodeInput) => call<OfflineCode>('POST', `${lockPath(id)}/offline-codes`, input),
+  /** `status` revoked (the lock has it) or revocation_pending (queued until the lock connects). */
+  revokeOfflineCode: (id: string, code: string) => call<OfflineCode>('DELETE', `${lockPath(id)}/offline-codes/${enc(code)}`),
 };

@@ -5,6 +5,7 @@ import { History } from './History';
 import { Holidays } from './Holidays';
 import { LockCard } from './LockCard';
 import { LockSettings } from './LockSettings';
+import { OfflineCodes } from './OfflineCodes';
 import { People } from './People';
 import { PhoneKey } from './PhoneKey';
 import { UnpairLock } from './UnpairLock';
@@ -40,6 +41,7 @@ export function LockPage({ id }: { id: string }) {
         {side && (
           <div class="col">
             {canManage() && <People lock={lock} />}
+            {canManage() && <OfflineCodes lock={lock} />}
             {canReadHistory() && <History lock={lock.id} />}
             {canManage() && <LockSettings lock={lock} />}
             {canManage() && <Holidays lock={lock} />}
