@@ -74,10 +74,93 @@ self.addEventListener('fetch', (event) => {
   }
 });
 
-// Alarm notifications raised through the worker (Android) open the app when tapped.
+// Web Push (docs/notifications.md): the hub sends {title, body, lock, seq, kind, url}, encrypted
+// for this browser; each push becomes a notification. Browsers penalise a push that shows nothing
+// (Chrome shows its own "updated in the background", Safari ends the subscription), so a payload
+// that is not what the hub sends still shows a generic one, and nothing here throws.
+const ICON = '/icons/icon-192.png';
+const GENERIC = { title: 'latchkey', body: 'Something happened at your locks. Open the app to see it.' };
+
+/** A same-origin path for `url`, else the app's start: a notification opens nothing elsewhere. */
+function appPath(url) {
+  try {
+    const target = new URL(typeof url === 'string' && url ? url : '/', self.location.origin);
+    if (target.origin === self.location.origin) return target.pathname + target.search + target.hash;
+  } catch {
+    // not a URL
+  }
+  return '/';
+}
+
+/** The notification for a push's data: the hub's payload, or the generic one. */
+function pushNotification(data) {
+  let payload = null;
+  try {
+    payload = data ? data.json() : null;
+  } catch {
+    payload = null;
+  }
+  if (!payload || typeof payload !== 'object' || typeof payload.title !== 'string' || !payload.title) {
+    return { title: GENERIC.title, options: { body: GENERIC.body, icon: ICON, tag: 'latchkey', data: { url: '/' } } };
+  }
+  const lock = typeof payload.lock === 'string' ? payload.lock : '';
+  const seq = Number.isSafeInteger(payload.seq) ? payload.seq : 0;
+  const kind = typeof payload.kind === 'string' ? payload.kind : '';
+  return {
+    title: payload.title,
+    options: {
+      body: typeof payload.body === 'string' ? payload.body : '',
+      icon: ICON,
+      // One notification per event (the app's own for the same event has this tag too); a lock's
+      // "offline" replaces its previous one.
+      tag: kind === 'offline' ? `latchkey:${lock}:offline` : `latchkey:${lock}:${seq}`,
+      // An alarm stays until the person acts on it.
+      requireInteraction: kind === 'alarm',
+      data: { url: appPath(payload.url), lock, seq, kind },
+    },
+  };
+}
+
+self.addEventListener('push', (event) => {
+  let shown;
+  try {
+    const { title, options } = pushNotification(event.data);
+    shown = self.registration.showNotification(title, options);
+  } catch {
+    shown = self.registration.showNotification(GENERIC.title, { body: GENERIC.body, icon: ICON, tag: 'latchkey', data: { url: '/' } });
+  }
+  event.waitUntil(shown.catch(() => undefined));
+});
+
+/**
+ * Opens `path` in the app: the open app's window (the focused one first) is focused and moved
+ * there, else a new window opens. A window this worker does not control (opened before it took
+ * over) cannot be navigated from here; it is asked to go there itself (src/push/notify.ts).
+ */
+async function openApp(path) {
+  const target = new URL(path, self.location.origin).href;
+  const isApp = (client) => {
+    const p = new URL(client.url).pathname;
+    return p === '/' || p === '/index.html';
+  };
+  const all = (await self.clients.matchAll({ type: 'window', includeUncontrolled: true })).filter(isApp);
+  const client = all.find((c) => c.focused) || all.find((c) => c.visibilityState === 'visible') || all[0];
+  if (!client) {
+    await self.clients.openWindow(target);
+    return;
+  }
+  await client.focus().catch(() => undefined);
+  const controlled = (await self.clients.matchAll({ type: 'window' })).some((c) => c.id === client.id);
+  if (controlled) {
+    const moved = await client.navigate(target).catch(() => null);
+    if (moved) return;
+  }
+  client.postMessage({ type: 'latchkey:open', url: target });
+}
+
+// A tap on a notification (pushed, or raised by the app through the worker) opens its event.
 self.addEventListener('notificationclick', (event) => {
   event.notification.close();
-  event.waitUntil(
-    self.clients.matchAll({ type: 'window' }).then((list) => (list[0] ? list[0].focus() : self.clients.openWindow('/'))),
-  );
+  const data = event.notification.data;
+  event.waitUntil(openApp(appPath(data && data.url)).catch(() => undefined));
 });

@@ -32,6 +32,7 @@ import type {
 } from './types';
 import type { PhoneKey, PhoneKeyInput, PhoneKeyRevocations } from './phone/types';
 import type { OfflineCode, OfflineCodeInput } from './offline/types';
+import type { NotificationSettings, PushSubscriptionInput, PushSubscriptionRecord, VapidKey } from './push/types';
 
 const BASE = '/api/v1';
 
@@ -331,4 +332,14 @@ export const api = {
   issueOfflineCode: (id: string, input: OfflineCodeInput) => call<OfflineCode>('POST', `${lockPath(id)}/offline-codes`, input),
   /** `status` revoked (the lock has it) or revocation_pending (queued until the lock connects). */
   revokeOfflineCode: (id: string, code: string) => call<OfflineCode>('DELETE', `${lockPath(id)}/offline-codes/${enc(code)}`),
+
+  vapidPublicKey: () => call<VapidKey>('GET', '/push/vapid-public-key'),
+  pushSubscriptions: () => call<PushSubscriptionRecord[]>('GET', '/push/subscriptions'),
+  /** 201 for a new endpoint; 200 when this account already had it (updated). */
+  addPushSubscription: (subscription: PushSubscriptionInput) =>
+    call<PushSubscriptionRecord>('POST', '/push/subscriptions', subscription),
+  deletePushSubscription: (id: string) => call<unknown>('DELETE', `/push/subscriptions/${enc(id)}`),
+  notificationSettings: () => call<NotificationSettings>('GET', '/me/notifications'),
+  patchNotificationSettings: (change: Partial<NotificationSettings>) =>
+    call<NotificationSettings>('PATCH', '/me/notifications', change),
 };

@@ -1,10 +1,13 @@
-// Hash routing (`#/`, `#/locks/<id>`, `#/history`, `#/accounts`, `#/webhooks`, `#/tokens`, `#/integrations`): the hub serves
-// only real files, so every screen lives behind `#`.
+// Hash routing (`#/`, `#/locks/<id>`, `#/locks/<id>/events/<seq>`, `#/history`, `#/accounts`, `#/webhooks`, `#/tokens`,
+// `#/integrations`, `#/notifications`): the hub serves only real files, so every screen lives behind `#`.
 import { useEffect, useState } from 'preact/hooks';
 
 export type Route =
   | { name: 'home' }
   | { name: 'lock'; id: string }
+  /** A lock's page opened at one event (a notification's address). */
+  | { name: 'event'; id: string; seq: number }
+  | { name: 'notifications' }
   | { name: 'history' }
   | { name: 'accounts' }
   | { name: 'webhooks' }
@@ -17,6 +20,10 @@ export function parseRoute(hash: string): Route {
   const parts = path.split('/').filter(Boolean).map(decodeURIComponent);
   if (parts.length === 0) return { name: 'home' };
   if (parts[0] === 'locks' && parts.length === 2) return { name: 'lock', id: parts[1]! };
+  if (parts[0] === 'locks' && parts.length === 4 && parts[2] === 'events' && /^\d{1,15}$/.test(parts[3]!)) {
+    return { name: 'event', id: parts[1]!, seq: Number(parts[3]) };
+  }
+  if (parts.length === 1 && parts[0] === 'notifications') return { name: 'notifications' };
   if (parts.length === 1 && (parts[0] === 'history' || parts[0] === 'accounts' || parts[0] === 'webhooks' || parts[0] === 'tokens' || parts[0] === 'integrations')) {
     return { name: parts[0] };
   }

@@ -5,6 +5,8 @@ import { useEffect, useState } from 'preact/hooks';
 import { api, ApiError, setSessionLostHandler } from './api';
 import { ALARM_TITLE } from './format';
 import { dropPhoneKeys } from './phone/keys';
+import { dropPush } from './push/device';
+import { showEventNotification } from './push/notify';
 import { StreamClient, type StreamStatus } from './stream';
 import type { Account, AlarmKind, Lock, LockEvent, LockUser, StreamMessage } from './types';
 
@@ -138,17 +140,16 @@ function raiseAlert(event: LockEvent): void {
   const alert: Alert = { id: `${event.lock}:${event.seq}`, kind, lock: event.lock, text, time: event.time };
   if (state.alerts.some((a) => a.id === alert.id)) return;
   update({ alerts: [alert, ...state.alerts].slice(0, MAX_ALERTS) });
-  notify(text, `${where}, ${new Date(event.time).toLocaleTimeString()}`);
+  notify(text, `${where}, ${new Date(event.time).toLocaleTimeString()}`, event);
 }
 
-/** A system notification when the person allowed them; on Android only the worker may show one. */
-function notify(title: string, body: string): void {
+/**
+ * A system notification when the person allowed them, tagged per event like a pushed one
+ * (push/notify.ts: where this browser has push, the pushed notification replaces it).
+ */
+function notify(title: string, body: string, event: LockEvent): void {
   if (!('Notification' in window) || Notification.permission !== 'granted') return;
-  try {
-    new Notification(title, { body, icon: '/icons/icon-192.png', tag: title });
-  } catch {
-    void navigator.serviceWorker?.ready.then((r) => r.showNotification(title, { body, icon: '/icons/icon-192.png' }));
-  }
+  void showEventNotification(title, body, event.lock, event.seq).catch(() => undefined);
 }
 
 export function dismissAlert(id: string): void {
@@ -209,6 +210,8 @@ function leave(): void {
 export async function logout(): Promise<void> {
   try {
     if (state.account) await dropPhoneKeys(state.account.username);
+    // While the session still holds: the hub forgets this browser's subscription.
+    await dropPush();
     await api.logout();
   } finally {
     leave();

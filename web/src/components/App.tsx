@@ -10,6 +10,7 @@ import { Integrations } from './Integrations';
 import { Home } from './Home';
 import { LockPage } from './LockPage';
 import { Login } from './Login';
+import { Notifications } from './Notifications';
 import { usePhoneUpkeep } from '../phone/upkeep';
 import { Tokens } from './Tokens';
 import { Webhooks } from './Webhooks';
@@ -47,6 +48,12 @@ export function App() {
       break;
     case 'lock':
       screen = <LockPage id={route.id} />;
+      break;
+    case 'event':
+      screen = <LockPage id={route.id} event={route.seq} />;
+      break;
+    case 'notifications':
+      screen = <Notifications />;
       break;
     case 'history':
       screen = canReadHistory() ? <History /> : <NotAllowed />;

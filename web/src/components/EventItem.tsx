@@ -6,6 +6,8 @@ interface Props {
   event: LockEvent;
   users: LockUser[] | undefined;
   lockName?: string;
+  /** The event a notification opened (`#/locks/<id>/events/<seq>`). */
+  highlighted?: boolean;
 }
 
 const BADGE: Record<string, string> = {
@@ -17,9 +19,15 @@ const BADGE: Record<string, string> = {
   power: '⚡',
 };
 
-export function EventItem({ event, users, lockName }: Props) {
+export function EventItem({ event, users, lockName, highlighted }: Props) {
   return (
-    <li class={`event kind-${event.kind}`} data-testid="event" data-kind={event.kind} data-seq={event.seq}>
+    <li
+      class={`event kind-${event.kind}${highlighted ? ' highlighted' : ''}`}
+      data-testid="event"
+      data-kind={event.kind}
+      data-seq={event.seq}
+      aria-current={highlighted ? 'true' : undefined}
+    >
       <span class="event-badge" aria-hidden="true">
         {BADGE[event.kind] ?? '·'}
       </span>

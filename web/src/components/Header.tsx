@@ -18,7 +18,7 @@ export function Header({ route }: Props) {
       <nav aria-label="Main">
         <ul>
           <li>
-            <a href="#/" aria-current={current('home') ?? current('lock')}>
+            <a href="#/" aria-current={current('home') ?? current('lock') ?? current('event')}>
               Locks
             </a>
           </li>
@@ -50,6 +50,11 @@ export function Header({ route }: Props) {
               </a>
             </li>
           )}
+          <li>
+            <a href="#/notifications" aria-current={current('notifications')}>
+              Notifications
+            </a>
+          </li>
           <li>
             <a href="#/tokens" aria-current={current('tokens')}>
               Tokens

@@ -17,6 +17,8 @@ interface Props {
   lock?: string;
   /** The heading level: a section of the lock page, or the page itself. */
   asPage?: boolean;
+  /** The seq of the lock's event to highlight (opened from a notification). */
+  highlight?: number;
 }
 
 const PAGE = 200;
@@ -39,7 +41,7 @@ function personFilter(key: string): { lock?: string; user?: number; actor?: stri
 /** The cursor just past `e` in the hub's newest-first walk. */
 const cursorAfter = (e: LockEvent) => `${Date.parse(e.time)}.${e.seq}.${e.lock}`;
 
-export function History({ lock, asPage }: Props) {
+export function History({ lock, asPage, highlight }: Props) {
   const { events, users, locks } = useStore();
   const [person, setPerson] = useState('');
   const [kind, setKind] = useState('');
@@ -140,7 +142,13 @@ export function History({ lock, asPage }: Props) {
       <ErrorText error={load.error} />
       <ol class="history" data-testid="history" aria-label={lock ? `History of ${lockName(lock)}` : 'History of all locks'}>
         {shown.map((e) => (
-          <EventItem key={`${e.lock}:${e.seq}`} event={e} users={users[e.lock]} lockName={lock ? undefined : lockName(e.lock)} />
+          <EventItem
+            key={`${e.lock}:${e.seq}`}
+            event={e}
+            users={users[e.lock]}
+            lockName={lock ? undefined : lockName(e.lock)}
+            highlighted={lock !== undefined && e.seq === highlight}
+          />
         ))}
       </ol>
       {shown.length === 0 && !load.busy && <p class="muted">No events{kind || person ? ' match these filters' : ' yet'}.</p>}

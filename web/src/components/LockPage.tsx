@@ -1,6 +1,7 @@
 // One lock: its card, this browser's phone key, and sections for the virtual door (simulated
 // locks), people, history and settings, as far as the account's role allows.
 import { canManage, canReadHistory, canUseSim, useStore } from '../store';
+import { EventFocus } from './EventFocus';
 import { History } from './History';
 import { Holidays } from './Holidays';
 import { LockCard } from './LockCard';
@@ -11,7 +12,8 @@ import { PhoneKey } from './PhoneKey';
 import { UnpairLock } from './UnpairLock';
 import { VirtualDoor } from './VirtualDoor';
 
-export function LockPage({ id }: { id: string }) {
+/** `event`: the seq of an event to show first (the page was opened from a notification). */
+export function LockPage({ id, event }: { id: string; event?: number }) {
   const { locks, locksError } = useStore();
   const lock = locks.find((l) => l.id === id);
   if (!lock) {
@@ -32,6 +34,7 @@ export function LockPage({ id }: { id: string }) {
         <a href="#/">← All locks</a>
       </p>
       <h1 tabIndex={-1}>{lock.name}</h1>
+      {event !== undefined && <EventFocus lock={lock} seq={event} />}
       <div class={side ? 'lock-grid' : 'lock-grid single'}>
         <div class="col">
           <LockCard lock={lock} heading="Lock and door" />
@@ -42,7 +45,7 @@ export function LockPage({ id }: { id: string }) {
           <div class="col">
             {canManage() && <People lock={lock} />}
             {canManage() && <OfflineCodes lock={lock} />}
-            {canReadHistory() && <History lock={lock.id} />}
+            {canReadHistory() && <History lock={lock.id} highlight={event} />}
             {canManage() && <LockSettings lock={lock} />}
             {canManage() && <Holidays lock={lock} />}
             {canManage() && <UnpairLock lock={lock} />}
