@@ -41,7 +41,15 @@ std::vector<std::string> EventRow(const Json& e) {
     what = "-";
   }
   if (e.contains("credential") && e["credential"].is_object()) {
-    what += " (" + JsonText(e["credential"], "type") + " " + JsonText(e["credential"], "index") + ")";
+    const Json& credential = e["credential"];
+    if (credential.value("type", "") == "offline_code") {
+      // An offline code has no slot: it is named by its window.
+      what += " (offline_code " + JsonText(credential, "start") + " " + JsonText(credential, "duration") + " h)";
+    } else if (credential.value("type", "") == "phone_key") {
+      what += " (phone_key #" + JsonText(credential, "serial") + ")";
+    } else {
+      what += " (" + JsonText(credential, "type") + " " + JsonText(credential, "index") + ")";
+    }
   }
   std::string source = JsonText(e, "source");
   if (e.contains("actor") && e["actor"].is_string()) source += " by " + e["actor"].get<std::string>();

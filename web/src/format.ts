@@ -133,9 +133,16 @@ export function actorName(event: LockEvent): string {
 
 const GUEST_PHONE = 'a guest phone';
 
-/** How an operation came: "phone key #7 (auto-unlock)" for a phone key, else the source. */
+/**
+ * How an operation came: "phone key #7 (auto-unlock)" for a phone key, "offline code for
+ * <start>, 4 h" for an offline code, else the source.
+ */
 export function eventHow(event: LockEvent): string {
   const credential = event.credential;
+  if (credential?.type === 'offline_code') {
+    const window = credential.start ? ` for ${formatShortTime(credential.start)}, ${credential.duration ?? '?'} h` : '';
+    return `offline code${window}`;
+  }
   if (credential?.type !== 'phone_key') return sourceLabel(event.source);
   const key = credential.serial !== undefined ? `phone key #${credential.serial}` : 'phone key';
   return event.auto ? `${key} (auto-unlock)` : key;

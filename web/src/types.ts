@@ -202,12 +202,18 @@ export interface Actor {
   role?: string;
 }
 
-/** The credential an event names: a lock's credential, or a phone key by its certificate's serial. */
+/**
+ * The credential an event names: a lock's credential, a phone key by its certificate's serial, or
+ * an offline code by its window.
+ */
 export interface EventCredential {
-  type: CredentialType | 'phone_key';
+  type: CredentialType | 'phone_key' | 'offline_code';
   index: number;
   /** A phone key's serial (`type` phone_key, index 0). */
   serial?: number;
+  /** An offline code's window: its start (RFC 3339) and length in hours (`type` offline_code). */
+  start?: string;
+  duration?: number;
 }
 
 export interface LockEvent {
