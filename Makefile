@@ -43,6 +43,7 @@ bench: deps
 	@$(MAKE) --no-print-directory build
 	$(BUILD)/bench/core_bench
 	$(BUILD)/bench/hub_bench $(BUILD)/src/cli/latchkey
+	$(BUILD)/bench/push_bench $(BUILD)/src/cli/latchkey
 
 # A hub on http://127.0.0.1:8080 (the web app, and the API under /api/v1) and one simulated
 # lock, paired over the real link; data in

@@ -223,10 +223,10 @@ core::Status LoadHubConfig(HubCommandOptions& options) {
       }
       continue;
     }
-    if (key == "webhook_allow") {
+    if (key == "webhook_allow" || key == "push_allow") {
       const toml::array* list = value.as_array();
       if (list == nullptr || (!list->empty() && !list->is_homogeneous(toml::node_type::string))) {
-        return core::Status::Invalid(options.config + ": webhook_allow must be a list of strings");
+        return core::Status::Invalid(options.config + ": " + std::string(key.str()) + " must be a list of strings");
       }
       continue;
     }
@@ -242,7 +242,7 @@ core::Status LoadHubConfig(HubCommandOptions& options) {
       if (!value.is_boolean()) return core::Status::Invalid(options.config + ": tls must be true or false");
       continue;
     }
-    if (key != "data" && key != "http" && key != "tls_cert" && key != "tls_key" && key != "webhook_cacert") return core::Status::Invalid(options.config + ": unknown key '" + std::string(key.str()) + "'");
+    if (key != "data" && key != "http" && key != "tls_cert" && key != "tls_key" && key != "webhook_cacert" && key != "push_subject") return core::Status::Invalid(options.config + ": unknown key '" + std::string(key.str()) + "'");
     if (!value.is_string()) return core::Status::Invalid(options.config + ": " + std::string(key.str()) + " must be a string");
   }
   // The flag can only turn it on: the flag or the file's `true` opens /metrics on loopback.
@@ -258,6 +258,13 @@ core::Status LoadHubConfig(HubCommandOptions& options) {
   if (const toml::array* allow = table["webhook_allow"].as_array(); allow && !options.webhook_allow_from_flag) {
     options.webhook_allow.clear();
     for (const auto& entry : *allow) options.webhook_allow.push_back(*entry.value<std::string>());
+  }
+  if (const toml::array* allow = table["push_allow"].as_array(); allow && !options.push_allow_from_flag) {
+    options.push_allow.clear();
+    for (const auto& entry : *allow) options.push_allow.push_back(*entry.value<std::string>());
+  }
+  if (auto subject = table["push_subject"].value<std::string>(); subject && !options.push_subject_from_flag) {
+    options.push_subject = *subject;
   }
   const auto cap = [&](const char* key, std::size_t& field, bool from_flag) -> core::Status {
     const auto n = table[key].value<int64_t>();
@@ -293,6 +300,8 @@ int RunHub(const HubCommandOptions& options_in) {
   hub_options.tls = options.tls;
   hub_options.webhook_cacert = options.webhook_cacert;
   hub_options.webhook_allow = options.webhook_allow;
+  hub_options.push_allow = options.push_allow;
+  if (!options.push_subject.empty()) hub_options.push_subject = options.push_subject;
   auto limits = HttpLimits(options.http_max_connections, options.http_max_connections_per_address);
   if (!limits.ok()) {
     spdlog::error("hub: {}", limits.status().ToString());
@@ -357,6 +366,8 @@ int RunDemo(const DemoOptions& options) {
   hub_options.tls = options.tls;
   hub_options.webhook_cacert = options.webhook_cacert;
   hub_options.webhook_allow = options.webhook_allow;
+  hub_options.push_allow = options.push_allow;
+  if (!options.push_subject.empty()) hub_options.push_subject = options.push_subject;
   auto limits = HttpLimits(options.http_max_connections, options.http_max_connections_per_address);
   if (!limits.ok()) {
     spdlog::error("demo: {}", limits.status().ToString());

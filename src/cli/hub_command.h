@@ -38,6 +38,14 @@ struct HubCommandOptions {
   // any flag replaces the file's list.
   std::vector<std::string> webhook_allow;
   bool webhook_allow_from_flag = false;
+  // Web Push (docs/notifications.md): `push_allow = ["127.0.0.1:9443"]` or --push-allow
+  // (repeated; any flag replaces the file's list): push destinations allowed although the policy
+  // refuses their class, for a test's local receiver. `push_subject = "mailto:..."` or
+  // --push-subject: the VAPID JWT's contact (empty: the hub's default).
+  std::vector<std::string> push_allow;
+  bool push_allow_from_flag = false;
+  std::string push_subject;
+  bool push_subject_from_flag = false;
   // The HTTP server's caps (hub::HttpServerLimits); 0: the default. `http_max_connections` and
   // `http_max_connections_per_address` in the file, or the flags of the same names (they win).
   std::size_t http_max_connections = 0;
@@ -70,6 +78,8 @@ struct DemoOptions {
   bool metrics_open_on_loopback = false;
   std::string webhook_cacert;
   std::vector<std::string> webhook_allow;
+  std::vector<std::string> push_allow;
+  std::string push_subject;
   std::size_t http_max_connections = 0;
   std::size_t http_max_connections_per_address = 0;
   integrations::mqtt::MqttOptions mqtt;  // --mqtt URL

@@ -39,7 +39,8 @@ void AddLockCommand(CLI::App& app, latchkey::device::LockDaemonOptions& o) {
 
 }  // namespace
 
-// The flags `hub` and `demo` share (both run a hub): webhook trust and destinations, HTTP caps.
+// The flags `hub` and `demo` share (both run a hub): webhook and push trust and destinations,
+// HTTP caps.
 template <typename Options>
 void AddWebhookAndConnectionFlags(CLI::App* command, Options& options) {
   command->add_option("--webhook-cacert", options.webhook_cacert,
@@ -48,6 +49,11 @@ void AddWebhookAndConnectionFlags(CLI::App* command, Options& options) {
   command->add_option("--webhook-allow", options.webhook_allow,
                       "Webhooks may reach this destination although it is loopback, private, link-local or the "
                       "hub's own (HOST[:PORT], ADDRESS/BITS[:PORT], [IPv6][:PORT], a host name); repeatable");
+  command->add_option("--push-allow", options.push_allow,
+                      "Web Push may reach this destination although it is loopback, private, link-local or the "
+                      "hub's own (a test's local push receiver; same grammar as --webhook-allow); repeatable");
+  command->add_option("--push-subject", options.push_subject,
+                      "Web Push: the contact push services are given (VAPID sub), mailto:... or https://...");
   command->add_option("--mqtt", options.mqtt.url,
                       "Home Assistant over MQTT: the broker, mqtt://HOST[:PORT] or mqtts://HOST[:PORT]");
   command->add_flag("--matter", options.matter.enabled,
@@ -94,7 +100,8 @@ int main(int argc, char** argv) {
   hub->add_option("--config", hub_options.config,
                   "TOML file with data = \"...\", http = \"...\", metrics_open_on_loopback = true|false, "
                   "tls = true|false, tls_cert = \"...\", tls_key = \"...\", webhook_cacert = \"...\", "
-                  "webhook_allow = [\"...\"], http_max_connections = N, http_max_connections_per_address = N, "
+                  "webhook_allow = [\"...\"], push_allow = [\"...\"], push_subject = \"...\", "
+                  "http_max_connections = N, http_max_connections_per_address = N, "
                   "[mqtt] url, username, password, ca_file, base_topic, discovery_prefix, "
                   "and [matter] enabled, port, sidecar, node");
   hub->add_flag("--metrics-loopback", hub_options.metrics_open_on_loopback,
@@ -121,6 +128,8 @@ int main(int argc, char** argv) {
     hub_options.tls_key_from_flag = hub->count("--tls-key") > 0;
     hub_options.webhook_cacert_from_flag = hub->count("--webhook-cacert") > 0;
     hub_options.webhook_allow_from_flag = hub->count("--webhook-allow") > 0;
+    hub_options.push_allow_from_flag = hub->count("--push-allow") > 0;
+    hub_options.push_subject_from_flag = hub->count("--push-subject") > 0;
     hub_options.mqtt_url_from_flag = hub->count("--mqtt") > 0;
     hub_options.matter_port_from_flag = hub->count("--matter-port") > 0;
     hub_options.http_max_connections_from_flag = hub->count("--http-max-connections") > 0;

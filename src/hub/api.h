@@ -23,6 +23,11 @@
 
 namespace latchkey::hub {
 
+namespace push {
+class PushSender;
+class VapidKey;
+}  // namespace push
+
 // auth, me, accounts, tokens
 struct AuthRoutes {
   Gate gate;
@@ -72,6 +77,13 @@ struct OfflineCodeRoutes {
   HubStore& store;  // the codes as stored, for the list
   OfflineCodes& offline_codes;
 };
+// Web Push: the VAPID key, the caller's subscriptions and notification settings (push/)
+struct PushRoutes {
+  Gate gate;
+  HubStore& store;
+  push::PushSender& sender;  // its destination policy; a deleted subscription's queue
+  const push::VapidKey& vapid_key;
+};
 // /metrics, /api/v1/openapi.yaml, plain GET of the stream
 struct MetaRoutes {
   Gate gate;
@@ -98,6 +110,7 @@ void RegisterPhoneKeyRoutes(PhoneKeyRoutes ctx, Router& router);
 void RegisterOfflineCodeRoutes(OfflineCodeRoutes ctx, Router& router);
 void RegisterMetaRoutes(MetaRoutes ctx, Router& router);
 void RegisterIntegrationRoutes(IntegrationRoutes ctx, Router& router);
+void RegisterPushRoutes(PushRoutes ctx, Router& router);
 
 namespace api {
 

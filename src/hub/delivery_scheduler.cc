@@ -29,9 +29,9 @@ std::vector<DeliveryAction> DeliveryScheduler::Poll(int64_t now_ms) {
     Queue& q = it->second;
     while (!q.items.empty() && !q.busy && sending_.size() < max_in_flight_) {
       Delivery& d = q.items.front();
-      if (now_ms >= d.created_at_ms + kGiveUpMs) {
+      if (now_ms >= d.created_at_ms + give_up_ms_) {
         d.status = "failed";
-        if (d.last_error.empty()) d.last_error = std::string(kGiveUpError);
+        if (d.last_error.empty()) d.last_error = give_up_error_;
         actions.push_back({DeliveryAction::Kind::kGiveUp, d, 0});
         Pop(q);
         continue;
@@ -69,10 +69,10 @@ std::optional<Delivery> DeliveryScheduler::Done(int64_t now_ms, std::string_view
     d.next_attempt_ms = now_ms;
   } else {
     d.last_error = std::move(error);
-    if (now_ms >= d.created_at_ms + kGiveUpMs) {
+    if (now_ms >= d.created_at_ms + give_up_ms_) {
       d.status = "failed";
     } else {
-      d.next_attempt_ms = std::min(now_ms + DeliveryBackoffMs(d.attempts), d.created_at_ms + kGiveUpMs);
+      d.next_attempt_ms = std::min(now_ms + DeliveryBackoffMs(d.attempts), d.created_at_ms + give_up_ms_);
       return d;  // pending: stays at the front, waiting
     }
   }

@@ -1,13 +1,15 @@
 // When each webhook delivery is attempted, retried or given up: the delivery policy of the hub's
 // webhooks (docs/hub.md "Webhooks"), with no clock, no store and no sockets. The hub's sender
 // (webhooks.cc) feeds it deliveries and the outcome of each attempt, asks it what to do now, and
-// does it; a test drives it with any times it likes.
+// does it; a test drives it with any times it likes. Web Push (push/push_sender.h) uses it too,
+// giving up after an hour instead of a day, with one queue per subscription.
 //
 // The rules:
 //   - A new delivery is due at once (its next_attempt_ms is its created_at_ms).
 //   - After the n-th failed attempt the next one waits 1 s * 2^(n-1), at most 1 h:
 //     1 s, 2 s, 4 s ... 2048 s, then every 3600 s (DeliveryBackoffMs).
-//   - A delivery that has not succeeded a day (kGiveUpMs) after it was created is given up
+//   - A delivery that has not succeeded a day (kGiveUpMs, or the give_up_ms it was made with)
+//     after it was created is given up
 //     ("failed"). The next attempt is never scheduled past that instant, and the delivery is
 //     given up when that instant comes rather than tried once more; an attempt that fails at or
 //     after it is the last. Its last_error stays the last attempt's, or is "not delivered within a
@@ -71,7 +73,11 @@ class DeliveryScheduler {
   // The message of a delivery given up without a failed attempt to show.
   static constexpr std::string_view kGiveUpError = "not delivered within a day";
 
-  explicit DeliveryScheduler(std::size_t max_in_flight = kMaxInFlight) : max_in_flight_(max_in_flight) {}
+  // `give_up_ms` and `give_up_error`: when a delivery is given up, and the last_error of one
+  // given up without a failed attempt.
+  explicit DeliveryScheduler(std::size_t max_in_flight = kMaxInFlight, int64_t give_up_ms = kGiveUpMs,
+                             std::string give_up_error = std::string(kGiveUpError))
+      : max_in_flight_(max_in_flight), give_up_ms_(give_up_ms), give_up_error_(std::move(give_up_error)) {}
 
   // Queues a pending delivery (new, or read back from the store after a restart) behind the
   // earlier seqs of its webhook and lock, never ahead of one already under way or waiting. False
@@ -122,6 +128,8 @@ class DeliveryScheduler {
   void Pop(Queue& q);
 
   std::size_t max_in_flight_;
+  int64_t give_up_ms_;
+  std::string give_up_error_;
   std::map<Key, Queue> queues_;
   std::set<std::string, std::less<>> ids_;            // of the queued deliveries
   std::map<std::string, Key, std::less<>> sending_;  // in-flight attempts and their queues

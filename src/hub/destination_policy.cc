@@ -142,9 +142,9 @@ std::string_view DescribeClass(AddressClass c) {
   return "an address";
 }
 
-core::Result<AllowEntry> ParseAllowEntry(std::string_view entry) {
+core::Result<AllowEntry> ParseAllowEntry(std::string_view entry, std::string_view option) {
   const auto bad = [&](std::string_view why) {
-    return core::Status::Invalid("webhook_allow '" + std::string(entry) + "': " + std::string(why));
+    return core::Status::Invalid(std::string(option) + " '" + std::string(entry) + "': " + std::string(why));
   };
   if (entry.empty()) return bad("empty");
   std::string_view host = entry;
@@ -225,10 +225,10 @@ core::Result<AllowEntry> ParseAllowEntry(std::string_view entry) {
   return out;
 }
 
-core::Result<DestinationPolicy> DestinationPolicy::Parse(const std::vector<std::string>& allow) {
+core::Result<DestinationPolicy> DestinationPolicy::Parse(const std::vector<std::string>& allow, std::string_view option) {
   DestinationPolicy policy;
   for (const std::string& text : allow) {
-    auto entry = ParseAllowEntry(text);
+    auto entry = ParseAllowEntry(text, option);
     LATCHKEY_TRY(entry);
     if (entry->kind == AllowEntry::Kind::kName && entry->name == "localhost") {
       for (const char* loopback : {"127.0.0.1", "::1"}) {

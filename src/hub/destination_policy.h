@@ -65,8 +65,9 @@ struct AllowEntry {
   uint16_t port = 0;                 // 0: any port
 };
 
-// Parses one entry of the grammar above; kInvalid with a message that quotes it.
-core::Result<AllowEntry> ParseAllowEntry(std::string_view text);
+// Parses one entry of the grammar above; kInvalid with a message that quotes it after the name of
+// the option it came from (`webhook_allow`, `push_allow`).
+core::Result<AllowEntry> ParseAllowEntry(std::string_view text, std::string_view option = "webhook_allow");
 
 // The verdict on one address.
 struct DestinationVerdict {
@@ -78,8 +79,9 @@ struct DestinationVerdict {
 class DestinationPolicy {
  public:
   DestinationPolicy() = default;  // nothing allow-listed
-  // Every entry must parse; the error names the one that does not.
-  static core::Result<DestinationPolicy> Parse(const std::vector<std::string>& allow);
+  // Every entry must parse; the error names the one that does not, and `option`.
+  static core::Result<DestinationPolicy> Parse(const std::vector<std::string>& allow,
+                                               std::string_view option = "webhook_allow");
 
   // The check, pure: may a connection go to `address`:`port`? `url_host_name` is the URL's host
   // when it is a DNS name (empty for a literal address or localhost); `own` are the hub's own

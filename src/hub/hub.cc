@@ -9,6 +9,10 @@
 
 #include "hub/api.h"
 #include "hub/cookie_session.h"
+#include "hub/push/push_notifier.h"
+#include "hub/push/push_sender.h"
+#include "hub/push/vapid_jwt.h"
+#include "hub/push/vapid_key.h"
 #include "hub/stream.h"
 #include "hub/tls_certificate.h"
 #include "hub/web_app.h"
@@ -58,6 +62,9 @@ core::Status Hub::Start() {
   LATCHKEY_TRY(webhook_tls);
   auto webhook_policy = DestinationPolicy::Parse(options_.webhook_allow);
   LATCHKEY_TRY(webhook_policy);
+  auto push_policy = DestinationPolicy::Parse(options_.push_allow, "push_allow");
+  LATCHKEY_TRY(push_policy);
+  LATCHKEY_TRY(push::CheckVapidSubject(options_.push_subject));
   auto opened = HubStore::Open(options_.data_dir + "/hub.db");
   LATCHKEY_TRY(opened);
   store_ = std::move(opened).value();
@@ -72,15 +79,34 @@ core::Status Hub::Start() {
   stream_ = std::make_unique<Stream>(io_, env_, *store_, *directory_,
                                      [this](const std::string& lock) { return sessions_ && sessions_->online(lock); });
   LockSessions::Listener listener;
-  webhooks_ = std::make_unique<Webhooks>(io_, env_, *store_, std::move(webhook_tls).value(),
+  // Web Push shares the webhooks' TLS client (their trust store and webhook_cacert).
+  std::shared_ptr<TlsContext> client_tls = std::move(webhook_tls).value();
+  webhooks_ = std::make_unique<Webhooks>(io_, env_, *store_, client_tls,
                                          std::make_shared<const DestinationPolicy>(std::move(webhook_policy).value()));
+  auto vapid_key = push::VapidKey::LoadOrCreate(options_.data_dir + "/" + std::string(push::kVapidKeyFile));
+  LATCHKEY_TRY(vapid_key);
+  vapid_key_ = std::make_unique<push::VapidKey>(std::move(vapid_key).value());
+  push_sender_ = std::make_unique<push::PushSender>(
+      io_, env_, *store_, *vapid_key_, options_.push_subject, client_tls,
+      std::make_shared<const DestinationPolicy>(std::move(push_policy).value()));
+  push_notifier_ = std::make_unique<push::PushNotifier>(
+      io_, env_, *store_, *push_sender_, [this](const std::string& lock) { return sessions_ && sessions_->online(lock); });
+  // Each new event is stored (the mirror) before these run, and what webhooks and push queue
+  // for it is stored before they return: before the lock is told the event arrived.
   listener.on_event = [this](const std::string& lock, const Json& event) {
     stream_->PublishEvent(lock, event);
     webhooks_->OnEvent(lock, event);
     if (offline_codes_) offline_codes_->OnEvent(lock, event);
+    if (push_notifier_) push_notifier_->OnEvent(lock, event);
   };
-  listener.on_state = [this](const std::string& lock) { stream_->PublishState(lock); };
-  listener.on_removed = [this](const std::string& lock) { stream_->PublishRemoved(lock); };
+  listener.on_state = [this](const std::string& lock) {
+    stream_->PublishState(lock);
+    if (push_notifier_) push_notifier_->OnLockState(lock);
+  };
+  listener.on_removed = [this](const std::string& lock) {
+    stream_->PublishRemoved(lock);
+    if (push_notifier_) push_notifier_->OnLockRemoved(lock);
+  };
   listener.on_online = [this](const std::string& lock) {
     if (phone_keys_) phone_keys_->OnLockOnline(lock);
     if (offline_codes_) offline_codes_->OnLockOnline(lock);
@@ -93,6 +119,8 @@ core::Status Hub::Start() {
   offline_codes_ = std::make_unique<OfflineCodes>(env_, *store_, *sessions_);
   LATCHKEY_TRY(sessions_->Start());
   webhooks_->Start();  // the pending deliveries resume
+  push_sender_->Start();
+  push_notifier_->Start();  // locks not connected yet are offline from now
   RegisterRoutes();
 
   std::string host;
@@ -165,6 +193,7 @@ void Hub::RegisterRoutes() {
   RegisterPhoneKeyRoutes(PhoneKeyRoutes{gate(), *store_, *phone_keys_}, router_);
   RegisterOfflineCodeRoutes(OfflineCodeRoutes{gate(), *store_, *offline_codes_}, router_);
   RegisterIntegrationRoutes(IntegrationRoutes{gate(), &matter_}, router_);
+  RegisterPushRoutes(PushRoutes{gate(), *store_, *push_sender_, *vapid_key_}, router_);
   RegisterMetaRoutes(MetaRoutes{gate(), *store_, *sessions_, *stream_, limiter_, router_, options_.metrics_open_on_loopback},
                      router_);
   RegisterWebAppRoutes(router_);
@@ -184,6 +213,7 @@ void Hub::Drain(std::function<void()> done) {
       return;
     }
     stream_.reset();
+    push_notifier_.reset();
     sessions_.reset();
     done();
     *poll = nullptr;  // break the self-reference

@@ -28,6 +28,11 @@ namespace latchkey::hub {
 class MatterControl;
 class Stream;
 class Webhooks;
+namespace push {
+class PushNotifier;
+class PushSender;
+class VapidKey;
+}  // namespace push
 
 // In DATA: the owner's generated first password (0600), removed at the owner's first login.
 inline constexpr std::string_view kInitialOwnerPasswordFile = "initial-owner-password";
@@ -54,6 +59,13 @@ struct HubOptions {
   // (loopback, private, ...): entries of destination_policy.h's grammar, e.g. "127.0.0.1:9000",
   // "10.0.0.0/8", "receiver.lan". One that does not parse stops Start.
   std::vector<std::string> webhook_allow;
+  // Web Push (docs/notifications.md): destinations push messages may reach although the policy
+  // refuses their class, in webhook_allow's grammar. Only for tests and development (a local
+  // push receiver): a browser's push service is always on a public address. One that does not
+  // parse stops Start. Push requests trust what webhooks trust (webhook_cacert).
+  std::vector<std::string> push_allow;
+  // The VAPID JWT's `sub` (RFC 8292): a contact push services may use, mailto: or https://.
+  std::string push_subject = "mailto:push@latchkey.invalid";
   // The HTTP server's connection caps and deadlines (http_server.h).
   HttpServerLimits http_limits;
   // Every lock the hub talks to is on loopback (the demo): the lock object then shows the
@@ -133,6 +145,9 @@ class Hub {
   std::unique_ptr<LockSessions> sessions_;
   std::unique_ptr<Stream> stream_;
   std::unique_ptr<Webhooks> webhooks_;
+  std::unique_ptr<push::VapidKey> vapid_key_;
+  std::unique_ptr<push::PushSender> push_sender_;
+  std::unique_ptr<push::PushNotifier> push_notifier_;
   Router router_;
   std::unique_ptr<HttpServer> server_;
   LoginLimiter limiter_;

@@ -1,6 +1,6 @@
 // The hub's durable state (SQLite, WAL, synchronous=FULL): accounts, tokens (only their
 // hashes), paired locks, the mirror of every lock's event log, webhooks and their deliveries,
-// and the phone keys the hub issued with their revocation list.
+// the phone keys the hub issued with their revocation list, and Web Push subscriptions.
 // An event is written before the hub acknowledges it to the lock, in the same transaction that
 // moves the lock's acked_seq (one transaction per `events` message of the link), so the mirror
 // never misses or repeats one.
@@ -206,6 +206,40 @@ struct OfflineCodeChange {
   std::optional<uint64_t> revocations_version;
 };
 
+// A Web Push subscription (NOTIFICATIONS.md; docs/notifications.md): where one browser of one
+// account receives push messages, and the keys they are encrypted to.
+struct PushSubscription {
+  std::string id;
+  std::string account;
+  std::string endpoint;              // the https:// URL of the browser's push service
+  std::array<uint8_t, 65> p256dh{};  // the browser's P-256 public key, an uncompressed point
+  std::array<uint8_t, 16> auth{};    // its authentication secret
+  std::string name;
+  int64_t created_at_ms = 0;
+  std::string last_error;  // why the last attempt to it failed; empty once one succeeded
+};
+
+// An account with Web Push subscriptions, as the notifier decides for it.
+struct PushRecipient {
+  Account account;
+  Json settings;                           // as stored; null: never set (the defaults)
+  std::vector<std::string> subscriptions;  // their ids
+};
+
+// One push message queued for one subscription, and how far it has got.
+struct PushDelivery {
+  uint64_t id = 0;       // given by the store, increasing: the order of the subscription's queue
+  std::string subscription;
+  std::string source;    // what it is about, unique per subscription: "<lock>:<seq>", "<lock>:offline:<ms>"
+  std::string payload;   // the JSON text the browser receives (encrypted at each attempt)
+  std::string urgency;   // "high" or "normal" (RFC 8030 Urgency)
+  int64_t ttl_s = 0;     // RFC 8030 TTL
+  std::string status = "pending";  // "pending", "delivered" or "failed" (given up)
+  uint32_t attempts = 0;
+  int64_t next_attempt_ms = 0;
+  int64_t created_at_ms = 0;
+};
+
 // An event as the mirror stores it, decoded and checked once (HubStore::DecodeEvent): what its
 // row keeps besides the body, and the body's JSON text.
 struct DecodedEvent {
@@ -372,6 +406,32 @@ class HubStore {
   core::Result<bool> MarkOfflineCodeUsed(const std::string& lock, const std::string& id, int64_t at_ms);
   // Codes whose windows ended before `before_ms` (no lock accepts them, no list names them).
   core::Status DeleteOfflineCodesEndedBefore(const std::string& lock, int64_t before_ms);
+
+  // Web Push (hub_store_push.cc). A subscription belongs to an account (deleting the account
+  // deletes its subscriptions, settings and their deliveries); (account, endpoint) is unique:
+  // putting one whose account already has its endpoint updates that one's keys and name (it
+  // keeps its id, creation time and queue). The stored subscription; kNotFound for no account.
+  core::Result<PushSubscription> PutPushSubscription(const PushSubscription& subscription);
+  core::Result<std::vector<PushSubscription>> ListPushSubscriptions(const std::string& account);
+  core::Result<std::optional<PushSubscription>> GetPushSubscription(const std::string& id);
+  core::Status DeletePushSubscription(const std::string& id);  // with its deliveries
+  // Records the last attempt's outcome ("" after a success); a subscription gone is no error.
+  core::Status SetPushSubscriptionError(const std::string& id, const std::string& last_error);
+  // An account's notification settings as stored (null: never set); kNotFound for no account.
+  core::Result<Json> GetNotificationSettings(const std::string& account);
+  core::Status PutNotificationSettings(const std::string& account, const Json& settings);
+  // Every account with at least one subscription, with its settings and subscriptions.
+  core::Result<std::vector<PushRecipient>> ListPushRecipients();
+  // New deliveries in one durable transaction (their ids are ignored); one whose subscription
+  // already has its source, or whose subscription is gone, is skipped. Those stored, with ids.
+  core::Result<std::vector<PushDelivery>> AddPushDeliveries(std::span<const PushDelivery> deliveries);
+  // Records an attempt: status, attempts and next_attempt_ms of `delivery.id`.
+  core::Status UpdatePushDelivery(const PushDelivery& delivery);
+  core::Result<std::optional<PushDelivery>> GetPushDelivery(uint64_t id);
+  // Pending deliveries in queue order (id), at most min(limit, 1000).
+  core::Result<std::vector<PushDelivery>> PendingPushDeliveries(std::size_t limit = 1000);
+  // Delivered and given-up deliveries created before `created_before_ms`.
+  core::Status DeleteFinishedPushDeliveries(int64_t created_before_ms);
 
   // The connection, for tests and diagnostics.
   store::Database& database() { return *db_; }
