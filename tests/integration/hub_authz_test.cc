@@ -27,13 +27,17 @@ struct Who {
   bool history = false;    // reads history
   bool operate = false;    // lock, unlock, unlatch, sim (inside its window)
   bool in_window = true;   // false: a guest outside its window sees no lock at all
+  // An API token's caller: a login session of the account behind it (empty: the caller is a
+  // login session itself). Push subscriptions and notification settings change only with one.
+  std::string account_session = {};
 };
 
 // kSim: the simulated world, for those who operate the lock except guests (SECURITY.md: guests
 // cannot use sim inputs); the roles above guest are exactly those that read history.
 // kManageGlobal: owner/admin inside its window; kManageEveryLock: the same and a caller that sees
-// every lock (a webhook receives the events of all locks).
-enum class Need { kPublic, kAny, kOwner, kManageGlobal, kManageEveryLock, kSee, kOperate, kSim, kHistory, kManage };
+// every lock (a webhook receives the events of all locks). kSession: any login session, no API
+// token (push subscriptions and notification settings: docs/notifications.md).
+enum class Need { kPublic, kAny, kSession, kOwner, kManageGlobal, kManageEveryLock, kSee, kOperate, kSim, kHistory, kManage };
 
 using Prepare = std::function<std::map<std::string, std::string>(const Who&)>;
 
@@ -50,7 +54,7 @@ struct Route {
     if (allowed) allowed_status = std::move(allowed);
   }
   std::string method;
-  std::string path;  // may hold {lock}, {n}, {h}, {pin}, {pin2}, {role}, {tok}
+  std::string path;  // may hold {lock}, {n}, {h}, {pin}, {pin2}, {role}, {tok}, {wh}, {sub}
   std::string body;  // JSON text with the same placeholders; empty: no body
   Need need;
   // The statuses an allowed call may get (default: 2xx).
@@ -60,6 +64,13 @@ struct Route {
   bool unpairs = false;
   bool json_success = true;  // a success answers JSON (not so /metrics, the OpenAPI document)
 };
+
+// A push subscription's body (RFC 8291's example keys) to a public address where nothing answers:
+// a notification for it during the matrix would only be retried.
+constexpr const char* kPushSubscription =
+    R"({"endpoint": "https://203.0.113.9/{role}", "keys": {"p256dh": )"
+    R"("BCVxsr7N_eNgVRqvHtD0zTZsEc6-VV-JvLexhqUzORcxaOzi6-AYWXvTBHm4bjyPjs7Vd8pZGH6SRpkNtoIAiw4", )"
+    R"("auth": "BTBZMqHH6r4Tts7J_aSIgg"}})";
 
 std::string Replace(std::string text, const std::map<std::string, std::string>& values) {
   for (const auto& [key, value] : values) {
@@ -137,8 +148,8 @@ class HubAuthzTest : public SharedDemoTest<HubAuthzTest, 2> {
         {"member", member, false, false, false, true, true},
         {"guest", guest, false, false, false, false, true},
         {"guest_expired", expired, false, false, false, false, false, /*in_window=*/false},
-        {"owner_token_as_member", as_member.json["token"], false, false, false, true, true},
-        {"admin_token_as_guest", as_guest.json["token"], false, false, false, false, true},
+        {"owner_token_as_member", as_member.json["token"], false, false, false, true, true, true, D().owner_token()},
+        {"admin_token_as_guest", as_guest.json["token"], false, false, false, false, true, true, admin},
         {"admin_lock_a_in_window", admin_a, false, false, true, true, true},
         {"admin_expired", admin_expired, true, false, true, true, true, /*in_window=*/false},
         {"member_expired", member_expired, true, false, false, true, true, /*in_window=*/false},
@@ -165,6 +176,7 @@ class HubAuthzTest : public SharedDemoTest<HubAuthzTest, 2> {
     switch (route.need) {
       case Need::kPublic:
       case Need::kAny: return 0;
+      case Need::kSession: return who.account_session.empty() ? 0 : 403;
       case Need::kOwner: return who.accounts ? 0 : 403;
       case Need::kManageGlobal: return who.manage && who.in_window ? 0 : 403;
       case Need::kManageEveryLock: return who.manage && who.in_window && who.all_locks ? 0 : 403;
@@ -208,6 +220,14 @@ class HubAuthzTest : public SharedDemoTest<HubAuthzTest, 2> {
       EXPECT_EQ(r.status, 201) << r.Describe();
       return std::map<std::string, std::string>{{"wh", r.json.value("id", "none")}};
     };
+    // A push subscription of the caller's account to delete (made with a login session of it).
+    const auto subscription = [](const Who& who) {
+      const HttpResult r = D().Call("POST", "/api/v1/push/subscriptions",
+                                    Json::parse(Replace(kPushSubscription, {{"role", who.name + "-delete"}})),
+                                    who.account_session.empty() ? who.token : who.account_session);
+      EXPECT_EQ(r.status, 201) << r.Describe();
+      return std::map<std::string, std::string>{{"sub", r.json.value("id", "none")}};
+    };
     const std::string L = "/api/v1/locks/{lock}";
     std::vector<Route> routes = {
         {"GET", "/healthz", "", Need::kPublic},
@@ -222,6 +242,12 @@ class HubAuthzTest : public SharedDemoTest<HubAuthzTest, 2> {
         {"GET", "/api/v1/phone-keys", "", Need::kAny},  // everyone: its own keys at least
         {"GET", "/api/v1/phone-keys/revocations", "", Need::kManageGlobal},
         {"POST", "/api/v1/phone-keys/revoke-all", "", Need::kManageEveryLock},
+        {"GET", "/api/v1/push/vapid-public-key", "", Need::kAny},
+        {"GET", "/api/v1/push/subscriptions", "", Need::kAny},
+        {"POST", "/api/v1/push/subscriptions", kPushSubscription, Need::kSession},
+        {"DELETE", "/api/v1/push/subscriptions/{sub}", "", Need::kAny, {}, subscription, false, /*json=*/false},
+        {"GET", "/api/v1/me/notifications", "", Need::kAny},
+        {"PATCH", "/api/v1/me/notifications", R"({"alarms": true, "unlocks": "off"})", Need::kSession},
         {"GET", "/api/v1/locks", "", Need::kAny},
         {"GET", "/api/v1/events", "", Need::kAny},
         {"POST", "/api/v1/tokens", R"({"name": "m-{role}"})", Need::kAny},
@@ -350,7 +376,8 @@ TEST_F(HubAuthzTest, EveryRouteNeedsAToken) {
   ASSERT_EQ(D().Call("DELETE", "/api/v1/tokens/" + gone.json["id"].get<std::string>(), nullptr, D().owner_token()).status, 200);
   for (const Route& route : Routes()) {
     if (route.need == Need::kPublic) continue;
-    const std::string path = Replace(route.path, {{"lock", a_}, {"role", "x"}, {"n", "5"}, {"h", "1"}, {"tok", "x"}, {"wh", "x"}});
+    const std::string path =
+        Replace(route.path, {{"lock", a_}, {"role", "x"}, {"n", "5"}, {"h", "1"}, {"tok", "x"}, {"wh", "x"}, {"sub", "x"}});
     for (const std::string& token : {std::string(), gone.json["token"].get<std::string>()}) {
       HttpOptions options;
       options.token = token;

@@ -51,13 +51,14 @@ class HubBadInputTest : public SharedDemoTest<HubBadInputTest, 1> {
   }
 
   // What must not change: accounts, tokens, users, credentials, schedules, holidays, settings,
-  // the bolt, and the lock's log.
+  // push subscriptions and notification settings, the bolt, and the lock's log.
   static Json Snapshot() {
     Json s;
     EXPECT_TRUE(D().WaitOnline(lock_, true, 40s)) << "the lock is offline";
     EXPECT_TRUE(D().WaitMirrored(lock_, 10s));
     for (const std::string& path : std::vector<std::string>{"/api/v1/accounts", "/api/v1/tokens", L() + "/users",
-                                                            L() + "/credentials", L() + "/users/5/schedules", L() + "/holidays"}) {
+                                                            L() + "/credentials", L() + "/users/5/schedules", L() + "/holidays",
+                                                            "/api/v1/push/subscriptions", "/api/v1/me/notifications"}) {
       const HttpResult r = Owner("GET", path);
       EXPECT_EQ(r.status, 200) << path << ": " << r.Describe();
       s[path] = r.json;
@@ -124,7 +125,9 @@ class HubBadInputTest : public SharedDemoTest<HubBadInputTest, 1> {
             {"POST", L() + "/credentials"},
             {"PUT", L() + "/credentials/pin/5"},
             {"POST", L() + "/users/5/schedules"},
-            {"POST", L() + "/holidays"}};
+            {"POST", L() + "/holidays"},
+            {"POST", "/api/v1/push/subscriptions"},
+            {"PATCH", "/api/v1/me/notifications"}};
   }
 
   static inline std::string lock_;
@@ -152,6 +155,42 @@ TEST_F(HubBadInputTest, MalformedBodiesOnEveryRoute) {
     }
   }
   RunUnchanged("malformed bodies", cases);
+}
+
+TEST_F(HubBadInputTest, PushSubscriptionsAndNotificationSettings) {
+  const Json ok{{"endpoint", "https://push.example.net/bi"},
+                {"keys",
+                 {{"p256dh", "BCVxsr7N_eNgVRqvHtD0zTZsEc6-VV-JvLexhqUzORcxaOzi6-AYWXvTBHm4bjyPjs7Vd8pZGH6SRpkNtoIAiw4"},
+                  {"auth", "BTBZMqHH6r4Tts7J_aSIgg"}}}};
+  const auto with = [](Json base, const Json::json_pointer& at, const Json& value) {
+    base[at] = value;
+    return base;
+  };
+  const std::string subs = "/api/v1/push/subscriptions";
+  RunUnchanged("push subscriptions", {
+      J("POST", subs, Json::object(), "endpoint"),
+      J("POST", subs, with(ok, "/endpoint"_json_pointer, 5), "endpoint"),
+      J("POST", subs, with(ok, "/endpoint"_json_pointer, "http://push.example.net/bi"), "endpoint"),
+      J("POST", subs, with(ok, "/endpoint"_json_pointer, "https://" + kBig), "endpoint"),
+      J("POST", subs, with(ok, "/endpoint"_json_pointer, "https://127.0.0.1/bi"), "destination policy", 403),
+      J("POST", subs, with(ok, "/keys"_json_pointer, "x"), "keys"),
+      J("POST", subs, with(ok, "/keys/p256dh"_json_pointer, ""), "keys.p256dh"),
+      J("POST", subs, with(ok, "/keys/p256dh"_json_pointer, kBig), "keys.p256dh"),
+      J("POST", subs, with(ok, "/keys/auth"_json_pointer, 16), "keys.auth"),
+      J("POST", subs, with(ok, "/name"_json_pointer, kBig), "name"),
+      J("POST", subs, with(ok, "/extra"_json_pointer, true), "extra"),
+      Case{"DELETE", subs + "/" + std::string(200, 'x'), "", "", 404},
+  });
+  const std::string settings = "/api/v1/me/notifications";
+  RunUnchanged("notification settings", {
+      J("PATCH", settings, Json{{"alarms", "yes"}}, "alarms"),
+      J("PATCH", settings, Json{{"unlocks", kBig}}, "unlocks"),
+      J("PATCH", settings, Json{{"offline_minutes", 1e30}}, "offline_minutes"),
+      J("PATCH", settings, Json{{"offline_minutes", -1}}, "offline_minutes"),
+      J("PATCH", settings, Json{{"people", Json::array({Json{{"lock", kBig}, {"user", 1}}})}}, "people[0].lock"),
+      J("PATCH", settings, Json{{"people", Json::array({Json{{"lock", lock_}, {"user", "5"}}})}}, "people[0].user"),
+      J("PATCH", settings, Json{{"alarms", false}, {"colour", "red"}}, "colour"),
+  });
 }
 
 TEST_F(HubBadInputTest, BodiesOverTheLimitAre413) {
