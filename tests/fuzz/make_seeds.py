@@ -335,6 +335,17 @@ def phone_sessions():
     write("fuzz_phone_session", "real_eight_failures", b"\x03" + (step(0, b"\x01") + step(3, b"\x01")) * 8)
 
 
+def push():
+    # A subscription's keys (RFC 8291's example) and settings patches (docs/notifications.md).
+    write("fuzz_push", "p256dh", "BCVxsr7N_eNgVRqvHtD0zTZsEc6-VV-JvLexhqUzORcxaOzi6-AYWXvTBHm4bjyPjs7Vd8pZGH6SRpkNtoIAiw4")
+    write("fuzz_push", "auth_padded", "BTBZMqHH6r4Tts7J_aSIgg==")
+    write("fuzz_push", "point", base64.urlsafe_b64decode(
+        "BCVxsr7N_eNgVRqvHtD0zTZsEc6-VV-JvLexhqUzORcxaOzi6-AYWXvTBHm4bjyPjs7Vd8pZGH6SRpkNtoIAiw4="))
+    write("fuzz_push", "settings_all", '{"alarms": false, "unlocks": "first_of_day", "offline_minutes": 5}')
+    write("fuzz_push", "settings_people", '{"unlocks": "people", "people": [{"lock": "lk-1", "user": 3}, {"lock": "lk-1", "user": 3}]}')
+    write("fuzz_push", "settings_bad", '{"offline_minutes": 4, "people": [{"lock": "", "user": 0}]}')
+
+
 if __name__ == "__main__":
     frames()
     messages()
@@ -344,3 +355,4 @@ if __name__ == "__main__":
     phone_keys()
     phone_sessions()
     offline_codes()
+    push()

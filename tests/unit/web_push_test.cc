@@ -134,6 +134,7 @@ TEST(Base64Url, RoundTripsAndIsStrict) {
   EXPECT_FALSE(Base64UrlDecode("-_8APh", 4)) << "non-zero trailing bits";
   EXPECT_FALSE(Base64UrlDecode("-_8APg", 3)) << "too long";
   EXPECT_FALSE(Base64UrlDecode("-_8 APg", 4));
+  EXPECT_FALSE(Base64UrlDecode("-_8AP\xbf", 4)) << "a byte above 0x7f (libsodium takes some for letters)";
   EXPECT_EQ(Base64UrlDecode("", 4), std::vector<uint8_t>{});
 }
 

@@ -21,6 +21,12 @@ std::optional<std::vector<uint8_t>> Base64UrlDecode(std::string_view text, std::
     if (text.empty() || text.back() == '=' || text.size() % 4 == 1 || text.size() % 4 == 0) return std::nullopt;
   }
   if (text.size() % 4 == 1 || text.size() / 4 * 3 > max_bytes + 2) return std::nullopt;
+  // libsodium's decoder (1.0.18) takes some bytes above 0x7f for letters of the alphabet: only the
+  // alphabet's own 64 characters are let through to it.
+  for (const char c : text) {
+    const bool letter = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
+    if (!letter) return std::nullopt;
+  }
   if (text.empty()) return std::vector<uint8_t>{};  // libsodium's arguments may not be null
   std::vector<uint8_t> out(text.size() / 4 * 3 + 2);
   std::size_t length = 0;

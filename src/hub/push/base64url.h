@@ -4,8 +4,8 @@
 //   Base64UrlEncode(bytes)          // "BP4z9KsN6nGR..." (no '=')
 //   Base64UrlDecode("BTBZMqHH6r4Tts7J_aSIgg", 16)  // 16 bytes
 //
-// Decoding is strict (libsodium's constant-time codec): no whitespace, no '+' or '/', no
-// non-zero trailing bits. The '=' padding that some encoders still add is accepted when it is
+// Decoding is strict (libsodium's codec, behind a check of the alphabet): no whitespace, no '+'
+// or '/', no byte outside the alphabet, no non-zero trailing bits. The '=' padding that some encoders still add is accepted when it is
 // exactly what the length calls for.
 #pragma once
 
