@@ -1,7 +1,7 @@
 // HubStore: the schema and its migrations, and opening the store. Each table's code is in a
 // file of its own (hub_store_accounts.cc, _tokens, _locks, _events, _webhooks, _deliveries,
-// _phone_keys),
-// over the one-call queries of store/sqlite_query.h.
+// _phone_keys, _offline_codes, _push), over the one-call queries of store/sqlite_query.h; the
+// steps of versions 4 and 5 are there too.
 #include "hub/hub_store.h"
 
 #include <array>

@@ -7,8 +7,8 @@
 //
 // The class is the one entry point; its code is one file per table (hub_store_accounts.cc,
 // hub_store_tokens.cc, hub_store_locks.cc, hub_store_events.cc, hub_store_webhooks.cc,
-// hub_store_deliveries.cc, hub_store_phone_keys.cc, hub_store_offline_codes.cc), the schema and
-// Open in hub_store.cc.
+// hub_store_deliveries.cc, hub_store_phone_keys.cc, hub_store_offline_codes.cc,
+// hub_store_push.cc), the schema and Open in hub_store.cc.
 #pragma once
 
 #include <array>
