@@ -421,6 +421,75 @@ TEST(HubPushRestart, PendingNotificationsSurviveARestartAndThePolicyHoldsAtConne
 }
 
 
+// "First unlock of the day" in the lock's own time zone (a fixed-offset zone chosen so that the
+// lock's local time is about noon: the test does not run across its midnight), remembered across
+// a restart of the hub (read back from the history), and told again on the lock's next day.
+TEST(HubPushFirstOfDay, OnlyTheFirstUnlockOfEachLocalDayAlsoAfterARestart) {
+  PushReceiver receiver;
+  ASSERT_TRUE(receiver.ok()) << receiver.error();
+  HubDemo demo(1, {"--webhook-cacert", receiver.CertPath(), "--push-allow", "127.0.0.1:" + std::to_string(receiver.port())});
+  ASSERT_NO_FATAL_FAILURE(demo.Start());
+  const std::string lock = demo.lock_ids()[0];
+  const std::string l = "/api/v1/locks/" + lock;
+  const auto owner = [&](const std::string& method, const std::string& target, const Json& body = nullptr) {
+    return demo.Call(method, target, body, demo.owner_token());
+  };
+  const std::time_t now = std::time(nullptr);
+  std::tm utc{};
+  ::gmtime_r(&now, &utc);
+  const int offset = 12 - utc.tm_hour;  // -11..12 hours east of UTC
+  const std::string zone = offset >= 0 ? "Etc/GMT-" + std::to_string(offset) : "Etc/GMT+" + std::to_string(-offset);
+  ASSERT_EQ(owner("PATCH", l + "/settings", Json{{"timezone", zone}}).status, 200) << zone;
+  const HttpResult user = owner("POST", l + "/users", Json{{"name", "Pat"}});
+  ASSERT_EQ(user.status, 201) << user.Describe();
+  ASSERT_EQ(owner("POST", l + "/credentials", Json{{"type", "pin"}, {"data", "246810"}, {"user", user.json["index"]}}).status, 201);
+  PushFixture f(receiver);
+  const std::string vapid_key = owner("GET", "/api/v1/push/vapid-public-key").json.value("public_key", "");
+  f.Subscribe(demo, demo.owner_token(), "/first-of-day");
+  ASSERT_EQ(owner("PATCH", "/api/v1/me/notifications", Json{{"unlocks", "first_of_day"}}).status, 200);
+  const auto unlock_at_keypad = [&] {
+    const HttpResult r = demo.SimControl(lock, "keypad", Json{{"keys", "246810#"}});
+    ASSERT_EQ(r.status, 200) << r.Describe();
+    ASSERT_TRUE(demo.WaitMirrored(lock, 10s));
+    ASSERT_EQ(owner("POST", l + "/lock", Json::object()).status, 200);
+  };
+  // A tamper alarm after each step: once its push has come, nothing else is on its way.
+  std::size_t alarms = 0;
+  const auto settle = [&] {
+    ASSERT_EQ(demo.SimControl(lock, "tamper").status, 200);
+    ++alarms;
+    ASSERT_TRUE(WaitUntil([&] {
+      std::size_t seen = 0;
+      for (const auto& [hit, payload] : f.Received("/first-of-day", vapid_key)) seen += payload.value("kind", "") == "alarm";
+      return seen >= alarms;
+    }, 15s));
+  };
+  const auto unlocks_told = [&] {
+    std::vector<std::string> bodies;
+    for (const auto& [hit, payload] : f.Received("/first-of-day", vapid_key)) {
+      if (payload.value("kind", "") == "lock_operation") bodies.push_back(payload.value("body", ""));
+    }
+    return bodies;
+  };
+  ASSERT_NO_FATAL_FAILURE(unlock_at_keypad());
+  ASSERT_NO_FATAL_FAILURE(unlock_at_keypad());
+  ASSERT_NO_FATAL_FAILURE(settle());
+  EXPECT_EQ(unlocks_told(), std::vector<std::string>{"First today: unlocked at the keypad by user " +
+                                                     std::to_string(user.json["index"].get<int>()) + "."});
+  // After a restart the hub reads the day's earlier unlock back from the history.
+  demo.Stop();
+  ASSERT_NO_FATAL_FAILURE(demo.Start());
+  ASSERT_NO_FATAL_FAILURE(unlock_at_keypad());
+  ASSERT_NO_FATAL_FAILURE(settle());
+  EXPECT_EQ(unlocks_told().size(), 1u) << "the same day";
+  // The lock's next day.
+  ASSERT_EQ(demo.SimControl(lock, "clock", Json{{"advance_s", 24 * 3600}}).status, 200);
+  ASSERT_NO_FATAL_FAILURE(unlock_at_keypad());
+  ASSERT_NO_FATAL_FAILURE(unlock_at_keypad());
+  ASSERT_NO_FATAL_FAILURE(settle());
+  EXPECT_EQ(unlocks_told().size(), 2u) << "the next day's first, and only it";
+}
+
 // push_allow and push_subject are checked at start, from the flags or the config file: a bad one
 // stops the hub with a message naming it; good ones run.
 TEST(HubPushConfig, BadEntriesStopTheStartAndGoodOnesRun) {
