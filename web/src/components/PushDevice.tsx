@@ -39,7 +39,11 @@ export function PushDevice({ records, endpoint, onChanged }: Props) {
           setDone('Push is off on this device.');
         }
       })
-      .then(() => onChanged())
+      .then(async (ok) => {
+        // A failure shows at once; a success once the list has this browser's endpoint.
+        if (!ok) setWanted(null);
+        await onChanged();
+      })
       .finally(() => setWanted(null));
   };
 

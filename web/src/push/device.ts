@@ -98,7 +98,12 @@ export function base64UrlBytes(text: string): Uint8Array<ArrayBuffer> {
   return bytes;
 }
 
-/** What a refused PushManager.subscribe means for the person. */
+// A browser that cannot reach its push service may leave subscribe() unanswered for minutes
+// (Chromium retries its check-in); the person hears back after this.
+const SUBSCRIBE_TIMEOUT_MS = 20_000;
+const NO_ANSWER = 'no answer in 20 s';
+
+/** What a refused (or unanswered) PushManager.subscribe means for the person. */
 function subscribeFailure(e: unknown): string {
   const name = e instanceof DOMException ? e.name : '';
   const detail = e instanceof Error && e.message ? ` (${e.message})` : '';
@@ -133,9 +138,12 @@ export async function enablePush(name: string, mine: PushSubscriptionRecord[]): 
     subscription = null;
   }
   if (!subscription) {
+    const asked = worker.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: key });
     try {
-      subscription = await worker.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: key });
+      subscription = await within(asked, SUBSCRIBE_TIMEOUT_MS, NO_ANSWER);
     } catch (e) {
+      // A subscription that comes after the person was told it failed is not kept.
+      void asked.then((late) => late.unsubscribe(), () => undefined);
       throw new Error(subscribeFailure(e));
     }
   }
