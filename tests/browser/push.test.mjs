@@ -64,14 +64,20 @@ function shown() {
   });
 }
 
-async function waitForShown(tag) {
-  const deadline = Date.now() + TIMEOUT;
-  for (;;) {
-    const found = (await shown()).find((n) => n.tag === tag);
-    if (found) return found;
-    if (Date.now() > deadline) throw new Error(`no notification tagged ${tag}: ${JSON.stringify(await shown())}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+/** The newest id the desktop gave a notification (each new one gets a higher id). */
+const lastShownId = () => Math.max(0, ...daemon.notifications.map((n) => n.id));
+
+/**
+ * The registration's notification tagged `tag` once the desktop shows a notification newer than
+ * `after` whose title `title` (a string or RegExp) accepts. The page asks only then: Chromium
+ * checks the registration's list against what the platform displays, and drops a notification
+ * asked about while the desktop is still being told of it.
+ */
+async function waitForShown(tag, title, after) {
+  const desktop = await daemon.waitFor((d) => d.id > after && (title instanceof RegExp ? title.test(d.summary) : d.summary === title));
+  const found = (await shown()).find((n) => n.tag === tag);
+  if (!found) throw new Error(`no notification tagged ${tag}: ${JSON.stringify(await shown())}`);
+  return { ...found, desktop };
 }
 
 /** Closes every notification of the registration, so the next check sees only its own. */
@@ -162,32 +168,34 @@ test('the worker shows a pushed alarm with the payload, the icon and a tag per e
   const alarm = await newEvent(id, () => demo.api('POST', `/api/v1/locks/${id}/sim/tamper`, {}), 'alarm');
   await closeAll();
   const payload = {
-    title: `Tamper alarm at ${demo.lockNames[id]}`,
+    title: `Pushed: tamper alarm at ${demo.lockNames[id]}`,
     body: `pushed alarm ${alarm.seq}`,
     lock: id,
     seq: alarm.seq,
     kind: 'alarm',
     url: `/#/locks/${id}/events/${alarm.seq}`,
   };
+  const after = lastShownId();
   await push(JSON.stringify(payload));
-  const n = await waitForShown(`latchkey:${id}:${alarm.seq}`);
+  const n = await waitForShown(`latchkey:${id}:${alarm.seq}`, payload.title, after);
   assert.equal(n.title, payload.title);
   assert.equal(n.body, payload.body);
   assert.equal(n.icon, `${demo.url}/icons/icon-192.png`);
   assert.equal(n.requireInteraction, true, 'an alarm stays until the person acts on it');
   assert.deepEqual(n.data, { url: payload.url, lock: id, seq: alarm.seq, kind: 'alarm' });
 
-  // On the desktop too: the notification server got it, as critical (requireInteraction).
-  const desktop = await daemon.waitFor((d) => d.summary === payload.title && d.body.endsWith(payload.body));
-  assert.equal(desktop.hints.urgency, 2);
-  assert.ok(desktop.actions.includes('default'), 'clickable');
+  // On the desktop: critical (requireInteraction), clickable.
+  assert.ok(n.desktop.body.endsWith(payload.body), n.desktop.body);
+  assert.equal(n.desktop.hints.urgency, 2);
+  assert.ok(n.desktop.actions.includes('default'), 'clickable');
 });
 
 test('a payload that is not the hub’s still shows a generic notification', async () => {
   for (const data of ['this is not JSON {', '', '42', '{"title": 7}']) {
     await closeAll();
+    const after = lastShownId();
     await push(data);
-    const n = await waitForShown('latchkey');
+    const n = await waitForShown('latchkey', 'latchkey', after);
     assert.equal(n.title, 'latchkey', `for ${JSON.stringify(data)}`);
     assert.match(n.body, /Something happened at your locks/);
     assert.deepEqual(n.data, { url: '/' });
@@ -196,8 +204,9 @@ test('a payload that is not the hub’s still shows a generic notification', asy
   // An unlock is not an alarm: it goes away by itself; an address elsewhere is never opened.
   await closeAll();
   const [id] = demo.lockIds;
+  const after = lastShownId();
   await push(JSON.stringify({ title: 'Opened', body: 'x', lock: id, seq: 999999, kind: 'lock_operation', url: 'https://example.com/#/locks' }));
-  const n = await waitForShown(`latchkey:${id}:999999`);
+  const n = await waitForShown(`latchkey:${id}:999999`, 'Opened', after);
   assert.equal(n.requireInteraction, false);
   assert.equal(n.data.url, '/');
   assert.deepEqual(problems, []);
@@ -415,6 +424,19 @@ test('"Push on this device" subscribes with the hub’s key; turning it off and 
   assert.equal(atHub[0].name, 'Test laptop');
   const row = page.locator(`[data-testid="push-subscription"][data-id="${atHub[0].id}"]`);
   await row.getByText('this device').waitFor();
+
+  // While this browser has push, the app's own notification of a live alarm goes through the
+  // worker with the event's tag, so the pushed one for the same event replaces it.
+  const [id] = demo.lockIds;
+  const before = lastShownId();
+  const alarm = await newEvent(id, () => demo.api('POST', `/api/v1/locks/${id}/sim/tamper`, {}), 'alarm');
+  const tag = `latchkey:${id}:${alarm.seq}`;
+  const own = await waitForShown(tag, /^Tamper alarm at /, before);
+  await push(JSON.stringify({ title: 'Pushed tamper', body: 'b', lock: id, seq: alarm.seq, kind: 'alarm', url: `/#/locks/${id}/events/${alarm.seq}` }));
+  // Replaced in place on the desktop (the same id), one notification for the event.
+  await daemon.waitFor((d) => d.id === own.desktop.id && d.summary === 'Pushed tamper');
+  const forEvent = (await shown()).filter((n) => n.tag === tag);
+  assert.deepEqual(forEvent.map((n) => n.title), ['Pushed tamper']);
 
   // Off: the hub forgets it, the browser drops it.
   await toggle.click();
