@@ -215,7 +215,7 @@ TEST_F(MqttTest, DiscoveryStateAndCommandsEndToEnd) {
   ASSERT_TRUE(denied);
   EXPECT_EQ(Json::parse(denied->payload)["event_type"], "denied");
   EXPECT_EQ(State(), "unlocked");
-  const HttpResult history = demo_->Call("GET", "/api/v1/locks/" + lock_ + "/events?limit=5", nullptr, demo_->owner_token());
+  const HttpResult history = demo_->Call("GET", "/api/v1/locks/" + lock_ + "/events?limit=100", nullptr, demo_->owner_token());
   bool counted = false;
   for (const Json& e : history.json["events"]) {
     counted = counted || (e.value("kind", "") == "lock_operation_error" && e.value("actor", "") == "mqtt");
