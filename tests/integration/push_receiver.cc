@@ -14,7 +14,6 @@
 #include <boost/beast/ssl.hpp>
 
 #include <cstdlib>
-#include <filesystem>
 #include <nlohmann/json.hpp>
 
 namespace latchkey::testing {
@@ -101,23 +100,18 @@ struct PushReceiver::Conn {
 };
 
 PushReceiver::PushReceiver() {
-  char pattern[] = "/tmp/latchkey-push-receiver-XXXXXX";
-  if (::mkdtemp(pattern) == nullptr) {
-    error_ = "mkdtemp failed";
-    return;
-  }
-  dir_ = pattern;
+  const std::string& dir = dir_.path();
   const std::string command = "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 "
                               "-subj /CN=push-receiver -addext subjectAltName=IP:127.0.0.1 -keyout " +
-                              dir_ + "/receiver.key -out " + dir_ + "/receiver.pem 2>/dev/null";
+                              dir + "/receiver.key -out " + dir + "/receiver.pem 2>/dev/null";
   if (std::system(command.c_str()) != 0) {
     error_ = "openssl req failed";
     return;
   }
   tls_ = std::make_shared<ssl::context>(ssl::context::tls_server);
   boost::system::error_code ec;
-  tls_->use_certificate_chain_file(dir_ + "/receiver.pem", ec);
-  if (!ec) tls_->use_private_key_file(dir_ + "/receiver.key", ssl::context::pem, ec);
+  tls_->use_certificate_chain_file(dir + "/receiver.pem", ec);
+  if (!ec) tls_->use_private_key_file(dir + "/receiver.key", ssl::context::pem, ec);
   if (ec) {
     error_ = "certificate: " + ec.message();
     return;
@@ -136,10 +130,6 @@ PushReceiver::PushReceiver() {
 PushReceiver::~PushReceiver() {
   io_.stop();
   if (thread_.joinable()) thread_.join();
-  if (!dir_.empty()) {
-    std::error_code ignored;
-    std::filesystem::remove_all(dir_, ignored);
-  }
 }
 
 std::string PushReceiver::Origin() const { return "https://127.0.0.1:" + std::to_string(port_); }

@@ -24,6 +24,7 @@
 #include <thread>
 #include <vector>
 
+#include "common/temp_dir.h"
 #include "platform/asio.h"  // before any other Boost.Asio header
 
 #include <boost/asio/ssl.hpp>
@@ -60,7 +61,7 @@ class PushReceiver {
   std::string Origin() const;
   std::string Url(const std::string& path) const { return Origin() + path; }
   // The receiver's certificate (PEM), for the hub's --webhook-cacert.
-  std::string CertPath() const { return dir_ + "/receiver.pem"; }
+  std::string CertPath() const { return dir_.path() + "/receiver.pem"; }
 
   // The next requests to `path` are answered with these statuses, in order; then 201.
   void Script(const std::string& path, std::vector<unsigned> statuses);
@@ -74,7 +75,7 @@ class PushReceiver {
   void Accept();
   void Serve(const std::shared_ptr<Conn>& conn);
 
-  std::string dir_;
+  latchkey::testing::TempDir dir_{"latchkey-push-receiver"};
   std::string error_;
   boost::asio::io_context io_;
   std::shared_ptr<boost::asio::ssl::context> tls_;
