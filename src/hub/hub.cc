@@ -90,7 +90,8 @@ core::Status Hub::Start() {
       io_, env_, *store_, *vapid_key_, options_.push_subject, client_tls,
       std::make_shared<const DestinationPolicy>(std::move(push_policy).value()));
   push_notifier_ = std::make_unique<push::PushNotifier>(
-      io_, env_, *store_, *push_sender_, [this](const std::string& lock) { return sessions_ && sessions_->online(lock); });
+      io_, env_, *store_, *push_sender_, [this](const std::string& lock) { return sessions_ && sessions_->online(lock); },
+      options_.push_offline_recheck);
   // Each new event is stored (the mirror) before these run, and what webhooks and push queue
   // for it is stored before they return: before the lock is told the event arrived.
   listener.on_event = [this](const std::string& lock, const Json& event) {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <array>
+#include <chrono>
 #include <memory>
 #include <optional>
 #include <string>
@@ -66,6 +67,10 @@ struct HubOptions {
   std::vector<std::string> push_allow;
   // The VAPID JWT's `sub` (RFC 8292): a contact push services may use, mailto: or https://.
   std::string push_subject = "mailto:push@latchkey.invalid";
+  // How often, at most, the hub looks again at a lock that is offline for "offline for N
+  // minutes" notices (push_notifier.h). Not a command-line option: what is due is decided on
+  // Env's clock, and a test that moves a FakeEnv's clock shortens this to be looked at promptly.
+  std::chrono::milliseconds push_offline_recheck{60'000};
   // The HTTP server's connection caps and deadlines (http_server.h).
   HttpServerLimits http_limits;
   // Every lock the hub talks to is on loopback (the demo): the lock object then shows the

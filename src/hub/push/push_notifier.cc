@@ -51,8 +51,8 @@ std::string Urgency(const Notification& n) { return n.urgent ? "high" : "normal"
 }  // namespace
 
 PushNotifier::PushNotifier(asio::io_context& io, Env& env, HubStore& store, PushSender& sender,
-                           std::function<bool(const std::string&)> online)
-    : env_(env), store_(store), sender_(sender), online_(std::move(online)), timer_(io) {}
+                           std::function<bool(const std::string&)> online, std::chrono::milliseconds recheck)
+    : env_(env), store_(store), sender_(sender), online_(std::move(online)), recheck_(recheck), timer_(io) {}
 
 PushNotifier::~PushNotifier() { timer_.cancel(); }
 
@@ -201,7 +201,7 @@ void PushNotifier::Arm() {
   if (!watch_.any_offline()) return;
   // The next account due (settings are read again at each wake), and a recheck each minute in
   // case someone turned the setting on meanwhile.
-  int64_t wait_ms = std::chrono::duration_cast<std::chrono::milliseconds>(kOfflineRecheck).count();
+  int64_t wait_ms = recheck_.count();
   auto recipients = store_.ListPushRecipients();
   if (recipients.ok()) {
     OfflineWatch::Thresholds minutes;

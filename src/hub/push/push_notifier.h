@@ -12,8 +12,10 @@
 //     (its user and actor), and the accounts linked to them (notification_rules.h LinkedAccounts,
 //     from the phone keys the hub issued);
 //   - for "offline for N minutes", the outages (offline_watch.h): a timer wakes when the next
-//     account's minutes are reached, and at least every minute while a lock is offline so that
-//     changed settings are followed.
+//     account's minutes are reached, and at least every `recheck` (a minute) while a lock is
+//     offline so that changed settings are followed. The timer only decides when to look
+//     again; what is due is read from Env's clock, so a test on a FakeEnv moves that clock and
+//     passes a short `recheck` (HubOptions::push_offline_recheck) to be looked at promptly.
 // Events that no rule could use (door moves, changes, locks) cost nothing: no store read.
 //
 //   PushNotifier notifier(io, env, store, sender, [&](const std::string& lock) { return sessions.online(lock); });
@@ -38,10 +40,11 @@ namespace latchkey::hub::push {
 
 class PushNotifier {
  public:
-  static constexpr std::chrono::seconds kOfflineRecheck{60};
+  static constexpr std::chrono::milliseconds kOfflineRecheck{60'000};
 
   PushNotifier(boost::asio::io_context& io, Env& env, HubStore& store, PushSender& sender,
-               std::function<bool(const std::string&)> online);
+               std::function<bool(const std::string&)> online,
+               std::chrono::milliseconds recheck = kOfflineRecheck);
   ~PushNotifier();
   PushNotifier(const PushNotifier&) = delete;
   PushNotifier& operator=(const PushNotifier&) = delete;
@@ -75,6 +78,7 @@ class PushNotifier {
   HubStore& store_;
   PushSender& sender_;
   std::function<bool(const std::string&)> online_;
+  std::chrono::milliseconds recheck_;
   platform::TzZoneRules zones_;
   OfflineWatch watch_;
   boost::asio::steady_timer timer_;
