@@ -9,79 +9,19 @@
 //     (and syncs) one event per door move and sends each on its own; only a backlog fills the
 //     messages, so this one shows what the hub itself stores per second.
 // Usage: hub_bench LATCHKEY_BINARY [unlocks] [events] [wrk_seconds]
-#include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
-#include <filesystem>
-#include <nlohmann/json.hpp>
 #include <string>
 #include <thread>
 #include <vector>
 
-#include "platform/asio.h"
+#include "demo.h"
 
-extern char** environ;
-
-namespace {
-
-namespace asio = boost::asio;
-namespace beast = boost::beast;
-namespace http = beast::http;
-using Json = nlohmann::json;
+using namespace latchkey::bench;  // Client, Demo, Json, http, Percentile
 using Clock = std::chrono::steady_clock;
-
-// One keep-alive connection to the hub.
-class Client {
- public:
-  // `sim_secret`: for a lock's sim-control (DATA/sim-control.secret), sent on every call.
-  explicit Client(uint16_t port, std::string sim_secret = "") : sim_secret_(std::move(sim_secret)), stream_(io_) {
-    stream_.connect(asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
-  }
-  std::pair<unsigned, Json> Call(http::verb method, const std::string& target, const Json& body = nullptr,
-                                 const std::string& token = "") {
-    http::request<http::string_body> request(method, target, 11);
-    request.set(http::field::host, "127.0.0.1");
-    if (!token.empty()) request.set(http::field::authorization, "Bearer " + token);
-    if (!sim_secret_.empty()) request.set("X-Sim-Secret", sim_secret_);
-    if (!body.is_null()) {
-      request.set(http::field::content_type, "application/json");
-      request.body() = body.dump();
-    }
-    request.prepare_payload();
-    http::write(stream_, request);
-    http::response<http::string_body> response;
-    http::read(stream_, buffer_, response);
-    return {response.result_int(), Json::parse(response.body(), nullptr, false)};
-  }
-
- private:
-  std::string sim_secret_;
-  asio::io_context io_;
-  beast::tcp_stream stream_;
-  beast::flat_buffer buffer_;
-};
-
-uint16_t FreePort() {
-  asio::io_context io;
-  asio::ip::tcp::acceptor a(io, asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
-  return a.local_endpoint().port();
-}
-
-double Percentile(std::vector<double> v, double p) {
-  std::sort(v.begin(), v.end());
-  return v[static_cast<std::size_t>(p * static_cast<double>(v.size() - 1))];
-}
-
-}  // namespace
 
 int main(int argc, char** argv) {
   if (argc < 2) {
@@ -91,45 +31,12 @@ int main(int argc, char** argv) {
   const int unlocks = argc > 2 ? std::atoi(argv[2]) : 400;
   const int events = argc > 3 ? std::atoi(argv[3]) : 2000;
   const int wrk_seconds = argc > 4 ? std::max(1, std::atoi(argv[4])) : 5;
-  char dir_template[] = "/tmp/latchkey-bench-XXXXXX";
-  const std::string dir = ::mkdtemp(dir_template);
-  const uint16_t port = FreePort();
-  const std::string http_address = "127.0.0.1:" + std::to_string(port);
-  std::vector<std::string> args = {argv[1], "demo", "--data", dir, "--http", http_address, "--locks", "1", "--motor-ms", "0"};
-  std::vector<char*> argvv;
-  for (auto& a : args) argvv.push_back(a.data());
-  argvv.push_back(nullptr);
-  ::setenv("LATCHKEY_OWNER_PASSWORD", "bench-password-1", 1);
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  const std::string log = dir + "/demo.log";
-  posix_spawn_file_actions_addopen(&actions, 1, log.c_str(), O_WRONLY | O_CREAT, 0600);
-  posix_spawn_file_actions_adddup2(&actions, 1, 2);
-  pid_t pid = -1;
-  if (posix_spawn(&pid, argv[1], &actions, nullptr, argvv.data(), environ) != 0) return 1;
-
-  std::string token, lock, sim_url;
-  for (int i = 0; i < 300 && lock.empty(); ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    try {
-      Client c(port);
-      if (token.empty()) {
-        auto [status, body] = c.Call(http::verb::post, "/api/v1/auth/login", {{"username", "owner"}, {"password", "bench-password-1"}});
-        if (status == 200) token = body["token"];
-      }
-      auto [status, locks] = c.Call(http::verb::get, "/api/v1/locks", nullptr, token);
-      if (status == 200 && locks.is_array() && !locks.empty() && locks[0].value("online", false)) {
-        lock = locks[0]["id"];
-        sim_url = locks[0].value("sim_control_url", "");
-      }
-    } catch (const std::exception&) {
-    }
-  }
-  if (lock.empty()) {
-    std::fprintf(stderr, "hub_bench: the demo did not come up; see %s\n", log.c_str());
-    ::kill(pid, SIGTERM);
-    return 1;
-  }
+  Demo demo("hub_bench", argv[1], {"--motor-ms", "0"}, "latchkey-bench");
+  if (!demo.up()) return demo.Fail("the demo did not come up");
+  const uint16_t port = demo.port();
+  const std::string& http_address = demo.http_address();
+  const std::string& token = demo.token();
+  const std::string& lock = demo.lock();
 
   // 1. Remote unlock latency.
   Client client(port);
@@ -149,15 +56,7 @@ int main(int argc, char** argv) {
   // 2. Event ingestion: door open/close on the lock's own sim-control, counted in the hub.
   auto [s0, before] = client.Call(http::verb::get, "/api/v1/locks/" + lock, nullptr, token);
   const uint64_t start_seq = before.value("last_event_seq", 0ull);
-  const std::string sim_port = sim_url.substr(sim_url.rfind(':') + 1);
-  std::string sim_secret;
-  if (FILE* f = std::fopen((dir + "/lock-1/sim-control.secret").c_str(), "r")) {
-    char line[256] = {};
-    if (std::fgets(line, sizeof line, f) != nullptr) sim_secret = line;
-    std::fclose(f);
-    while (!sim_secret.empty() && (sim_secret.back() == '\n' || sim_secret.back() == '\r')) sim_secret.pop_back();
-  }
-  Client sim(static_cast<uint16_t>(std::stoi(sim_port)), sim_secret);
+  Client sim(demo.sim_port(), demo.sim_secret());
   const auto start = Clock::now();
   for (int i = 0; i < events; ++i) {
     sim.Call(http::verb::post, std::string("/sim/door"), Json{{"state", i % 2 ? "closed" : "open"}});
@@ -274,10 +173,6 @@ int main(int argc, char** argv) {
     std::printf("read throughput: wrk is not installed (apt-get install wrk, or scripts/install-deps)\n");
   }
 
-  ::kill(pid, SIGTERM);
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  std::error_code ec;
-  std::filesystem::remove_all(dir, ec);
+  demo.Stop();
   return 0;
 }
