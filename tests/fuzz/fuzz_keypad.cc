@@ -19,95 +19,35 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "core/event.h"
 #include "core/lock.h"
-#include "core/testing/fakes.h"
-#include "crypto/sodium_crypto.h"
 #include "fuzz_check.h"
-#include "platform/tz_zone_rules.h"
+#include "fuzz_lock.h"
 
 namespace {
 
 namespace core = latchkey::core;
-namespace testing = latchkey::core::testing;
-using latchkey::crypto::SodiumCrypto;
-using latchkey::platform::TzZoneRules;
-
-// Inputs are capped so that the log (10,000 events by default) never wraps: each submitted code
-// records at most a few events, so the whole log verifies from seq 1 and the zero hash.
-constexpr std::size_t kMaxInput = 1024;
 
 constexpr std::string_view kProgrammingPin = "246801";
 constexpr std::string_view kUserPin = "135790";
 constexpr std::string_view kDisposablePin = "11223344";
 constexpr std::string_view kRemoteOnlyPin = "975310";
 
-latchkey::crypto::SecretKey DigestKey() {
-  latchkey::crypto::SecretKey key{};
-  for (std::size_t i = 0; i < key.size(); ++i) key[i] = static_cast<uint8_t>(i * 7 + 1);
-  return key;
-}
-
-struct World {
-  testing::FakeClock clock;
-  testing::MemoryLockStore store;
-  testing::FakeBolt bolt;
-  testing::RecordingFeedback feedback;
-  testing::RecordingObserver observer;
-  TzZoneRules zones;
-  SodiumCrypto crypto{DigestKey()};
-  std::unique_ptr<core::Lock> lock;
+struct World : latchkey::fuzz::FuzzLock {
   core::UserIndex programming_user = 0, user = 0, disposable_user = 0, remote_only_user = 0;
 
   World() {
-    core::LockConfig config;
     config.motor_ms = 400;
-    core::LockEnv env;
-    env.clock = &clock;
-    env.crypto = &crypto;
-    env.zones = &zones;
-    env.store = &store;
-    env.bolt = &bolt;
-    env.feedback = &feedback;
-    env.observer = &observer;
-    auto opened = core::Lock::Open(config, env);
-    FUZZ_CHECK(opened.ok(), "Lock::Open on a new memory store");
-    lock = std::move(opened).value();
-    programming_user = Add(core::CredentialType::kProgrammingPin, kProgrammingPin, 0, std::nullopt);
-    user = Add(core::CredentialType::kPin, kUserPin, std::nullopt, core::UserType::kUnrestricted);
-    disposable_user = Add(core::CredentialType::kPin, kDisposablePin, std::nullopt, core::UserType::kDisposable);
-    remote_only_user = Add(core::CredentialType::kPin, kRemoteOnlyPin, std::nullopt, core::UserType::kRemoteOnly);
-  }
-
-  core::UserIndex Add(core::CredentialType type, std::string_view pin, std::optional<core::CredentialIndex> index,
-                      std::optional<core::UserType> user_type) {
-    core::CredentialRequest request;
-    request.type = type;
-    request.index = index;
-    request.data = std::string(pin);
-    request.user_type = user_type;
-    auto added = lock->AddCredential(request, core::Actor{core::Source::kRemote, "owner", true});
-    FUZZ_CHECK(added.ok(), "adding the fixture's credentials");
-    return added->user;
-  }
-
-  // Time passes; the lock is ticked at each deadline that falls due (as the runtime does; with
-  // no schedules or holidays, the runtime's extra once-a-second tick changes nothing).
-  void Advance(int64_t ms) {
-    while (ms > 0) {
-      int64_t step = ms;
-      if (const auto deadline = lock->NextDeadlineMs()) {
-        const int64_t until = *deadline - clock.MonotonicMs();
-        if (until > 0 && until < step) step = until;
-      }
-      clock.Advance(step);
-      ms -= step;
-      FUZZ_CHECK(lock->Tick().ok(), "Tick");
-    }
+    Open();
+    programming_user = AddCredential(core::CredentialType::kProgrammingPin, kProgrammingPin, 0);
+    user = AddCredential(core::CredentialType::kPin, kUserPin, std::nullopt, core::UserType::kUnrestricted);
+    disposable_user = AddCredential(core::CredentialType::kPin, kDisposablePin, std::nullopt, core::UserType::kDisposable);
+    remote_only_user = AddCredential(core::CredentialType::kPin, kRemoteOnlyPin, std::nullopt, core::UserType::kRemoteOnly);
   }
 
   // Which user a code entered at the keypad belongs to, if any.
@@ -195,25 +135,13 @@ void Press(World& w, const std::string& keys) {
   FUZZ_CHECK(status.last_seq == lock.last_seq(), "status and log disagree on the last seq");
 }
 
-void CheckLog(const World& w) {
-  const std::vector<core::Event> events = w.store.events();
-  FUZZ_CHECK(!events.empty() && events.front().seq == 1, "the log does not start at seq 1");
-  FUZZ_CHECK(events.back().seq == w.lock->last_seq() && events.size() == w.lock->last_seq(),
-             "the log has a gap or ends elsewhere than last_seq");
-  const auto bad = core::VerifyChain(w.crypto, core::Digest{}, events);
-  if (bad) std::fprintf(stderr, "first event that does not verify: seq %llu\n", static_cast<unsigned long long>(*bad));
-  FUZZ_CHECK(!bad.has_value(), "the event log's hash chain does not verify");
-  FUZZ_CHECK(w.observer.events == events, "the observer did not see exactly the stored events");
-}
-
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
-  if (size > kMaxInput) return 0;
+  if (size > World::kMaxInput) return 0;
   World w;
   std::string keys;
-  for (std::size_t i = 0; i < size; ++i) {
-    const uint8_t b = data[i];
+  for (const uint8_t b : std::span(data, size)) {
     if (b == '\n') {
       Press(w, keys);
       keys.clear();
@@ -234,7 +162,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
 
   // The lock still answers, and its log verifies.
   FUZZ_CHECK(w.lock->Tick().ok(), "Tick after the keys");
-  CheckLog(w);
+  w.CheckLog();
 
   // Once every lockout is over (lockout_max_s is 3600 by default), the user's PIN works.
   w.Advance(3601 * 1000);
@@ -246,6 +174,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
   }
   FUZZ_CHECK(decision->result == core::DecisionResult::kGranted && decision->user == w.user,
              "the user's PIN no longer opens the lock");
-  CheckLog(w);
+  w.CheckLog();
   return 0;
 }

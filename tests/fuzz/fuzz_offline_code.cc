@@ -46,30 +46,18 @@
 #include "core/event.h"
 #include "core/lock.h"
 #include "core/offline_code.h"
-#include "core/testing/fakes.h"
 #include "crypto/ff1.h"
-#include "crypto/sodium_crypto.h"
 #include "fuzz_check.h"
-#include "platform/tz_zone_rules.h"
+#include "fuzz_lock.h"
 
 namespace {
 
 namespace core = latchkey::core;
-namespace testing = latchkey::core::testing;
-using latchkey::crypto::SodiumCrypto;
-using latchkey::platform::TzZoneRules;
 
-constexpr std::size_t kMaxInput = 1024;
 constexpr std::string_view kLockId = "lk-0a1b2c3d4e5f6071";
 constexpr std::string_view kUserPin = "135790";
 constexpr std::string_view kLongPin = "123456789012";
 constexpr int64_t kHourMs = 3600 * 1000;
-
-latchkey::crypto::SecretKey DigestKey() {
-  latchkey::crypto::SecretKey key{};
-  for (std::size_t i = 0; i < key.size(); ++i) key[i] = static_cast<uint8_t>(i * 7 + 1);
-  return key;
-}
 
 core::OfflineCodeKey KeyOf(uint8_t seed) {
   core::OfflineCodeKey key{};
@@ -103,16 +91,7 @@ struct Model {
   }
 };
 
-struct World {
-  testing::FakeClock clock;
-  testing::MemoryLockStore store;
-  testing::FakeBolt bolt;
-  testing::RecordingFeedback feedback;
-  testing::RecordingObserver observer;
-  TzZoneRules zones;
-  SodiumCrypto crypto{DigestKey()};
-  core::LockConfig config;
-  std::unique_ptr<core::Lock> lock;
+struct World : latchkey::fuzz::FuzzLock {
   core::UserIndex user = 0, long_user = 0;
   const core::OfflineCodeKey keys[2] = {KeyOf(1), KeyOf(2)};
   int64_t epoch_s = 0;
@@ -126,8 +105,8 @@ struct World {
     config.motor_ms = 0;
     config.lock_id = std::string(kLockId);
     Open();
-    user = AddPin(kUserPin);
-    long_user = AddPin(kLongPin);
+    user = AddCredential(core::CredentialType::kPin, kUserPin);
+    long_user = AddCredential(core::CredentialType::kPin, kLongPin);
     core::SettingsPatch patch;
     patch.max_wrong_per_hour = 60;  // leave the fuzzer room to guess
     FUZZ_CHECK(lock->UpdateSettings(patch, Owner()).ok(), "settings");
@@ -135,47 +114,14 @@ struct World {
     FUZZ_CHECK(lock->SetOfflineKey(keys[0], epoch_s, 0, Owner()).ok(), "SetOfflineKey");
   }
 
-  static core::Actor Owner() { return core::Actor{core::Source::kRemote, "owner", true}; }
-
-  void Open() {
-    core::LockEnv env;
-    env.clock = &clock;
-    env.crypto = &crypto;
-    env.zones = &zones;
-    env.store = &store;
-    env.bolt = &bolt;
-    env.feedback = &feedback;
-    env.observer = &observer;
-    auto opened = core::Lock::Open(config, env);
-    FUZZ_CHECK(opened.ok(), "Lock::Open on the memory store");
-    lock = std::move(opened).value();
-  }
-
-  core::UserIndex AddPin(std::string_view pin) {
-    core::CredentialRequest request;
-    request.type = core::CredentialType::kPin;
-    request.data = std::string(pin);
-    auto added = lock->AddCredential(request, Owner());
-    FUZZ_CHECK(added.ok(), "adding a PIN");
-    return added->user;
-  }
-
   const core::OfflineCodeKey& held() const { return keys[model.key_index]; }
   uint32_t generation() const { return lock->offline_codes().generation; }
   uint32_t wrong() const { return lock->status().wrong_attempts; }
 
-  void Advance(int64_t ms) {
+  // Time passes (a tick at least every 1000 s), and that alone never moves the wrong attempts.
+  void Pass(int64_t ms) {
     const uint32_t before = wrong();
-    while (ms > 0) {
-      int64_t step = std::min<int64_t>(ms, 1000 * 1000);
-      if (const auto deadline = lock->NextDeadlineMs()) {
-        const int64_t until = *deadline - clock.MonotonicMs();
-        if (until > 0 && until < step) step = until;
-      }
-      clock.Advance(step);
-      ms -= step;
-      FUZZ_CHECK(lock->Tick().ok(), "Tick");
-    }
+    Advance(ms, 1000 * 1000);
     FUZZ_CHECK(wrong() == before, "time alone moved the wrong attempts");
   }
 
@@ -307,21 +253,13 @@ void Press(World& w, const std::string& keys) {
   FUZZ_CHECK(wrong == before.wrong_attempts + 1 || lockout_began, "a refused code is exactly one wrong attempt");
 }
 
-void CheckLog(const World& w) {
-  const std::vector<core::Event> events = w.store.events();
-  FUZZ_CHECK(!events.empty() && events.front().seq == 1, "the log does not start at seq 1");
-  FUZZ_CHECK(events.size() == w.lock->last_seq(), "the log has a gap");
-  FUZZ_CHECK(!core::VerifyChain(w.crypto, core::Digest{}, events).has_value(), "the hash chain does not verify");
-  FUZZ_CHECK(w.observer.events == events, "the observer did not see exactly the stored events");
-}
-
 // Three argument bytes of 'C' and 'c' (missing ones read as 0).
 uint8_t Arg(const uint8_t* data, std::size_t size, std::size_t i) { return i < size ? data[i] : 0; }
 
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
-  if (size > kMaxInput) return 0;
+  if (size > World::kMaxInput) return 0;
   World w;
   std::string keys;
   for (std::size_t i = 0; i < size; ++i) {
@@ -401,15 +339,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
       w.Reboot(b == 'R');
     } else if (b >= 0xC0) {
       flush();
-      w.Advance(int64_t{b & 0x3F} * kHourMs);
+      w.Pass(int64_t{b & 0x3F} * kHourMs);
     } else if (b >= 0x80) {
       flush();
       const int64_t n = b & 0x3F;
-      w.Advance(n * n * 250);
+      w.Pass(n * n * 250);
     }
   }
   Press(w, keys);
   FUZZ_CHECK(w.lock->Tick().ok(), "Tick after the input");
-  CheckLog(w);
+  w.CheckLog();
   return 0;
 }
