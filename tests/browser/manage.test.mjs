@@ -89,6 +89,10 @@ test('an API token is shown once, is as narrow as chosen, and stops working when
     'only the chosen lock',
   );
   await page.getByRole('button', { name: 'Done' }).click();
+  // count() does not wait for the app to re-render after the click; waitFor does (and fails the
+  // test if the secret stays on screen).
+  await page.getByTestId('new-token').waitFor({ state: 'detached' });
+  await page.getByTestId('token-row').filter({ hasText: 'Home Assistant' }).waitFor();
   assert.equal(await page.getByTestId('new-token').count(), 0, 'shown only once');
 
   await row.getByRole('button', { name: 'Revoke Home Assistant' }).click();
