@@ -7,125 +7,27 @@
 // owner's first login).
 #include <gtest/gtest.h>
 
-#include <chrono>
 #include <filesystem>
-#include <memory>
-#include <optional>
 #include <string>
 
 #include "core/event.h"
 #include "crypto/sodium_crypto.h"
 #include "hub/hub.h"
 #include "hub/matter_control.h"
-#include "hub/testing/fake_env.h"
+#include "hub_fixture.h"
 #include "platform/time_format.h"
 #include "store/sqlite_db.h"
 #include "wire/json_codec.h"
-#include "common/temp_dir.h"
 
 namespace latchkey::hub {
 namespace {
 
-constexpr const char* kOwnerPassword = "owner-password-1";
-
-struct Answer {
-  unsigned status = 0;
-  Json json;
-  std::string Describe() const { return std::to_string(status) + " " + json.dump(); }
-};
-
-class HubAuthApiTest : public ::testing::Test {
+class HubAuthApiTest : public testing::HubFixture {
  protected:
-  void SetUp() override { StartHub(kOwnerPassword); }
-  void TearDown() override {
-    hub_.reset();
-  }
-
-  void StartHub(const std::string& owner_password) {
-    HubOptions options;
-    options.data_dir = dir_;
-    options.http = "127.0.0.1:0";
-    options.owner_password = owner_password;
-    hub_ = std::make_unique<Hub>(io_, options, env_);
-    const core::Status s = hub_->Start();
-    ASSERT_TRUE(s.ok()) << s.ToString();
-  }
-
-  // One request as the router gets it (`target` may carry a query), answered before returning.
-  Answer Call(const std::string& method, const std::string& target, const Json& body = nullptr,
-              const std::string& token = "", const std::string& address = "127.0.0.1") {
-    HttpRequest request;
-    request.method = http::string_to_verb(method);
-    const auto q = target.find('?');
-    request.path = target.substr(0, q);
-    if (q != std::string::npos) {
-      std::string_view rest = std::string_view(target).substr(q + 1);
-      while (!rest.empty()) {
-        const auto amp = rest.find('&');
-        const std::string_view item = rest.substr(0, amp);
-        const auto eq = item.find('=');
-        request.query[std::string(item.substr(0, eq))] = eq == std::string_view::npos ? "" : std::string(item.substr(eq + 1));
-        if (amp == std::string_view::npos) break;
-        rest.remove_prefix(amp + 1);
-      }
-    }
-    if (!body.is_null()) request.body = body.dump();
-    if (!token.empty()) request.headers.set(http::field::authorization, "Bearer " + token);
-    request.client_address = address;
-    std::optional<HttpResponse> response;
-    hub_->router().Dispatch(request, [&](HttpResponse r) { response = std::move(r); });
-    // Some answers come later (the chain check runs a page per turn of the io_context).
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-    while (!response && std::chrono::steady_clock::now() < deadline) {
-      io_.restart();
-      io_.run_one_for(std::chrono::milliseconds(50));
-    }
-    if (!response) return Answer{};
-    return Answer{response->status, Json::parse(response->body, nullptr, false)};
-  }
-
-  std::string Login(const std::string& username, const std::string& password, const std::string& address = "127.0.0.1") {
-    const Answer a = Call("POST", "/api/v1/auth/login", Json{{"username", username}, {"password", password}}, "", address);
-    EXPECT_EQ(a.status, 200u) << username << ": " << a.Describe();
-    return a.json.value("token", "");
-  }
-
-  std::string Owner() {
-    if (owner_.empty()) owner_ = Login("owner", kOwnerPassword);
-    return owner_;
-  }
-
   // POST /tokens; the new token's {"id", "token"} (status checked by the caller when not 201).
   Answer Mint(const std::string& with, Json body) { return Call("POST", "/api/v1/tokens", body, with); }
 
-  std::string MakeAccount(const std::string& name, const std::string& role, const Json& extra = Json::object()) {
-    Json body{{"username", name}, {"password", name + "-password"}, {"role", role}};
-    body.update(extra);
-    const Answer a = Call("POST", "/api/v1/accounts", body, Owner());
-    EXPECT_EQ(a.status, 201u) << a.Describe();
-    return Login(name, name + "-password");
-  }
-
-  // A paired lock in the hub's store (no lock process behind it), as the routes read it.
-  LockRecord PutLock(const std::string& id) {
-    LockRecord lock;
-    lock.id = id;
-    lock.name = "front";
-    lock.address = "127.0.0.1:1";
-    lock.created_at_ms = 1;
-    EXPECT_TRUE(hub_->store().PutLock(lock).ok());
-    return lock;
-  }
-
   std::string InHours(int hours) const { return platform::FormatRfc3339Ms(env_.NowMs() + hours * 3'600'000LL); }
-
-  // The hub's clock and randomness: time passes only when a test says so.
-  testing::FakeEnv env_;
-  boost::asio::io_context io_;
-  std::unique_ptr<Hub> hub_;
-  ::latchkey::testing::TempDir tmp_{"latchkey-hub-auth"};
-  const std::string dir_ = tmp_.path();
-  std::string owner_;
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -543,7 +445,7 @@ TEST_F(HubAuthApiTest, TheChainCheckGoesPageByPageAndIsForOwnerAndAdmin) {
 // A hub started without LATCHKEY_OWNER_PASSWORD.
 class HubFirstStartTest : public HubAuthApiTest {
  protected:
-  void SetUp() override { StartHub(""); }
+  void Configure(HubOptions& options) override { options.owner_password.clear(); }
 };
 
 TEST_F(HubFirstStartTest, TheGeneratedOwnerPasswordIsRemovedAtTheOwnersFirstLogin) {

@@ -5,8 +5,6 @@
 // hub and a real lock at the door.
 #include <gtest/gtest.h>
 
-#include <chrono>
-#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -17,9 +15,8 @@
 #include "hub/hub.h"
 #include "hub/offline_code_rules.h"
 #include "hub/offline_codes.h"
-#include "hub/testing/fake_env.h"
+#include "hub_fixture.h"
 #include "platform/time_format.h"
-#include "common/temp_dir.h"
 
 namespace latchkey::hub {
 namespace {
@@ -204,66 +201,9 @@ TEST(OfflineCodeRules, TheListNamesRevokedUnendedCodesOfTheGenerationAscending) 
 // ==============================================================================================
 // The routes, in-process
 
-constexpr const char* kOwnerPassword = "owner-password-1";
-
-struct Answer {
-  unsigned status = 0;
-  Json json;
-  std::string Describe() const { return std::to_string(status) + " " + json.dump(); }
-};
-
-class HubOfflineCodesTest : public ::testing::Test {
+class HubOfflineCodesTest : public testing::HubFixture {
  protected:
-  void SetUp() override {
-    HubOptions options;
-    options.data_dir = dir_;
-    options.http = "127.0.0.1:0";
-    options.owner_password = kOwnerPassword;
-    hub_ = std::make_unique<Hub>(io_, options, env_);
-    const core::Status s = hub_->Start();
-    ASSERT_TRUE(s.ok()) << s.ToString();
-    for (const char* id : {"lk-0011223344556677", "lk-b"}) {
-      LockRecord lock;
-      lock.id = id;
-      lock.name = id;
-      lock.address = "127.0.0.1:1";
-      lock.created_at_ms = 1;
-      ASSERT_TRUE(hub_->store().PutLock(lock).ok());
-    }
-    owner_ = Login("owner", kOwnerPassword);
-  }
-
-  Answer Call(const std::string& method, const std::string& path, const Json& body, const std::string& token) {
-    HttpRequest request;
-    request.method = http::string_to_verb(method);
-    request.path = path;
-    if (!body.is_null()) request.body = body.dump();
-    if (!token.empty()) request.headers.set(http::field::authorization, "Bearer " + token);
-    request.client_address = "127.0.0.1";
-    std::optional<HttpResponse> response;
-    hub_->router().Dispatch(request, [&](HttpResponse r) { response = std::move(r); });
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-    while (!response && std::chrono::steady_clock::now() < deadline) {
-      io_.restart();
-      io_.run_one_for(std::chrono::milliseconds(50));
-    }
-    if (!response) return Answer{};
-    return Answer{response->status, Json::parse(response->body, nullptr, false)};
-  }
-
-  std::string Login(const std::string& username, const std::string& password) {
-    const Answer a = Call("POST", "/api/v1/auth/login", Json{{"username", username}, {"password", password}}, "");
-    EXPECT_EQ(a.status, 200u) << a.Describe();
-    return a.json.value("token", "");
-  }
-
-  std::string MakeAccount(const std::string& name, const std::string& role, const Json& extra = Json::object()) {
-    Json body{{"username", name}, {"password", name + "-password"}, {"role", role}};
-    body.update(extra);
-    const Answer a = Call("POST", "/api/v1/accounts", body, owner_);
-    EXPECT_EQ(a.status, 201u) << a.Describe();
-    return Login(name, name + "-password");
-  }
+  void SetUp() override { StartAsOwner({"lk-0011223344556677", "lk-b"}); }
 
   std::string Path(const std::string& rest = "") const { return "/api/v1/locks/" + lock_ + "/offline-codes" + rest; }
   Answer Issue(Json body, const std::string& token = "") { return Call("POST", Path(), body, token.empty() ? owner_ : token); }
@@ -290,12 +230,6 @@ class HubOfflineCodesTest : public ::testing::Test {
     return body;
   }
 
-  testing::FakeEnv env_;
-  boost::asio::io_context io_;
-  std::unique_ptr<Hub> hub_;
-  ::latchkey::testing::TempDir tmp_{"latchkey-hub-offline-codes"};
-  const std::string dir_ = tmp_.path();
-  std::string owner_;
   std::string lock_ = "lk-0011223344556677";
 };
 

@@ -5,8 +5,6 @@
 // same with a real hub, real locks and the CLI phone.
 #include <gtest/gtest.h>
 
-#include <chrono>
-#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -19,10 +17,9 @@
 #include "hub/hub.h"
 #include "hub/phone_key_rules.h"
 #include "hub/phone_keys.h"
-#include "hub/testing/fake_env.h"
+#include "hub_fixture.h"
 #include "platform/time_format.h"
 #include "wire/event_forms.h"
-#include "common/temp_dir.h"
 
 namespace latchkey::hub {
 namespace {
@@ -321,66 +318,9 @@ TEST(PhoneKeyRules, AKeyFitsItsAccountUntilTheOwnerNarrowsIt) {
 // ==============================================================================================
 // The routes, in-process
 
-constexpr const char* kOwnerPassword = "owner-password-1";
-
-struct Answer {
-  unsigned status = 0;
-  Json json;
-  std::string Describe() const { return std::to_string(status) + " " + json.dump(); }
-};
-
-class HubPhoneKeysTest : public ::testing::Test {
+class HubPhoneKeysTest : public testing::HubFixture {
  protected:
-  void SetUp() override {
-    HubOptions options;
-    options.data_dir = dir_;
-    options.http = "127.0.0.1:0";
-    options.owner_password = kOwnerPassword;
-    hub_ = std::make_unique<Hub>(io_, options, env_);
-    const core::Status s = hub_->Start();
-    ASSERT_TRUE(s.ok()) << s.ToString();
-    for (const char* id : {"lk-a", "lk-b"}) {
-      LockRecord lock;
-      lock.id = id;
-      lock.name = id;
-      lock.address = "127.0.0.1:1";
-      lock.created_at_ms = 1;
-      ASSERT_TRUE(hub_->store().PutLock(lock).ok());
-    }
-    owner_ = Login("owner", kOwnerPassword);
-  }
-
-  Answer Call(const std::string& method, const std::string& path, const Json& body, const std::string& token) {
-    HttpRequest request;
-    request.method = http::string_to_verb(method);
-    request.path = path;
-    if (!body.is_null()) request.body = body.dump();
-    if (!token.empty()) request.headers.set(http::field::authorization, "Bearer " + token);
-    request.client_address = "127.0.0.1";
-    std::optional<HttpResponse> response;
-    hub_->router().Dispatch(request, [&](HttpResponse r) { response = std::move(r); });
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-    while (!response && std::chrono::steady_clock::now() < deadline) {
-      io_.restart();
-      io_.run_one_for(std::chrono::milliseconds(50));
-    }
-    if (!response) return Answer{};
-    return Answer{response->status, Json::parse(response->body, nullptr, false)};
-  }
-
-  std::string Login(const std::string& username, const std::string& password) {
-    const Answer a = Call("POST", "/api/v1/auth/login", Json{{"username", username}, {"password", password}}, "");
-    EXPECT_EQ(a.status, 200u) << a.Describe();
-    return a.json.value("token", "");
-  }
-
-  std::string MakeAccount(const std::string& name, const std::string& role, const Json& extra = Json::object()) {
-    Json body{{"username", name}, {"password", name + "-password"}, {"role", role}};
-    body.update(extra);
-    const Answer a = Call("POST", "/api/v1/accounts", body, owner_);
-    EXPECT_EQ(a.status, 201u) << a.Describe();
-    return Login(name, name + "-password");
-  }
+  void SetUp() override { StartAsOwner({"lk-a", "lk-b"}); }
 
   Answer Issue(const std::string& token, Json body, uint8_t phone = 0x11) {
     body["phone_public_key"] = crypto::Base64Encode(Phone(phone));
@@ -388,13 +328,6 @@ class HubPhoneKeysTest : public ::testing::Test {
   }
 
   core::Ed25519PublicKey HomeKey() const { return hub_->phone_keys().home_key().public_key(); }
-
-  testing::FakeEnv env_;
-  boost::asio::io_context io_;
-  std::unique_ptr<Hub> hub_;
-  ::latchkey::testing::TempDir tmp_{"latchkey-hub-phone-keys"};
-  const std::string dir_ = tmp_.path();
-  std::string owner_;
 };
 
 TEST_F(HubPhoneKeysTest, TheOwnerIssuesASignedCertificate) {
@@ -429,12 +362,7 @@ TEST_F(HubPhoneKeysTest, TheOwnerIssuesASignedCertificate) {
   EXPECT_TRUE(crypto.VerifyEd25519(HomeKey(), core::PhoneKeySignedBytes(*cert), cert->sig));
   // The home key is kept: a hub started again on the same folder signs with the same key.
   const core::Ed25519PublicKey before = HomeKey();
-  hub_.reset();
-  HubOptions again;
-  again.data_dir = dir_;
-  again.http = "127.0.0.1:0";
-  hub_ = std::make_unique<Hub>(io_, again, env_);
-  ASSERT_TRUE(hub_->Start().ok());
+  ASSERT_NO_FATAL_FAILURE(StartHub());
   EXPECT_EQ(HomeKey(), before);
   // Serials keep rising.
   EXPECT_EQ(Issue(owner_, Json{{"lock", "lk-a"}}).json["serial"], 2);

@@ -8,79 +8,32 @@
 
 #include <filesystem>
 #include <functional>
-#include <memory>
-#include <optional>
 #include <string>
+#include <vector>
 
-#include "hub/hub.h"
 #include "hub/push/base64url.h"
 #include "hub/push/p256.h"
-#include "hub/testing/fake_env.h"
+#include "hub_fixture.h"
 #include "store/sqlite_db.h"
 #include "store/sqlite_query.h"
-#include "common/temp_dir.h"
 
 namespace latchkey::hub {
 namespace {
 
-constexpr const char* kOwnerPassword = "owner-password-1";
 // RFC 8291's user agent key and secret: a valid subscription's keys.
 constexpr const char* kP256dh =
     "BCVxsr7N_eNgVRqvHtD0zTZsEc6-VV-JvLexhqUzORcxaOzi6-AYWXvTBHm4bjyPjs7Vd8pZGH6SRpkNtoIAiw4";
 constexpr const char* kAuth = "BTBZMqHH6r4Tts7J_aSIgg";
 
-struct Answer {
-  unsigned status = 0;
-  Json json;
-  std::string Describe() const { return std::to_string(status) + " " + json.dump(); }
-};
-
-class HubPushApiTest : public ::testing::Test {
+class HubPushApiTest : public testing::HubFixture {
  protected:
   void SetUp() override { Start(); }
+  void Configure(HubOptions& options) override { options.push_allow = push_allow_; }
 
+  // Starts the hub (again) with these push_allow entries, the owner logged in.
   void Start(std::vector<std::string> push_allow = {}) {
-    hub_.reset();
-    HubOptions options;
-    options.data_dir = dir_.path();
-    options.http = "127.0.0.1:0";
-    options.owner_password = kOwnerPassword;
-    options.push_allow = std::move(push_allow);
-    hub_ = std::make_unique<Hub>(io_, options, env_);
-    const core::Status s = hub_->Start();
-    ASSERT_TRUE(s.ok()) << s.ToString();
-    owner_ = Login("owner", kOwnerPassword);
-  }
-
-  Answer Call(const std::string& method, const std::string& target, const Json& body = nullptr, const std::string& token = "") {
-    HttpRequest request;
-    request.method = http::string_to_verb(method);
-    request.path = target;
-    if (!body.is_null()) request.body = body.dump();
-    if (!token.empty()) request.headers.set(http::field::authorization, "Bearer " + token);
-    request.client_address = "127.0.0.1";
-    std::optional<HttpResponse> response;
-    hub_->router().Dispatch(request, [&](HttpResponse r) { response = std::move(r); });
-    while (!response) {
-      io_.restart();
-      if (io_.run_one_for(std::chrono::milliseconds(50)) == 0 && !response) break;
-    }
-    if (!response) return Answer{};
-    return Answer{response->status, response->body.empty() ? Json() : Json::parse(response->body, nullptr, false)};
-  }
-
-  std::string Login(const std::string& username, const std::string& password) {
-    const Answer a = Call("POST", "/api/v1/auth/login", Json{{"username", username}, {"password", password}});
-    EXPECT_EQ(a.status, 200u) << a.Describe();
-    return a.json.value("token", "");
-  }
-
-  std::string MakeAccount(const std::string& name, const std::string& role, const Json& extra = Json::object()) {
-    Json body{{"username", name}, {"password", name + "-password"}, {"role", role}};
-    body.update(extra);
-    const Answer a = Call("POST", "/api/v1/accounts", body, owner_);
-    EXPECT_EQ(a.status, 201u) << a.Describe();
-    return Login(name, name + "-password");
+    push_allow_ = std::move(push_allow);
+    StartAsOwner();
   }
 
   static Json Subscription(const std::string& endpoint, const std::string& name = "phone") {
@@ -96,11 +49,7 @@ class HubPushApiTest : public ::testing::Test {
     return n;
   }
 
-  ::latchkey::testing::TempDir dir_{"latchkey-push-api"};
-  hub::testing::FakeEnv env_;
-  boost::asio::io_context io_;
-  std::unique_ptr<Hub> hub_;
-  std::string owner_;
+  std::vector<std::string> push_allow_;
 };
 
 TEST_F(HubPushApiTest, TheVapidKeyIsMadeOnceAndServedToEveryAccount) {
@@ -112,7 +61,7 @@ TEST_F(HubPushApiTest, TheVapidKeyIsMadeOnceAndServedToEveryAccount) {
   ASSERT_TRUE(point && point->size() == 65) << key;
   EXPECT_TRUE(push::P256FromPublic(*point).ok());
   EXPECT_EQ(Call("GET", "/api/v1/push/vapid-public-key").status, 401u);
-  const std::string path = dir_.path() + "/vapid-key";
+  const std::string path = dir_ + "/vapid-key";
   EXPECT_EQ(std::filesystem::status(path).permissions() & std::filesystem::perms::all,
             std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
   ASSERT_NO_FATAL_FAILURE(Start());
