@@ -71,7 +71,11 @@ test('an account is changed after it was made: role, locks, window and password'
 test('an API token is shown once, is as narrow as chosen, and stops working when revoked', async () => {
   const [first] = demo.lockIds;
   await page.getByRole('navigation').getByRole('link', { name: 'Tokens' }).click();
-  await page.getByLabel('Name').fill('Home Assistant');
+  // Fill the form only once the Tokens page shows: getByLabel('Name') also matches the Accounts
+  // page's "Username", and a fill that lands there before the route changes leaves this form
+  // without a name (the secret then never appears: the stop-16 failure).
+  await page.getByRole('heading', { name: 'API tokens', exact: true }).waitFor();
+  await page.getByLabel('Name', { exact: true }).fill('Home Assistant');
   await page.getByLabel('Role').selectOption('member');
   await page.getByLabel(demo.lockNames[first], { exact: true }).check();
   await page.getByRole('button', { name: 'Create token' }).click();
