@@ -1,8 +1,8 @@
 // When each webhook delivery is attempted, retried or given up: the delivery policy of the hub's
-// webhooks (docs/hub.md "Webhooks"), with no clock, no store and no sockets. The hub's sender
-// (webhooks.cc) feeds it deliveries and the outcome of each attempt, asks it what to do now, and
-// does it; a test drives it with any times it likes. Web Push (push/push_sender.h) uses it too,
-// giving up after an hour instead of a day, with one queue per subscription.
+// webhooks (docs/hub.md "Webhooks"), with no clock, no store and no sockets. The hub's delivery
+// loop (delivery_engine.h) feeds it deliveries and the outcome of each attempt, asks it what to do
+// now, and does it; a test drives it with any times it likes. Web Push (push/push_sender.h) uses
+// it too, giving up after an hour instead of a day, with one queue per subscription.
 //
 // The rules:
 //   - A new delivery is due at once (its next_attempt_ms is its created_at_ms).

@@ -5,8 +5,10 @@
 //   webhook_url.h         the URL grammar (what ParseWebhookUrl accepts)
 //   webhook_signature.h   X-Latchkey-Signature: the HMAC-SHA256 of the body with the secret
 //   delivery_scheduler.h  when to attempt, retry or give up: pure, time passed in
-//   webhooks.h (this)     the sender: stores each delivery, runs the scheduler's actions on the
-//                         hub's io thread with http_post.h, records what happened
+//   delivery_engine.h     the loop that runs the scheduler's actions on the hub's io thread and
+//                         has each outcome recorded (shared with Web Push)
+//   webhooks.h (this)     what webhooks send: stores each delivery, builds and signs each
+//                         attempt, POSTs it with http_post.h, records what happened
 //   api_webhooks.cc       the API that makes, lists and deletes webhooks
 //
 // A delivery is a durable record (HubStore) written before the first attempt. It is retried
@@ -55,6 +57,7 @@
 
 namespace latchkey::hub {
 
+class DeliveryEngine;
 class Hub;
 class Router;
 
@@ -87,11 +90,12 @@ class Webhooks {
   // The destination policy (also for the early check when a webhook is created).
   const DestinationPolicy& policy() const { return *policy_; }
 
-  class Engine;
+  class Channel;  // what is sent and how it is recorded (webhooks.cc)
 
  private:
   std::shared_ptr<const DestinationPolicy> policy_;
-  std::shared_ptr<Engine> engine_;
+  std::shared_ptr<Channel> channel_;
+  std::shared_ptr<DeliveryEngine> engine_;
 };
 
 }  // namespace latchkey::hub

@@ -1,7 +1,8 @@
 // Durable delivery of Web Push messages (RFC 8030): each message for each subscription is a
 // record in the hub's store (HubStore::AddPushDeliveries) written before the event it is about
 // is acknowledged to the lock, then POSTed to the subscription's push service on the hub's io
-// thread until the service takes it. The webhooks' machinery does the rest:
+// thread until the service takes it. The webhooks' machinery does the rest: delivery_engine.h
+// runs the loop (the same one as webhooks'; this file says what is sent and how it is recorded),
 // delivery_scheduler.h decides when (due at once; back-off 1 s, 2 s, 4 s ...; given up an hour
 // after it was queued, where a webhook waits a day; one at a time per subscription, in the order
 // queued, so a later notification never overtakes an earlier one that is being retried; at most
@@ -48,6 +49,10 @@
 #include "hub/tls_context.h"
 #include "platform/asio.h"
 
+namespace latchkey::hub {
+class DeliveryEngine;
+}  // namespace latchkey::hub
+
 namespace latchkey::hub::push {
 
 class PushSender {
@@ -81,11 +86,12 @@ class PushSender {
   std::size_t in_flight() const;
   std::size_t queued() const;
 
-  class Engine;
+  class Channel;  // what is sent and how it is recorded (push_sender.cc)
 
  private:
   std::shared_ptr<const DestinationPolicy> policy_;
-  std::shared_ptr<Engine> engine_;
+  std::shared_ptr<Channel> channel_;
+  std::shared_ptr<DeliveryEngine> engine_;
 };
 
 }  // namespace latchkey::hub::push
