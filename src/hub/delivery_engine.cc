@@ -40,6 +40,9 @@ void DeliveryEngine::Queue(std::vector<Delivery> deliveries) {
 
 void DeliveryEngine::Forget(std::string_view destination) {
   scheduler_.Forget(destination);
+  // Its queues went without draining: a backlog in the store waits for a load that no drain
+  // would ask for when they were all there was.
+  if (backlog_) Reload();
 }
 
 void DeliveryEngine::Stop() {

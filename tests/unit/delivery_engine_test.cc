@@ -280,6 +280,40 @@ TEST_F(DeliveryEngineTest, PendingRecordsResumeAndABacklogIsLoadedInOrderBeforeN
   EXPECT_EQ(engine_->queued(), 0u);
 }
 
+// Found when the two senders became one: a backlog whose queued deliveries all belonged to a
+// webhook that was then deleted (or a push subscription that was gone) left no queue to drain,
+// and so nothing asked for the next page: new deliveries stayed in the store until a restart.
+TEST_F(DeliveryEngineTest, ABacklogIsStillLoadedWhenItsQueuedDestinationIsForgotten) {
+  Stored("a1", 1, "dead");
+  Stored("a2", 2, "dead");
+  Stored("a3", 3, "dead");
+  Make({.load_limit = 2});
+  engine_->Start();
+  EXPECT_EQ(channel_->UnderWay(), (std::vector<std::string>{"a1"}));
+  channel_->Answer("a1", k503);
+  engine_->Queue({Stored("b1", 1, "new")});  // left in the store behind the backlog
+  EXPECT_EQ(engine_->queued(), 2u);
+
+  // The webhook is deleted, with its records.
+  std::erase_if(channel_->rows, [](const Delivery& d) { return d.webhook == "dead"; });
+  engine_->Forget("dead");
+  Poll();
+  EXPECT_EQ(channel_->UnderWay(), (std::vector<std::string>{"b1"}));
+
+  // The same through an answer that says the destination is gone.
+  channel_->Answer("b1", kDelivered);
+  Stored("c1", 1, "gone");
+  Stored("c2", 2, "gone");
+  Stored("c3", 3, "gone");
+  Make({.load_limit = 2});  // a restart
+  engine_->Start();
+  engine_->Queue({Stored("d1", 1, "next")});
+  EXPECT_EQ(channel_->UnderWay(), (std::vector<std::string>{"c1"}));
+  channel_->Answer("c1", {Kind::kGone, "HTTP 404"});
+  Poll();
+  EXPECT_EQ(channel_->UnderWay(), (std::vector<std::string>{"d1"}));
+}
+
 TEST_F(DeliveryEngineTest, AfterStopNothingIsAttemptedOrRecorded) {
   Make();
   engine_->Start();
