@@ -1,5 +1,6 @@
 // The `latchkey` executable: one binary, one subcommand per part of the system.
 #include <CLI/CLI.hpp>
+#include <spdlog/cfg/env.h>
 #include <spdlog/spdlog.h>
 
 #include <cstdio>
@@ -68,6 +69,9 @@ void AddWebhookAndConnectionFlags(CLI::App* command, Options& options) {
 }
 
 int main(int argc, char** argv) {
+  // SPDLOG_LEVEL=debug (or e.g. "info,ble=debug") shows the debug lines too; tests set it for
+  // the processes whose log a failure prints.
+  spdlog::cfg::load_env_levels();
   CLI::App app{"latchkey: a self-hosted smart door lock system"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "latchkey " LATCHKEY_VERSION_TEXT);

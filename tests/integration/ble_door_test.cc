@@ -47,7 +47,11 @@ class BleDoorTest : public PairedLockTest<> {
     // The lock (and the CLI) inherit this: their "system bus" is the private one.
     ::setenv("DBUS_SYSTEM_BUS_ADDRESS", bus_.address().c_str(), 1);
     ::unsetenv("LATCHKEY_DBUS_ADDRESS");
+    // The lock logs its BLE sessions at debug level, for the log a failed test prints (only
+    // the lock: the CLI's --json output must stay JSON).
+    ::setenv("SPDLOG_LEVEL", "debug", 1);
     StartLock({"--motor-ms", "0", "--ble"});
+    ::unsetenv("SPDLOG_LEVEL");
     ASSERT_FALSE(HasFatalFailure());
     home_ = crypto::NewEd25519KeyPair();
     ASSERT_EQ(hub_.Request("set_home_key", HubLink::As({{"key", crypto::Base64Encode(home_.public_key)}}))["ok"], true);
