@@ -99,4 +99,16 @@ Result<std::vector<Delivery>> HubStore::DueDeliveries(int64_t now_ms, std::size_
   return Failure("cannot list deliveries", e);
 }
 
+Result<std::vector<Delivery>> HubStore::PendingDeliveries(std::size_t limit) try {
+  if (limit == 0) return std::vector<Delivery>();
+  return store::QueryAll<Delivery>(
+      *db_,
+      "SELECT id, webhook, lock, seq, status, attempts, next_attempt, last_error, created_at FROM ("
+      "SELECT *, rowid AS row, row_number() OVER (PARTITION BY webhook, lock ORDER BY seq) AS place "
+      "FROM deliveries WHERE status = 'pending') ORDER BY place, created_at, row LIMIT ?1",
+      ReadDelivery, CapLimit(limit));
+} catch (const std::exception& e) {
+  return Failure("cannot list deliveries", e);
+}
+
 }  // namespace latchkey::hub

@@ -8,7 +8,6 @@
 #include <algorithm>
 #include <array>
 #include <chrono>
-#include <limits>
 #include <optional>
 #include <span>
 #include <utility>
@@ -84,7 +83,7 @@ class Webhooks::Channel final : public DeliveryChannel {
   }
 
   core::Result<std::vector<Delivery>> Pending(std::size_t limit) override {
-    return store_.DueDeliveries(std::numeric_limits<int64_t>::max(), limit);
+    return store_.PendingDeliveries(limit);  // each queue from its front
   }
 
   DeliveryStart Attempt(const Delivery& d, DeliveryDone done) override {
