@@ -366,8 +366,6 @@ class HubStore {
   core::Status UpdateDelivery(const Delivery& delivery);
   // A webhook's deliveries, newest first (at most min(limit, 1000)).
   core::Result<std::vector<Delivery>> ListDeliveries(const std::string& webhook, std::size_t limit = 100);
-  // Pending deliveries due at `now_ms`, the longest-waiting first (at most min(limit, 1000)).
-  core::Result<std::vector<Delivery>> DueDeliveries(int64_t now_ms, std::size_t limit = 100);
   // Pending deliveries in queue order, for the sender to load a page at a time (at most
   // min(limit, 1000)): every (webhook, lock) queue's first delivery by seq (the oldest of those
   // first), then every queue's second, and so on. So a page holds the start of each queue it touches,

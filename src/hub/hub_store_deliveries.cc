@@ -92,13 +92,6 @@ Result<std::vector<Delivery>> HubStore::ListDeliveries(const std::string& webhoo
   return Failure("cannot list deliveries", e);
 }
 
-Result<std::vector<Delivery>> HubStore::DueDeliveries(int64_t now_ms, std::size_t limit) try {
-  return QueryDeliveries(*db_, "WHERE status = 'pending' AND next_attempt <= ?1 ORDER BY next_attempt, rowid", now_ms,
-                         limit);
-} catch (const std::exception& e) {
-  return Failure("cannot list deliveries", e);
-}
-
 Result<std::vector<Delivery>> HubStore::PendingDeliveries(std::size_t limit) try {
   if (limit == 0) return std::vector<Delivery>();
   return store::QueryAll<Delivery>(
