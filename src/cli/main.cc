@@ -69,8 +69,8 @@ void AddWebhookAndConnectionFlags(CLI::App* command, Options& options) {
 }
 
 int main(int argc, char** argv) {
-  // SPDLOG_LEVEL=debug (or e.g. "info,ble=debug") shows the debug lines too; tests set it for
-  // the processes whose log a failure prints.
+  // SPDLOG_LEVEL=debug shows the debug lines too (README); tests set it for the processes whose
+  // log a failed test prints.
   spdlog::cfg::load_env_levels();
   CLI::App app{"latchkey: a self-hosted smart door lock system"};
   app.require_subcommand(1);
