@@ -113,6 +113,18 @@ Limits Principal::token_limits() const {
   return l;
 }
 
+Principal AccountPrincipal(const Account& account) {
+  Principal p;
+  p.username = account.username;
+  p.role = ParseRole(account.role).value_or(Role::kGuest);
+  if (p.role != Role::kOwner) {
+    p.locks = account.locks;
+    p.valid_from_ms = account.valid_from_ms;
+    p.valid_until_ms = account.valid_until_ms;
+  }
+  return p;
+}
+
 std::optional<std::string_view> WiderField(const Limits& inner, const Limits& outer) {
   // Role enumerators run from the widest (owner) to the narrowest (guest).
   if (static_cast<int>(inner.role) < static_cast<int>(outer.role)) return "role";

@@ -100,6 +100,11 @@ struct Principal {
   Limits token_limits() const;
 };
 
+// An account's own reach, before any token narrows it: its name, role, lock list and window
+// (the owner's list and window ignored: nothing locks the owner out). Directory::PrincipalOf
+// starts from this and narrows it by the token's chain; push judges accounts with it.
+Principal AccountPrincipal(const Account& account);
+
 // GET /metrics without a token: only when the hub is configured so (HubOptions) and the client
 // connects from a loopback address (127.0.0.0/8, ::1, or IPv4-mapped loopback), i.e. a scraper
 // on the hub's own machine. Forwarding headers are not trusted: the TCP peer decides.

@@ -151,15 +151,7 @@ core::Result<Principal> Directory::LoadPrincipal(const TokenHash& token_hash, in
   auto account = LookUpAccount(record.username);
   if (!account.ok() || !account->has_value()) return core::Status::Invalid("the token's account is gone");
   const Account& a = **account;
-  Principal p;
-  p.username = a.username;
-  p.role = ParseRole(a.role).value_or(Role::kGuest);
-  // The owner account's own list and window are ignored: nothing locks the owner out.
-  if (p.role != Role::kOwner) {
-    p.locks = a.locks;
-    p.valid_from_ms = a.valid_from_ms;
-    p.valid_until_ms = a.valid_until_ms;
-  }
+  Principal p = AccountPrincipal(a);
   p.token_id = record.id;
   p.token_kind = record.kind;
   p.token_hash = token_hash;

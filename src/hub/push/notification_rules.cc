@@ -157,15 +157,7 @@ EventClass ClassifyEvent(const Json& event) {
 }
 
 Principal AccountViewer(const Account& account) {
-  Principal p;
-  p.username = account.username;
-  p.role = ParseRole(account.role).value_or(Role::kGuest);
-  // As Directory::PrincipalOf: the owner account's own list and window are ignored.
-  if (p.role != Role::kOwner) {
-    p.locks = account.locks;
-    p.valid_from_ms = account.valid_from_ms;
-    p.valid_until_ms = account.valid_until_ms;
-  }
+  Principal p = AccountPrincipal(account);
   p.token_kind = "session";
   return p;
 }
