@@ -9,6 +9,8 @@
 #include <new>
 #include <vector>
 
+#include "crypto/openssl_ptr.h"
+
 namespace latchkey::crypto {
 namespace {
 
@@ -17,16 +19,7 @@ using core::Status;
 
 constexpr std::string_view kNumerals = "0123456789abcdefghijklmnopqrstuvwxyz";
 
-struct BnFree {
-  void operator()(BIGNUM* b) const { BN_clear_free(b); }
-};
-struct BnCtxFree {
-  void operator()(BN_CTX* c) const { BN_CTX_free(c); }
-};
-struct CipherCtxFree {
-  void operator()(EVP_CIPHER_CTX* c) const { EVP_CIPHER_CTX_free(c); }
-};
-using Bn = std::unique_ptr<BIGNUM, BnFree>;
+using Bn = OpenSslPtr<BIGNUM, BN_clear_free>;
 
 Bn NewBn() {
   Bn b(BN_new());
@@ -61,7 +54,7 @@ class Aes {
   }
 
  private:
-  std::unique_ptr<EVP_CIPHER_CTX, CipherCtxFree> ctx_;
+  OpenSslPtr<EVP_CIPHER_CTX, EVP_CIPHER_CTX_free> ctx_;
   bool ok_ = false;
 };
 
@@ -103,7 +96,7 @@ Result<std::string> Ff1(std::span<const uint8_t> key, std::span<const uint8_t> t
   }
   Aes aes(key);
   if (!aes.ok()) return Status::IoError("FF1: AES is not available");
-  std::unique_ptr<BN_CTX, BnCtxFree> bn_ctx(BN_CTX_new());
+  OpenSslPtr<BN_CTX, BN_CTX_free> bn_ctx(BN_CTX_new());
   if (!bn_ctx) throw std::bad_alloc();
 
   // Steps 1-5 of Algorithms 7 and 8.

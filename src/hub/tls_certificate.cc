@@ -20,31 +20,19 @@
 #include <filesystem>
 #include <memory>
 
+#include "crypto/openssl_ptr.h"
 #include "store/secret_file.h"
 
 namespace latchkey::hub {
 
 namespace {
 
-template <typename T, void (*Free)(T*)>
-struct Deleter {
-  void operator()(T* p) const { Free(p); }
-};
-using Pkey = std::unique_ptr<EVP_PKEY, Deleter<EVP_PKEY, EVP_PKEY_free>>;
-using Cert = std::unique_ptr<X509, Deleter<X509, X509_free>>;
-using Bio = std::unique_ptr<BIO, Deleter<BIO, BIO_free_all>>;
-using Bignum = std::unique_ptr<BIGNUM, Deleter<BIGNUM, BN_free>>;
-using Extension = std::unique_ptr<X509_EXTENSION, Deleter<X509_EXTENSION, X509_EXTENSION_free>>;
-
-// The last OpenSSL error as text, for messages that say which step failed and why.
-std::string OpenSslError(const std::string& what) {
-  const unsigned long code = ERR_get_error();
-  ERR_clear_error();
-  if (code == 0) return what;
-  char text[256];
-  ERR_error_string_n(code, text, sizeof text);
-  return what + ": " + text;
-}
+using Pkey = crypto::OpenSslPtr<EVP_PKEY, EVP_PKEY_free>;
+using Cert = crypto::OpenSslPtr<X509, X509_free>;
+using Bio = crypto::OpenSslPtr<BIO, BIO_free_all>;
+using Bignum = crypto::OpenSslPtr<BIGNUM, BN_free>;
+using Extension = crypto::OpenSslPtr<X509_EXTENSION, X509_EXTENSION_free>;
+using crypto::OpenSslErrorText;
 
 Cert ReadCert(const std::string& path) {
   Bio bio(BIO_new_file(path.c_str(), "r"));
@@ -115,7 +103,7 @@ core::Status Generate(const std::string& dir, const SelfSignedOptions& options) 
   Pkey key(EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256"));
   Cert cert(X509_new());
   Bignum serial(BN_new());
-  if (!key || !cert || !serial) return core::Status::IoError(OpenSslError("cannot make a P-256 key"));
+  if (!key || !cert || !serial) return core::Status::IoError(OpenSslErrorText("cannot make a P-256 key"));
   // A random positive 127-bit serial: no two certificates of this hub share one.
   bool ok = X509_set_version(cert.get(), X509_VERSION_3) == 1 &&
             BN_rand(serial.get(), 127, BN_RAND_TOP_ANY, BN_RAND_BOTTOM_ANY) == 1 &&
@@ -138,13 +126,13 @@ core::Status Generate(const std::string& dir, const SelfSignedOptions& options) 
        AddExtension(cert.get(), NID_subject_key_identifier, "hash") &&
        AddExtension(cert.get(), NID_subject_alt_name, AltNames(options)) &&
        X509_sign(cert.get(), key.get(), EVP_sha256()) > 0;
-  if (!ok) return core::Status::IoError(OpenSslError("cannot make a self-signed certificate"));
+  if (!ok) return core::Status::IoError(OpenSslErrorText("cannot make a self-signed certificate"));
 
   Bio key_pem(BIO_new(BIO_s_mem()));
   Bio cert_pem(BIO_new(BIO_s_mem()));
   if (!key_pem || !cert_pem || PEM_write_bio_PrivateKey(key_pem.get(), key.get(), nullptr, nullptr, 0, nullptr, nullptr) != 1 ||
       PEM_write_bio_X509(cert_pem.get(), cert.get()) != 1) {
-    return core::Status::IoError(OpenSslError("cannot encode the certificate"));
+    return core::Status::IoError(OpenSslErrorText("cannot encode the certificate"));
   }
   const auto text = [](BIO* bio) {
     char* data = nullptr;
@@ -210,9 +198,9 @@ core::Result<CertificateFiles> LoadOrCreateSelfSigned(const std::string& dir, co
 
 core::Result<std::string> CertificateFingerprint(const std::string& cert_path) {
   Cert cert = ReadCert(cert_path);
-  if (!cert) return core::Status::Invalid(OpenSslError("cannot read a PEM certificate from " + cert_path));
+  if (!cert) return core::Status::Invalid(OpenSslErrorText("cannot read a PEM certificate from " + cert_path));
   std::string fingerprint = Fingerprint(cert.get());
-  if (fingerprint.empty()) return core::Status::IoError(OpenSslError("cannot hash " + cert_path));
+  if (fingerprint.empty()) return core::Status::IoError(OpenSslErrorText("cannot hash " + cert_path));
   return fingerprint;
 }
 

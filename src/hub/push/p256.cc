@@ -8,35 +8,26 @@
 
 #include <string>
 
+#include "crypto/openssl_ptr.h"
+
 namespace latchkey::hub::push {
 
 namespace {
 
 constexpr const char* kGroup = "prime256v1";
 
-template <typename T, void (*kFree)(T*)>
-struct Freer {
-  void operator()(T* p) const { kFree(p); }
-};
-using Bn = std::unique_ptr<BIGNUM, Freer<BIGNUM, BN_clear_free>>;
-using BnCtx = std::unique_ptr<BN_CTX, Freer<BN_CTX, BN_CTX_free>>;
-using Group = std::unique_ptr<EC_GROUP, Freer<EC_GROUP, EC_GROUP_free>>;
-using Point = std::unique_ptr<EC_POINT, Freer<EC_POINT, EC_POINT_free>>;
-using ParamBld = std::unique_ptr<OSSL_PARAM_BLD, Freer<OSSL_PARAM_BLD, OSSL_PARAM_BLD_free>>;
-using Params = std::unique_ptr<OSSL_PARAM, Freer<OSSL_PARAM, OSSL_PARAM_free>>;
-using PKeyCtx = std::unique_ptr<EVP_PKEY_CTX, Freer<EVP_PKEY_CTX, EVP_PKEY_CTX_free>>;
-using MdCtx = std::unique_ptr<EVP_MD_CTX, Freer<EVP_MD_CTX, EVP_MD_CTX_free>>;
-using EcdsaSig = std::unique_ptr<ECDSA_SIG, Freer<ECDSA_SIG, ECDSA_SIG_free>>;
+using Bn = crypto::OpenSslPtr<BIGNUM, BN_clear_free>;
+using BnCtx = crypto::OpenSslPtr<BN_CTX, BN_CTX_free>;
+using Group = crypto::OpenSslPtr<EC_GROUP, EC_GROUP_free>;
+using Point = crypto::OpenSslPtr<EC_POINT, EC_POINT_free>;
+using ParamBld = crypto::OpenSslPtr<OSSL_PARAM_BLD, OSSL_PARAM_BLD_free>;
+using Params = crypto::OpenSslPtr<OSSL_PARAM, OSSL_PARAM_free>;
+using PKeyCtx = crypto::OpenSslPtr<EVP_PKEY_CTX, EVP_PKEY_CTX_free>;
+using MdCtx = crypto::OpenSslPtr<EVP_MD_CTX, EVP_MD_CTX_free>;
+using EcdsaSig = crypto::OpenSslPtr<ECDSA_SIG, ECDSA_SIG_free>;
 
 // OpenSSL's error queue as text (and emptied), after `what`.
-core::Status OpenSslError(const std::string& what) {
-  const unsigned long code = ERR_get_error();
-  ERR_clear_error();
-  if (code == 0) return core::Status::IoError(what);
-  char text[256];
-  ERR_error_string_n(code, text, sizeof text);
-  return core::Status::IoError(what + ": " + text);
-}
+core::Status OpenSslError(const std::string& what) { return core::Status::IoError(crypto::OpenSslErrorText(what)); }
 
 // OpenSSL 3 takes keys by non-const pointer where it only reads them (it counts references).
 EVP_PKEY* Mutable(const EVP_PKEY& key) { return const_cast<EVP_PKEY*>(&key); }

@@ -7,6 +7,8 @@
 #include <memory>
 #include <vector>
 
+#include "crypto/openssl_ptr.h"
+
 namespace latchkey::hub::push {
 
 namespace {
@@ -18,9 +20,8 @@ core::Status Hkdf(std::span<const uint8_t> salt, std::span<const uint8_t> ikm, s
   std::vector<uint8_t> info(label.begin(), label.end());
   info.push_back(0);
   info.insert(info.end(), context.begin(), context.end());
-  std::unique_ptr<EVP_KDF, decltype(&EVP_KDF_free)> kdf(EVP_KDF_fetch(nullptr, "HKDF", nullptr), EVP_KDF_free);
-  std::unique_ptr<EVP_KDF_CTX, decltype(&EVP_KDF_CTX_free)> ctx(kdf ? EVP_KDF_CTX_new(kdf.get()) : nullptr,
-                                                                EVP_KDF_CTX_free);
+  crypto::OpenSslPtr<EVP_KDF, EVP_KDF_free> kdf(EVP_KDF_fetch(nullptr, "HKDF", nullptr));
+  crypto::OpenSslPtr<EVP_KDF_CTX, EVP_KDF_CTX_free> ctx(kdf ? EVP_KDF_CTX_new(kdf.get()) : nullptr);
   int mode = EVP_KDF_HKDF_MODE_EXTRACT_AND_EXPAND;
   char digest[] = "SHA256";
   const OSSL_PARAM params[] = {
@@ -74,7 +75,7 @@ core::Result<std::string> EncryptWebPush(std::string_view payload, const PushKey
   // One record, the last: the payload and the delimiter 0x02, no padding.
   std::string record(payload);
   record.push_back('\x02');
-  std::unique_ptr<EVP_CIPHER_CTX, decltype(&EVP_CIPHER_CTX_free)> ctx(EVP_CIPHER_CTX_new(), EVP_CIPHER_CTX_free);
+  crypto::OpenSslPtr<EVP_CIPHER_CTX, EVP_CIPHER_CTX_free> ctx(EVP_CIPHER_CTX_new());
   std::string sealed(record.size() + 16, '\0');
   int written = 0;
   int final_written = 0;
