@@ -14,6 +14,16 @@ import { chromium } from 'playwright-core';
 const here = dirname(fileURLToPath(import.meta.url));
 export const BINARY = process.env.LATCHKEY_BINARY ?? join(here, '../../build/src/cli/latchkey');
 export const CHROMIUM = process.env.LATCHKEY_CHROMIUM ?? '/usr/bin/chromium';
+/** The switches every test's Chromium runs with: headless in a container, nothing fetched from outside. */
+export const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 export const OWNER_PASSWORD = 'correct-horse-battery';
 // Generous: the machine builds and tests with two cores shared by everything else.
 export const TIMEOUT = 20_000;
@@ -181,16 +191,7 @@ export async function launchBrowser(args = []) {
   return chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      ...args,
-    ],
+    args: [...CHROMIUM_ARGS, ...args],
   });
 }
 

@@ -17,7 +17,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
-import { CHROMIUM, Demo, OWNER_PASSWORD, TIMEOUT, logIn } from './harness.mjs';
+import { CHROMIUM, CHROMIUM_ARGS, Demo, OWNER_PASSWORD, TIMEOUT, logIn } from './harness.mjs';
 import { startFakePushService } from './fake_push_service.mjs';
 import { startNotificationDaemon } from './notification_daemon.mjs';
 
@@ -130,16 +130,7 @@ before(async () => {
   context = await chromium.launchPersistentContext(join(dir, 'profile'), {
     executablePath: CHROMIUM,
     headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      ...service.switches,
-    ],
+    args: [...CHROMIUM_ARGS, ...service.switches],
     env: { ...process.env, DBUS_SESSION_BUS_ADDRESS: daemon.address },
     baseURL: demo.url,
     viewport: { width: 1280, height: 800 },
