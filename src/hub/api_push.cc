@@ -10,7 +10,7 @@
 #include <algorithm>
 
 #include "hub/api.h"
-#include "hub/push/base64url.h"
+#include "crypto/base64.h"
 #include "hub/push/notification_settings.h"
 #include "hub/push/p256.h"
 #include "hub/push/push_sender.h"
@@ -85,12 +85,12 @@ std::optional<std::pair<push::P256Point, std::array<uint8_t, 16>>> CheckKeys(con
     respond(Invalid("keys." + f.status().message()));
     return std::nullopt;
   }
-  const auto point = push::Base64UrlDecode(*p256dh, 65);
+  const auto point = crypto::Base64UrlDecode(*p256dh, 65);
   if (!point || point->size() != 65 || !push::P256FromPublic(*point).ok()) {
     respond(Invalid("keys.p256dh: must be the base64url of a P-256 public key (65 bytes, uncompressed)"));
     return std::nullopt;
   }
-  const auto secret = push::Base64UrlDecode(*auth, 16);
+  const auto secret = crypto::Base64UrlDecode(*auth, 16);
   if (!secret || secret->size() != 16) {
     respond(Invalid("keys.auth: must be the base64url of 16 bytes"));
     return std::nullopt;

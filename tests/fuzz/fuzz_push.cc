@@ -1,5 +1,5 @@
 // libFuzzer target: what the hub reads from a browser and an account for Web Push
-// (docs/notifications.md): a subscription's base64url keys (hub/push/base64url.h), its P-256
+// (docs/notifications.md): a subscription's base64url keys (crypto/base64.h), its P-256
 // public key (hub/push/p256.h, OpenSSL's import and check), and a PATCH of the notification
 // settings (hub/push/notification_settings.h).
 //
@@ -22,7 +22,7 @@
 #include <nlohmann/json.hpp>
 
 #include "fuzz_check.h"
-#include "hub/push/base64url.h"
+#include "crypto/base64.h"
 #include "hub/push/notification_settings.h"
 #include "hub/push/p256.h"
 
@@ -31,14 +31,14 @@ namespace {
 namespace push = latchkey::hub::push;
 
 void CheckBase64Url(std::string_view text, const uint8_t* data, std::size_t size) {
-  if (const auto decoded = push::Base64UrlDecode(text, 4096)) {
+  if (const auto decoded = latchkey::crypto::Base64UrlDecode(text, 4096)) {
     std::string_view canonical = text;
     while (!canonical.empty() && canonical.back() == '=') canonical.remove_suffix(1);
-    FUZZ_CHECK(push::Base64UrlEncode(*decoded) == canonical, "decode -> encode gives the text less its padding");
+    FUZZ_CHECK(latchkey::crypto::Base64UrlEncode(*decoded) == canonical, "decode -> encode gives the text less its padding");
   }
-  const std::string encoded = push::Base64UrlEncode(std::span(data, size));
+  const std::string encoded = latchkey::crypto::Base64UrlEncode(std::span(data, size));
   FUZZ_CHECK(encoded.find_first_of("+/=") == std::string::npos, "base64url, no padding");
-  const auto back = push::Base64UrlDecode(encoded, size);
+  const auto back = latchkey::crypto::Base64UrlDecode(encoded, size);
   FUZZ_CHECK(back && std::equal(back->begin(), back->end(), data, data + size) && back->size() == size,
              "encode -> decode is the identity");
 }

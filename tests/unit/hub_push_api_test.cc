@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "hub/push/base64url.h"
+#include "crypto/base64.h"
 #include "hub/push/p256.h"
 #include "hub_fixture.h"
 #include "store/sqlite_db.h"
@@ -57,7 +57,7 @@ TEST_F(HubPushApiTest, TheVapidKeyIsMadeOnceAndServedToEveryAccount) {
   const Answer a = Call("GET", "/api/v1/push/vapid-public-key", nullptr, guest);
   ASSERT_EQ(a.status, 200u) << a.Describe();
   const std::string key = a.json.value("public_key", "");
-  const auto point = push::Base64UrlDecode(key, 65);
+  const auto point = crypto::Base64UrlDecode(key, 65);
   ASSERT_TRUE(point && point->size() == 65) << key;
   EXPECT_TRUE(push::P256FromPublic(*point).ok());
   EXPECT_EQ(Call("GET", "/api/v1/push/vapid-public-key").status, 401u);

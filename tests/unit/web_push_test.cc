@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "hub/push/base64url.h"
+#include "crypto/base64.h"
 #include "hub/push/p256.h"
 #include "hub/push/vapid_jwt.h"
 #include "hub/push/vapid_key.h"
@@ -22,6 +22,9 @@
 
 namespace latchkey::hub::push {
 namespace {
+
+using crypto::Base64UrlDecode;
+using crypto::Base64UrlEncode;
 
 // RFC 8291 Appendix A, as printed there (base64url).
 constexpr const char* kPlaintext = "When I grow up, I want to be a watermelon";

@@ -2,9 +2,11 @@
 
 #include <nlohmann/json.hpp>
 
-#include "hub/push/base64url.h"
+#include "crypto/base64.h"
 
 namespace latchkey::hub::push {
+
+using crypto::Base64UrlEncode;
 
 core::Status CheckVapidSubject(std::string_view subject) {
   if (!subject.starts_with("mailto:") && !subject.starts_with("https://")) {

@@ -2,10 +2,12 @@
 
 #include <sodium.h>
 
-#include "hub/push/base64url.h"
+#include "crypto/base64.h"
 #include "store/secret_file.h"
 
 namespace latchkey::hub::push {
+
+using crypto::Base64UrlEncode;
 
 core::Result<VapidKey> VapidKey::LoadOrCreate(const std::string& path) {
   auto loaded = store::LoadOrCreateSecret(path);
